@@ -1,0 +1,226 @@
+//! Connection flags shared by every subcommand, named and spelt as mosquitto's clients spell them.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+const CONNECTION: &str = "Connection";
+const TLS: &str = "TLS";
+const WILL: &str = "Will";
+const REFUSED: &str = "Accepted for mosquitto compatibility, refused at run time";
+
+#[derive(Debug, Clone, Args)]
+pub struct ConnArgs {
+    /// Broker host name or IP address [default: localhost]
+    #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION)]
+    pub host: Option<String>,
+
+    /// Broker port [default: 1883, or 8883 with TLS]
+    #[arg(short = 'p', long, value_name = "PORT", help_heading = CONNECTION)]
+    pub port: Option<u16>,
+
+    /// Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic
+    #[arg(short = 'L', long, value_name = "URL", help_heading = CONNECTION)]
+    pub url: Option<String>,
+
+    /// Connect over a unix domain socket instead of TCP
+    #[arg(long, value_name = "PATH", help_heading = CONNECTION)]
+    pub unix: Option<PathBuf>,
+
+    /// MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5
+    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION)]
+    pub protocol_version: Option<String>,
+
+    /// Client id [default: moth- and a random suffix]
+    #[arg(short = 'i', long = "id", value_name = "ID", conflicts_with = "id_prefix", help_heading = CONNECTION)]
+    pub id: Option<String>,
+
+    /// Client id prefix; the process id is appended
+    #[arg(short = 'I', long = "id-prefix", value_name = "PREFIX", help_heading = CONNECTION)]
+    pub id_prefix: Option<String>,
+
+    /// Seconds between keep-alive pings, 5 to 65535
+    #[arg(short = 'k', long, value_name = "SECONDS", default_value_t = 60, help_heading = CONNECTION)]
+    pub keepalive: u32,
+
+    /// Keep the session after disconnecting (needs -i or -I)
+    #[arg(short = 'c', long = "disable-clean-session", help_heading = CONNECTION)]
+    pub disable_clean_session: bool,
+
+    /// MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]
+    #[arg(short = 'x', long = "session-expiry", value_name = "SECONDS", allow_hyphen_values = true, help_heading = CONNECTION)]
+    pub session_expiry: Option<String>,
+
+    /// User name
+    #[arg(short = 'u', long, value_name = "USER", help_heading = CONNECTION)]
+    pub username: Option<String>,
+
+    /// Password
+    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", help_heading = CONNECTION)]
+    pub password: Option<String>,
+
+    /// Maximum QoS 1 and 2 messages in flight at once
+    #[arg(short = 'M', long = "max-inflight", value_name = "COUNT", default_value_t = 100, help_heading = CONNECTION)]
+    pub max_inflight: u32,
+
+    /// Disable Nagle's algorithm (lower latency for small messages)
+    #[arg(long, help_heading = CONNECTION)]
+    pub nodelay: bool,
+
+    /// Print packets sent and received on stderr (passwords are never shown)
+    #[arg(short = 'd', long, help_heading = CONNECTION)]
+    pub debug: bool,
+
+    /// Print no runtime errors or warnings (the exit code still tells)
+    #[arg(long, help_heading = CONNECTION)]
+    pub quiet: bool,
+
+    /// Topic of the will, published by the broker if this client vanishes
+    #[arg(long = "will-topic", value_name = "TOPIC", help_heading = WILL)]
+    pub will_topic: Option<String>,
+
+    /// Payload of the will [default: empty]
+    #[arg(long = "will-payload", value_name = "PAYLOAD", requires = "will_topic", help_heading = WILL)]
+    pub will_payload: Option<String>,
+
+    /// QoS of the will
+    #[arg(long = "will-qos", value_name = "QOS", requires = "will_topic", value_parser = clap::value_parser!(u8).range(0..=2), help_heading = WILL)]
+    pub will_qos: Option<u8>,
+
+    /// Retain the will
+    #[arg(long = "will-retain", requires = "will_topic", help_heading = WILL)]
+    pub will_retain: bool,
+
+    /// PEM file of CA certificates that verify the broker (turns TLS on)
+    #[arg(long, value_name = "FILE", help_heading = TLS)]
+    pub cafile: Option<PathBuf>,
+
+    /// Directory of PEM CA certificates (turns TLS on)
+    #[arg(long, value_name = "DIR", help_heading = TLS)]
+    pub capath: Option<PathBuf>,
+
+    /// Client certificate, PEM (needs --key)
+    #[arg(long, value_name = "FILE", requires = "key", help_heading = TLS)]
+    pub cert: Option<PathBuf>,
+
+    /// Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)
+    #[arg(long, value_name = "FILE", requires = "cert", help_heading = TLS)]
+    pub key: Option<PathBuf>,
+
+    /// Do not check the broker's host name; without --cafile/--capath, accept any certificate
+    #[arg(long, help_heading = TLS)]
+    pub insecure: bool,
+
+    /// Trust the operating system's CA certificates (turns TLS on)
+    #[arg(long = "tls-use-os-certs", help_heading = TLS)]
+    pub tls_use_os_certs: bool,
+
+    /// ALPN protocol to offer, e.g. x-amzn-mqtt-ca
+    #[arg(long = "tls-alpn", value_name = "PROTOCOL", help_heading = TLS)]
+    pub tls_alpn: Option<String>,
+
+    /// TLS version to use: tlsv1.3 or tlsv1.2 [default: either]
+    #[arg(long = "tls-version", value_name = "VERSION", help_heading = TLS)]
+    pub tls_version: Option<String>,
+
+    #[command(flatten)]
+    pub refused: RefusedArgs,
+}
+
+/// Options mosquitto has that moth cannot honour: accepted so that a mosquitto script fails with a
+/// clear message instead of a confusing "unexpected argument".
+#[derive(Debug, Clone, Default, Args)]
+pub struct RefusedArgs {
+    /// TLS pre-shared key (rustls has no PSK support)
+    #[arg(long, value_name = "HEX", help_heading = REFUSED)]
+    pub psk: Option<String>,
+
+    /// TLS-PSK identity (rustls has no PSK support)
+    #[arg(long = "psk-identity", value_name = "IDENTITY", help_heading = REFUSED)]
+    pub psk_identity: Option<String>,
+
+    /// OpenSSL cipher list (rustls picks its own safe suites)
+    #[arg(long, value_name = "CIPHERS", help_heading = REFUSED)]
+    pub ciphers: Option<String>,
+
+    /// OpenSSL engine
+    #[arg(long = "tls-engine", value_name = "ENGINE", help_heading = REFUSED)]
+    pub tls_engine: Option<String>,
+
+    /// OpenSSL key form
+    #[arg(long, value_name = "FORM", help_heading = REFUSED)]
+    pub keyform: Option<String>,
+
+    /// OpenSSL engine key password
+    #[arg(long = "tls-engine-kpass-sha1", value_name = "SHA1", help_heading = REFUSED)]
+    pub tls_engine_kpass_sha1: Option<String>,
+
+    /// SOCKS5 proxy URL
+    #[arg(long, value_name = "URL", help_heading = REFUSED)]
+    pub proxy: Option<String>,
+
+    /// Local address to bind to
+    #[arg(short = 'A', value_name = "ADDRESS", help_heading = REFUSED)]
+    pub bind_address: Option<String>,
+
+    /// DNS SRV lookup of the broker
+    #[arg(short = 'S', help_heading = REFUSED)]
+    pub srv: bool,
+}
+
+impl RefusedArgs {
+    /// The first refused option given, with the reason moth cannot honour it.
+    pub fn first_refused(&self) -> Option<(&'static str, &'static str)> {
+        let given = [
+            (
+                self.psk.is_some(),
+                "--psk",
+                "TLS-PSK is not supported by rustls; use certificates",
+            ),
+            (
+                self.psk_identity.is_some(),
+                "--psk-identity",
+                "TLS-PSK is not supported by rustls; use certificates",
+            ),
+            (
+                self.ciphers.is_some(),
+                "--ciphers",
+                "OpenSSL cipher lists do not apply to rustls, which only offers safe suites; drop the option",
+            ),
+            (
+                self.tls_engine.is_some(),
+                "--tls-engine",
+                "OpenSSL engines are not supported",
+            ),
+            (
+                self.keyform.is_some(),
+                "--keyform",
+                "only PEM key files are supported; drop the option",
+            ),
+            (
+                self.tls_engine_kpass_sha1.is_some(),
+                "--tls-engine-kpass-sha1",
+                "OpenSSL engines are not supported",
+            ),
+            (
+                self.proxy.is_some(),
+                "--proxy",
+                "SOCKS proxies are not supported yet",
+            ),
+            (
+                self.bind_address.is_some(),
+                "-A",
+                "binding a local address is not supported; the OS picks the route",
+            ),
+            (
+                self.srv,
+                "-S",
+                "DNS SRV lookups are not supported; give the host with -h",
+            ),
+        ];
+        given
+            .into_iter()
+            .find(|(on, _, _)| *on)
+            .map(|(_, flag, why)| (flag, why))
+    }
+}

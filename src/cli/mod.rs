@@ -1,0 +1,126 @@
+//! Command-line definitions (clap). Nothing here connects or validates across flags: that is the
+//! job of `connect::ConnSpec` and of each command.
+
+mod conn;
+mod publish;
+mod subscribe;
+
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+pub use conn::{ConnArgs, RefusedArgs};
+pub use publish::PubArgs;
+pub use subscribe::SubArgs;
+
+/// A fast, trustworthy MQTT client for shells: publish, subscribe and load-test, with mosquitto's
+/// flags.
+#[derive(Debug, Parser)]
+#[command(
+    name = "moth",
+    version,
+    propagate_version = true,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = false,
+    subcommand_required = true,
+    arg_required_else_help = true,
+    after_help = crate::exit::TABLE,
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Print help
+    #[arg(long, action = ArgAction::Help, global = true)]
+    help: Option<bool>,
+
+    /// Print version
+    #[arg(long, action = ArgAction::Version, global = true)]
+    version: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Publish messages (as mosquitto_pub)
+    #[command(
+        name = "pub",
+        disable_help_flag = true,
+        disable_version_flag = true,
+        after_help = crate::exit::TABLE
+    )]
+    Pub(PubArgs),
+
+    /// Subscribe and print messages (as mosquitto_sub)
+    #[command(
+        name = "sub",
+        disable_help_flag = true,
+        disable_version_flag = true,
+        after_help = crate::exit::TABLE
+    )]
+    Sub(SubArgs),
+}
+
+/// The clap command tree: used to parse, and to generate completions and man pages.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parse arguments without exiting.
+pub fn try_parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    command()
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+}
+
+/// Parse the process arguments. `--help` and `--version` exit 0; a usage error exits 1, as
+/// mosquitto's clients do (clap's own code would be 2).
+pub fn parse() -> Cli {
+    match try_parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 1 } else { 0 };
+            let _ = err.print();
+            std::process::exit(code);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn dash_h_is_the_host_and_help_is_long_only() {
+        let cli = try_parse_from(["moth", "pub", "-h", "broker", "-t", "a", "-m", "x"]).unwrap();
+        let Command::Pub(args) = cli.command else {
+            panic!("expected pub")
+        };
+        assert_eq!(args.conn.host.as_deref(), Some("broker"));
+        let err = try_parse_from(["moth", "sub", "--help"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+    }
+
+    #[test]
+    fn dash_capital_v_is_the_protocol_version() {
+        let cli = try_parse_from(["moth", "sub", "-V", "5", "-t", "a"]).unwrap();
+        let Command::Sub(args) = cli.command else {
+            panic!("expected sub")
+        };
+        assert_eq!(args.conn.protocol_version.as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn pub_needs_exactly_one_message_source() {
+        assert!(try_parse_from(["moth", "pub", "-t", "a"]).is_err());
+        assert!(try_parse_from(["moth", "pub", "-t", "a", "-m", "x", "-n"]).is_err());
+        assert!(try_parse_from(["moth", "pub", "-t", "a", "-l"]).is_ok());
+    }
+}

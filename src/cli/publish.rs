@@ -1,0 +1,59 @@
+//! `moth pub` flags, as mosquitto_pub's.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args};
+
+use super::conn::ConnArgs;
+
+const MESSAGE: &str = "Message";
+
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("source").required(true).multiple(false)
+    .args(["message", "file", "stdin_line", "stdin_file", "null_message"])))]
+pub struct PubArgs {
+    /// Topic to publish to
+    #[arg(short = 't', long, value_name = "TOPIC", help_heading = MESSAGE)]
+    pub topic: Option<String>,
+
+    /// Send this message
+    #[arg(short = 'm', long, value_name = "MESSAGE", allow_hyphen_values = true, help_heading = MESSAGE)]
+    pub message: Option<OsString>,
+
+    /// Send the contents of a file as one message (binary-safe)
+    #[arg(short = 'f', long, value_name = "FILE", help_heading = MESSAGE)]
+    pub file: Option<PathBuf>,
+
+    /// Send each line of stdin as a message (an empty line is an empty message)
+    #[arg(short = 'l', long = "stdin-line", help_heading = MESSAGE)]
+    pub stdin_line: bool,
+
+    /// Send all of stdin as one message
+    #[arg(short = 's', long = "stdin-file", help_heading = MESSAGE)]
+    pub stdin_file: bool,
+
+    /// Send an empty message (with -r: clear the retained message)
+    #[arg(short = 'n', long = "null-message", help_heading = MESSAGE)]
+    pub null_message: bool,
+
+    /// Quality of service: 0, 1 or 2
+    #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
+        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = MESSAGE)]
+    pub qos: u8,
+
+    /// Ask the broker to retain the message
+    #[arg(short = 'r', long, help_heading = MESSAGE)]
+    pub retain: bool,
+
+    /// Publish the message this many times (with -m, -f, -s or -n)
+    #[arg(long, value_name = "COUNT", default_value_t = 1, conflicts_with = "stdin_line", help_heading = MESSAGE)]
+    pub repeat: u64,
+
+    /// Seconds to wait after each delivery before the next --repeat (fractions allowed)
+    #[arg(long = "repeat-delay", value_name = "SECONDS", requires = "repeat", help_heading = MESSAGE)]
+    pub repeat_delay: Option<f64>,
+
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}

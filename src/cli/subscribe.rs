@@ -1,0 +1,71 @@
+//! `moth sub` flags, as mosquitto_sub's.
+
+use clap::Args;
+
+use super::conn::ConnArgs;
+
+const SUBSCRIPTION: &str = "Subscription";
+const OUTPUT: &str = "Output";
+
+#[derive(Debug, Clone, Args)]
+pub struct SubArgs {
+    /// Topic filter to subscribe to (repeatable)
+    #[arg(short = 't', long = "topic", value_name = "FILTER", help_heading = SUBSCRIPTION)]
+    pub topics: Vec<String>,
+
+    /// Hide messages whose topic matches this filter (repeatable)
+    #[arg(short = 'T', long = "filter-out", value_name = "FILTER", help_heading = SUBSCRIPTION)]
+    pub filter_out: Vec<String>,
+
+    /// Unsubscribe from this filter after subscribing (repeatable; -t optional)
+    #[arg(short = 'U', long = "unsubscribe", value_name = "FILTER", help_heading = SUBSCRIPTION)]
+    pub unsubscribe: Vec<String>,
+
+    /// Quality of service to subscribe with: 0, 1 or 2
+    #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
+        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = SUBSCRIPTION)]
+    pub qos: u8,
+
+    /// Exit after receiving this many messages
+    #[arg(short = 'C', long = "count", value_name = "COUNT", help_heading = SUBSCRIPTION)]
+    pub count: Option<u64>,
+
+    /// Exit with code 27 if no -C count is reached within this many seconds
+    #[arg(short = 'W', long = "timeout", value_name = "SECONDS", help_heading = SUBSCRIPTION)]
+    pub timeout: Option<u32>,
+
+    /// Do not print stale retained messages
+    #[arg(short = 'R', long = "no-stale", help_heading = SUBSCRIPTION)]
+    pub no_stale: bool,
+
+    /// Exit once the subscriptions are acknowledged
+    #[arg(short = 'E', long = "exit-after-sub", help_heading = SUBSCRIPTION)]
+    pub exit_after_sub: bool,
+
+    /// Print only retained messages; exit at the first message that is not retained
+    #[arg(long = "retained-only", conflicts_with = "no_stale", help_heading = SUBSCRIPTION)]
+    pub retained_only: bool,
+
+    /// Clear each retained message received (respects -T)
+    #[arg(long = "remove-retained", help_heading = SUBSCRIPTION)]
+    pub remove_retained: bool,
+
+    /// MQTT 5: keep the retain flag as the publisher set it
+    #[arg(long = "retain-as-published", help_heading = SUBSCRIPTION)]
+    pub retain_as_published: bool,
+
+    /// Print only this percentage of messages, chosen at random (0.1 to 100)
+    #[arg(long = "random-filter", value_name = "PERCENT", help_heading = SUBSCRIPTION)]
+    pub random_filter: Option<f64>,
+
+    /// Print the topic before the payload: `topic payload`
+    #[arg(short = 'v', long, help_heading = OUTPUT)]
+    pub verbose: bool,
+
+    /// Do not print a newline after each payload
+    #[arg(short = 'N', long = "no-newline", help_heading = OUTPUT)]
+    pub no_newline: bool,
+
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}

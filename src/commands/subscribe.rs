@@ -1,0 +1,396 @@
+//! `moth sub`: subscribe, print what arrives, and stop exactly when mosquitto_sub would.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::cli::SubArgs;
+use crate::commands::shutdown_signal;
+use crate::connect::{
+    ConnSpec, Event, Filter, Granted, Message, OutgoingPublish, Protocol, Reconnect, Session,
+    random_u64,
+};
+use crate::exit::{self, Failure, Result};
+use crate::output::{Format, Sink, TextFormat, WriteError};
+use crate::{report, topic};
+
+/// After this many events in a row without the queue running dry, check signals and -W anyway.
+const CHECK_EVERY: u32 = 1024;
+/// How long to wait for our own clean-up publishes and the DISCONNECT at the end.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+struct Plan {
+    filters: Vec<String>,
+    hide: Vec<String>,
+    unsubscribe: Vec<String>,
+    qos: u8,
+    count: Option<u64>,
+    timeout: Option<Duration>,
+    no_stale: bool,
+    exit_after_sub: bool,
+    retained_only: bool,
+    remove_retained: bool,
+    retain_as_published: bool,
+    /// Keep a message when a random u64 falls below this; `None` keeps all.
+    random_below: Option<u64>,
+}
+
+enum Stop {
+    /// Normal ends: -C reached, -E subscribed, --retained-only saw a fresh message, a signal,
+    /// -U done, or the reader closed stdout.
+    Done,
+    TimedOut,
+}
+
+pub async fn run(args: SubArgs) -> Result<()> {
+    let spec = ConnSpec::from_args(&args.conn)?;
+    let plan = plan(&args, &spec)?;
+    report::set_quiet(args.conn.quiet);
+
+    let mut format = TextFormat {
+        verbose: args.verbose,
+        newline: !args.no_newline,
+    };
+    let mut sink = Sink::stdout();
+    let mut session = Session::start(&spec, Reconnect::Always);
+    let mut run = Run::new(&plan);
+    let mut signal = std::pin::pin!(shutdown_signal());
+    let mut deadline: Option<Instant> = None;
+    let mut streak = 0u32;
+
+    let stop = loop {
+        let waiting = match streak < CHECK_EVERY {
+            true => session.try_next(),
+            false => None,
+        };
+        let event = match waiting {
+            Some(event) => {
+                streak += 1;
+                event
+            }
+            None => {
+                streak = 0;
+                if let Err(err) = sink.flush() {
+                    break output_stop(err)?;
+                }
+                let timer = async {
+                    match deadline {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    _ = &mut signal => break Stop::Done,
+                    _ = timer => break Stop::TimedOut,
+                    event = session.next() => event,
+                }
+            }
+        };
+        if let Event::Connected { .. } = event
+            && deadline.is_none()
+        {
+            // As mosquitto: the -W clock starts once connected.
+            deadline = plan.timeout.map(|t| Instant::now() + t);
+        }
+        match run.handle(event, &session, &mut sink, &mut format) {
+            Ok(None) => {}
+            Ok(Some(stop)) => break stop,
+            Err(Handled::Output(err)) => break output_stop(err)?,
+            Err(Handled::Fatal(failure)) => {
+                let _ = sink.flush();
+                return Err(failure);
+            }
+        }
+    };
+
+    let _ = sink.flush();
+    run.close(&mut session).await;
+    match stop {
+        Stop::Done => Ok(()),
+        Stop::TimedOut => Err(Failure::new(
+            exit::TIMEOUT,
+            format!(
+                "timed out after {} s (-W) with {} message(s) received",
+                plan.timeout.unwrap_or_default().as_secs(),
+                run.printed
+            ),
+        )),
+    }
+}
+
+fn output_stop(err: WriteError) -> Result<Stop> {
+    match err {
+        WriteError::Closed => Ok(Stop::Done),
+        WriteError::Failed(err) => Err(Failure::usage(format!(
+            "cannot write to stdout: {}",
+            crate::connect::io_reason(&err)
+        ))),
+    }
+}
+
+fn plan(args: &SubArgs, spec: &ConnSpec) -> Result<Plan> {
+    let mut filters = args.topics.clone();
+    filters.extend(spec.url_topic.clone());
+    if filters.is_empty() && args.unsubscribe.is_empty() {
+        return Err(Failure::usage(
+            "give a topic filter to subscribe to with -t (or -U to unsubscribe)",
+        ));
+    }
+    for (flag, list) in [
+        ("-t", &filters),
+        ("-T", &args.filter_out),
+        ("-U", &args.unsubscribe),
+    ] {
+        for filter in list.iter() {
+            topic::validate_filter(filter).map_err(|why| {
+                Failure::usage(format!("invalid filter '{filter}' ({flag}): {why}"))
+            })?;
+        }
+    }
+    if args.count == Some(0) {
+        return Err(Failure::usage("-C needs a count of at least 1"));
+    }
+    if args.timeout == Some(0) {
+        return Err(Failure::usage("-W needs a timeout of at least 1 second"));
+    }
+    if args.retain_as_published && spec.protocol != Protocol::V5 {
+        return Err(Failure::usage(
+            "--retain-as-published is an MQTT 5 feature: add -V 5",
+        ));
+    }
+    let random_below = match args.random_filter {
+        None => None,
+        Some(pct) if (0.1..=100.0).contains(&pct) => Some((pct / 100.0 * u64::MAX as f64) as u64),
+        Some(pct) => {
+            return Err(Failure::usage(format!(
+                "invalid --random-filter {pct}: use a percentage from 0.1 to 100"
+            )));
+        }
+    };
+    Ok(Plan {
+        filters,
+        hide: args.filter_out.clone(),
+        unsubscribe: args.unsubscribe.clone(),
+        qos: args.qos,
+        count: args.count,
+        timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
+        no_stale: args.no_stale,
+        exit_after_sub: args.exit_after_sub,
+        retained_only: args.retained_only,
+        remove_retained: args.remove_retained,
+        retain_as_published: args.retain_as_published,
+        random_below,
+    })
+}
+
+enum Handled {
+    Output(WriteError),
+    Fatal(Failure),
+}
+
+/// The state of one `sub` run.
+struct Run<'p> {
+    plan: &'p Plan,
+    connected_before: bool,
+    /// SUBACK and UNSUBACKs still to come from the first connection.
+    acks_due: usize,
+    printed: u64,
+    /// Clear-retained publishes not yet acknowledged.
+    removals_due: u64,
+    random: u64,
+}
+
+impl<'p> Run<'p> {
+    fn new(plan: &'p Plan) -> Self {
+        Run {
+            plan,
+            connected_before: false,
+            acks_due: 0,
+            printed: 0,
+            removals_due: 0,
+            random: random_u64() | 1,
+        }
+    }
+
+    fn filters(&self) -> Vec<Filter> {
+        self.plan
+            .filters
+            .iter()
+            .map(|f| Filter {
+                filter: f.clone(),
+                qos: self.plan.qos,
+                // --remove-retained must still see retained messages under -R (mosquitto's man page).
+                no_stale_retained: self.plan.no_stale && !self.plan.remove_retained,
+                retain_as_published: self.plan.retain_as_published,
+            })
+            .collect()
+    }
+
+    fn handle(
+        &mut self,
+        event: Event,
+        session: &Session,
+        sink: &mut Sink,
+        format: &mut dyn Format,
+    ) -> std::result::Result<Option<Stop>, Handled> {
+        match event {
+            Event::Connected { session_present } => {
+                if !self.connected_before {
+                    self.connected_before = true;
+                    if !self.plan.filters.is_empty() {
+                        session.subscribe(self.filters());
+                        self.acks_due += 1;
+                    }
+                    if !self.plan.unsubscribe.is_empty() {
+                        session.unsubscribe(self.plan.unsubscribe.clone());
+                        self.acks_due += self.plan.unsubscribe.len();
+                    }
+                } else if !session_present && !self.plan.filters.is_empty() {
+                    report::note("reconnected; the broker kept no session, subscribing again");
+                    session.subscribe(self.filters());
+                } else {
+                    report::note("reconnected");
+                }
+                Ok(None)
+            }
+            Event::Subscribed(granted) => {
+                self.check_granted(&granted).map_err(Handled::Fatal)?;
+                Ok(self.acked())
+            }
+            Event::Unsubscribed => Ok(self.acked()),
+            Event::Message(message) => self.message(message, session, sink, format),
+            Event::Delivered => {
+                self.removals_due = self.removals_due.saturating_sub(1);
+                Ok(None)
+            }
+            Event::PublishRefused(why) => {
+                report::warning(&format!("clearing a retained message failed: {why}"));
+                self.removals_due = self.removals_due.saturating_sub(1);
+                Ok(None)
+            }
+            Event::ConnectionLost(why) => {
+                report::warning(&why);
+                Ok(None)
+            }
+            Event::Failed(failure) => Err(Handled::Fatal(failure)),
+            Event::Closed => Ok(Some(Stop::Done)),
+        }
+    }
+
+    fn check_granted(&self, granted: &[Granted]) -> Result<()> {
+        let refused: Vec<String> = granted
+            .iter()
+            .zip(&self.plan.filters)
+            .filter_map(|(g, filter)| match g {
+                Granted::Refused(why) => Some(format!("'{filter}': {why}")),
+                Granted::Qos(_) => None,
+            })
+            .collect();
+        if !refused.is_empty() && refused.len() == granted.len() {
+            return Err(Failure::new(
+                exit::REFUSED,
+                format!(
+                    "the broker refused every subscription: {}",
+                    refused.join("; ")
+                ),
+            ));
+        }
+        for why in refused {
+            report::warning(&format!("the broker refused the subscription to {why}"));
+        }
+        Ok(())
+    }
+
+    /// One of the first connection's SUBACK/UNSUBACKs arrived.
+    fn acked(&mut self) -> Option<Stop> {
+        if self.acks_due == 0 {
+            return None;
+        }
+        self.acks_due -= 1;
+        let all_in = self.acks_due == 0;
+        // With only -U there is nothing to receive: done once the broker confirms.
+        (all_in && (self.plan.exit_after_sub || self.plan.filters.is_empty())).then_some(Stop::Done)
+    }
+
+    fn message(
+        &mut self,
+        message: Message,
+        session: &Session,
+        sink: &mut Sink,
+        format: &mut dyn Format,
+    ) -> std::result::Result<Option<Stop>, Handled> {
+        // Order as in mosquitto_sub's message callback.
+        if self.plan.retained_only && !message.retain {
+            return Ok(Some(Stop::Done));
+        }
+        let topic = message.topic();
+        if self
+            .plan
+            .hide
+            .iter()
+            .any(|filter| topic::matches(filter, topic))
+        {
+            return Ok(None);
+        }
+        if self.plan.remove_retained && message.retain {
+            session.publish(OutgoingPublish {
+                topic: topic.to_string(),
+                qos: 1,
+                retain: true,
+                payload: bytes::Bytes::new(),
+            });
+            self.removals_due += 1;
+        }
+        if self.plan.no_stale && message.retain {
+            return Ok(None);
+        }
+        if let Some(below) = self.plan.random_below
+            && self.next_random() >= below
+        {
+            return Ok(None);
+        }
+        sink.write(format, &message).map_err(Handled::Output)?;
+        self.printed += 1;
+        Ok((Some(self.printed) == self.plan.count).then_some(Stop::Done))
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64: plenty for sampling output.
+        self.random ^= self.random << 13;
+        self.random ^= self.random >> 7;
+        self.random ^= self.random << 17;
+        self.random
+    }
+
+    /// Wait (briefly) for clear-retained publishes to be acknowledged, then disconnect cleanly.
+    async fn close(&mut self, session: &mut Session) {
+        let give_up = Instant::now() + CLOSE_GRACE;
+        let mut disconnecting = false;
+        loop {
+            if self.removals_due == 0 && !disconnecting {
+                session.disconnect();
+                disconnecting = true;
+            }
+            let event = tokio::select! {
+                event = session.next() => event,
+                _ = tokio::time::sleep_until(give_up) => {
+                    if self.removals_due > 0 {
+                        report::warning(&format!(
+                            "{} retained message(s) may not have been cleared: no acknowledgement in time",
+                            self.removals_due
+                        ));
+                    }
+                    return;
+                }
+            };
+            match event {
+                Event::Delivered | Event::PublishRefused(_) => {
+                    self.removals_due = self.removals_due.saturating_sub(1)
+                }
+                Event::Closed | Event::Failed(_) => return,
+                _ => {}
+            }
+        }
+    }
+}

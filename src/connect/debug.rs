@@ -1,0 +1,56 @@
+//! `-d` lines, shaped like mosquitto's ("Client ID sending CONNECT"), on stderr. They are built
+//! from moth's own values, never from rumqttc's Debug output, which would print passwords.
+
+use super::spec::ConnSpec;
+
+pub(super) fn connect(spec: &ConnSpec) {
+    let user = match &spec.credentials {
+        Some(c) if !c.username.is_empty() => format!(", user '{}'", c.username),
+        _ => String::new(),
+    };
+    let password = match spec.credentials.as_ref().and_then(|c| c.password.as_ref()) {
+        Some(_) => ", password ****",
+        None => "",
+    };
+    let will = match &spec.will {
+        Some(w) => format!(", will '{}' q{} r{}", w.topic, w.qos, w.retain as u8),
+        None => String::new(),
+    };
+    line(
+        &spec.client_id,
+        &format!(
+            "sending CONNECT (p{}, c{}, k{}{user}{password}{will})",
+            match spec.protocol {
+                super::Protocol::V311 => 4,
+                super::Protocol::V5 => 5,
+            },
+            spec.clean_start as u8,
+            spec.keep_alive
+        ),
+    );
+}
+
+pub(super) fn line(client_id: &str, what: &str) {
+    eprintln!("Client {client_id} {what}");
+}
+
+pub(super) fn publish(
+    client_id: &str,
+    direction: &str,
+    dup: bool,
+    qos: u8,
+    retain: bool,
+    packet_id: u16,
+    topic: &[u8],
+    payload_len: usize,
+) {
+    line(
+        client_id,
+        &format!(
+            "{direction} PUBLISH (d{}, q{qos}, r{}, m{packet_id}, '{}', ... ({payload_len} bytes))",
+            dup as u8,
+            retain as u8,
+            String::from_utf8_lossy(topic)
+        ),
+    );
+}

@@ -1,0 +1,387 @@
+//! Connection flags → a validated `ConnSpec`. Every check that would otherwise reach a rumqttc
+//! panic or a confusing broker refusal happens here, before any network traffic.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::tls;
+use super::url::BrokerUrl;
+use crate::cli::ConnArgs;
+use crate::exit::{Failure, Result};
+use crate::topic;
+
+/// The largest packet MQTT can express (remaining length 268,435,455). rumqttc's 10 KiB default
+/// must never limit a user's payload.
+pub const MAX_PACKET_SIZE: usize = 268_435_455;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    V311,
+    V5,
+}
+
+#[derive(Clone)]
+pub enum Endpoint {
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    Unix(PathBuf),
+    /// The whole `ws://host:port/path` URL, as rumqttc wants it.
+    WebSocket {
+        url: String,
+        host: String,
+        port: u16,
+    },
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Tcp { host, port } if host.contains(':') => write!(f, "[{host}]:{port}"),
+            Endpoint::Tcp { host, port } => write!(f, "{host}:{port}"),
+            Endpoint::Unix(path) => write!(f, "unix socket {}", path.display()),
+            Endpoint::WebSocket { url, .. } => f.write_str(url),
+        }
+    }
+}
+
+/// A password that never shows itself in Debug output or messages.
+#[derive(Clone)]
+pub struct Password(pub String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub username: String,
+    pub password: Option<Password>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Will {
+    pub topic: String,
+    pub payload: Bytes,
+    pub qos: u8,
+    pub retain: bool,
+}
+
+#[derive(Clone)]
+pub struct ConnSpec {
+    pub endpoint: Endpoint,
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    pub protocol: Protocol,
+    pub client_id: String,
+    pub keep_alive: u16,
+    pub clean_start: bool,
+    /// MQTT 5 only.
+    pub session_expiry: Option<u32>,
+    pub credentials: Option<Credentials>,
+    pub will: Option<Will>,
+    pub max_inflight: u16,
+    pub nodelay: bool,
+    pub debug: bool,
+    /// The topic part of an `mqtt(s)://` URL given with -L.
+    pub url_topic: Option<String>,
+}
+
+impl ConnSpec {
+    pub fn from_args(args: &ConnArgs) -> Result<ConnSpec> {
+        if let Some((flag, why)) = args.refused.first_refused() {
+            return Err(Failure::usage(format!("{flag} is not supported: {why}")));
+        }
+        let protocol = parse_protocol(args.protocol_version.as_deref())?;
+        let url = args.url.as_deref().map(BrokerUrl::parse).transpose()?;
+        if url.is_some() && (args.host.is_some() || args.port.is_some() || args.unix.is_some()) {
+            return Err(Failure::usage(
+                "-L gives the broker address already: drop -h, -p and --unix",
+            ));
+        }
+        if args.unix.is_some() && (args.host.is_some() || args.port.is_some()) {
+            return Err(Failure::usage(
+                "--unix connects to a socket file: drop -h and -p",
+            ));
+        }
+
+        let tls_wanted = url.as_ref().is_some_and(|u| u.scheme.is_tls());
+        let tls = tls::client_config(&tls::TlsOptions::from_args(args), tls_wanted)?;
+        if tls.is_some() && args.unix.is_some() {
+            return Err(Failure::usage(
+                "TLS over --unix sockets is not supported: drop the TLS options",
+            ));
+        }
+
+        let (endpoint, url_topic) = endpoint(args, url.as_ref(), tls.is_some())?;
+        let keep_alive = match args.keepalive {
+            5..=65535 => args.keepalive as u16,
+            other => {
+                return Err(Failure::usage(format!(
+                    "invalid keep-alive {other} (-k): it must be between 5 and 65535 seconds"
+                )));
+            }
+        };
+        let max_inflight = match args.max_inflight {
+            1..=65535 => args.max_inflight as u16,
+            other => {
+                return Err(Failure::usage(format!(
+                    "invalid max inflight {other} (-M): it must be between 1 and 65535"
+                )));
+            }
+        };
+
+        let client_id = client_id(args)?;
+        let clean_start = !args.disable_clean_session;
+        if !clean_start && client_id.is_empty() {
+            return Err(Failure::usage(
+                "-c (persistent session) needs a client id: add -i ID",
+            ));
+        }
+        let session_expiry = session_expiry(args, protocol)?;
+
+        let username = args
+            .username
+            .clone()
+            .or_else(|| url.as_ref().and_then(|u| u.username.clone()));
+        let password = args
+            .password
+            .clone()
+            .or_else(|| url.as_ref().and_then(|u| u.password.clone()));
+        let credentials = match (username, password) {
+            (None, None) => None,
+            (None, Some(_)) if protocol == Protocol::V311 => {
+                return Err(Failure::usage(
+                    "a password (-P) needs a user name (-u) in MQTT 3.1.1; add -u or use -V 5",
+                ));
+            }
+            (username, password) => Some(Credentials {
+                username: username.unwrap_or_default(),
+                password: password.map(Password),
+            }),
+        };
+
+        let will = match &args.will_topic {
+            None => None,
+            Some(topic) => {
+                topic::validate_topic(topic).map_err(|why| {
+                    Failure::usage(format!("invalid --will-topic '{topic}': {why}"))
+                })?;
+                Some(Will {
+                    topic: topic.clone(),
+                    payload: Bytes::from(args.will_payload.clone().unwrap_or_default()),
+                    qos: args.will_qos.unwrap_or(0),
+                    retain: args.will_retain,
+                })
+            }
+        };
+
+        Ok(ConnSpec {
+            endpoint,
+            tls,
+            protocol,
+            client_id,
+            keep_alive,
+            clean_start,
+            session_expiry,
+            credentials,
+            will,
+            max_inflight,
+            nodelay: args.nodelay,
+            debug: args.debug,
+            url_topic,
+        })
+    }
+}
+
+fn parse_protocol(given: Option<&str>) -> Result<Protocol> {
+    match given {
+        None | Some("311") | Some("mqttv311") => Ok(Protocol::V311),
+        Some("5") | Some("mqttv5") => Ok(Protocol::V5),
+        Some("31") | Some("mqttv31") => Err(Failure::usage(
+            "MQTT 3.1 (-V 31) is not supported: moth speaks 3.1.1 and 5; use -V 311 or -V 5",
+        )),
+        Some(other) => Err(Failure::usage(format!(
+            "invalid protocol version '{other}' (-V): use 311, 5, mqttv311 or mqttv5"
+        ))),
+    }
+}
+
+fn endpoint(
+    args: &ConnArgs,
+    url: Option<&BrokerUrl>,
+    tls: bool,
+) -> Result<(Endpoint, Option<String>)> {
+    if let Some(path) = &args.unix {
+        return Ok((Endpoint::Unix(path.clone()), None));
+    }
+    let Some(url) = url else {
+        let host = args.host.clone().unwrap_or_else(|| "localhost".to_string());
+        let port = args.port.unwrap_or(if tls { 8883 } else { 1883 });
+        if port == 0 {
+            return Err(Failure::usage("invalid port 0 (-p): use 1 to 65535"));
+        }
+        return Ok((Endpoint::Tcp { host, port }, None));
+    };
+    if url.scheme.is_websocket() {
+        let scheme = if tls { "wss" } else { "ws" };
+        let host = if url.host.contains(':') {
+            format!("[{}]", url.host)
+        } else {
+            url.host.clone()
+        };
+        let path = if url.path.is_empty() {
+            "mqtt"
+        } else {
+            &url.path
+        };
+        let ws_url = format!("{scheme}://{host}:{}/{path}", url.port);
+        return Ok((
+            Endpoint::WebSocket {
+                url: ws_url,
+                host: url.host.clone(),
+                port: url.port,
+            },
+            None,
+        ));
+    }
+    let topic = (!url.path.is_empty()).then(|| url.path.clone());
+    Ok((
+        Endpoint::Tcp {
+            host: url.host.clone(),
+            port: url.port,
+        },
+        topic,
+    ))
+}
+
+fn client_id(args: &ConnArgs) -> Result<String> {
+    let id = match (&args.id, &args.id_prefix) {
+        (Some(id), _) => id.clone(),
+        (None, Some(prefix)) => format!("{prefix}{}", std::process::id()),
+        (None, None) => format!("moth-{:016x}", random_u64()),
+    };
+    if id.len() > 65535 {
+        return Err(Failure::usage(
+            "the client id (-i) is longer than 65535 bytes",
+        ));
+    }
+    Ok(id)
+}
+
+fn session_expiry(args: &ConnArgs, protocol: Protocol) -> Result<Option<u32>> {
+    let given = match args.session_expiry.as_deref() {
+        None => None,
+        Some("-1") | Some("∞") => Some(u32::MAX),
+        Some(text) => Some(text.parse::<u32>().map_err(|_| {
+            Failure::usage(format!(
+                "invalid session expiry '{text}' (-x): use seconds from 0 to 4294967295, or -1 for never"
+            ))
+        })?),
+    };
+    match protocol {
+        Protocol::V311 if given.is_some() => Err(Failure::usage(
+            "-x (session expiry) is an MQTT 5 feature: add -V 5",
+        )),
+        Protocol::V311 => Ok(None),
+        // As mosquitto: -c alone means a session that never expires.
+        Protocol::V5 => Ok(given.or(args.disable_clean_session.then_some(u32::MAX))),
+    }
+}
+
+/// Good enough randomness for client ids and --random-filter, without a dependency: the std hasher
+/// is seeded randomly per process.
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Command, try_parse_from};
+
+    fn spec(extra: &[&str]) -> Result<ConnSpec> {
+        let mut argv = vec!["moth", "sub", "-t", "a"];
+        argv.extend_from_slice(extra);
+        let Command::Sub(args) = try_parse_from(argv).unwrap().command else {
+            unreachable!()
+        };
+        ConnSpec::from_args(&args.conn)
+    }
+
+    fn err(extra: &[&str]) -> String {
+        spec(extra).err().expect("should fail").message
+    }
+
+    #[test]
+    fn defaults() {
+        let spec = spec(&[]).unwrap();
+        assert_eq!(spec.endpoint.to_string(), "localhost:1883");
+        assert_eq!(spec.protocol, Protocol::V311);
+        assert_eq!(spec.keep_alive, 60);
+        assert!(spec.client_id.starts_with("moth-"));
+        assert!(spec.tls.is_none());
+    }
+
+    #[test]
+    fn invalid_values_are_refused_before_they_reach_rumqttc() {
+        assert!(err(&["-k", "0"]).contains("between 5 and 65535"));
+        assert!(err(&["-k", "70000"]).contains("between 5 and 65535"));
+        assert!(err(&["-M", "0"]).contains("-M"));
+        assert!(err(&["-c"]).contains("needs a client id"));
+        assert!(err(&["-V", "31"]).contains("3.1 (-V 31) is not supported"));
+        assert!(err(&["-V", "4"]).contains("invalid protocol version"));
+        assert!(err(&["-x", "10"]).contains("MQTT 5"));
+        assert!(err(&["-V", "5", "-x", "soon"]).contains("invalid session expiry"));
+        assert!(err(&["-P", "pw"]).contains("needs a user name"));
+        assert!(err(&["--will-topic", "a/#"]).contains("--will-topic"));
+        assert!(err(&["--psk", "00"]).contains("--psk is not supported"));
+        assert!(err(&["-L", "mqtt://h", "-p", "1"]).contains("drop -h"));
+    }
+
+    #[test]
+    fn session_expiry_follows_mosquitto() {
+        assert_eq!(
+            spec(&["-V", "5", "-c", "-i", "x"]).unwrap().session_expiry,
+            Some(u32::MAX)
+        );
+        assert_eq!(
+            spec(&["-V", "5", "-x", "-1"]).unwrap().session_expiry,
+            Some(u32::MAX)
+        );
+        assert_eq!(
+            spec(&["-V", "mqttv5", "-x", "30"]).unwrap().session_expiry,
+            Some(30)
+        );
+        assert_eq!(spec(&["-V", "5"]).unwrap().session_expiry, None);
+    }
+
+    #[test]
+    fn url_sets_address_credentials_and_topic() {
+        let spec = spec(&["-L", "mqtt://bob:pw@[::1]:1999/x/y"]).unwrap();
+        assert_eq!(spec.endpoint.to_string(), "[::1]:1999");
+        let creds = spec.credentials.unwrap();
+        assert_eq!(creds.username, "bob");
+        assert_eq!(format!("{:?}", creds.password), "Some(****)");
+        assert_eq!(spec.url_topic.as_deref(), Some("x/y"));
+    }
+
+    #[test]
+    fn id_prefix_appends_the_process_id() {
+        let spec = spec(&["-I", "pre-"]).unwrap();
+        assert_eq!(spec.client_id, format!("pre-{}", std::process::id()));
+    }
+}

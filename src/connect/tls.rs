@@ -1,0 +1,252 @@
+//! rustls client configuration from the TLS flags, with errors that name the file and the problem.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Once};
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ClientConfig, RootCertStore};
+
+use super::verify::{AnyCertificate, AnyHostname};
+use crate::cli::ConnArgs;
+use crate::exit::{Failure, Result};
+use crate::report;
+
+pub struct TlsOptions<'a> {
+    pub cafile: Option<&'a Path>,
+    pub capath: Option<&'a Path>,
+    pub cert: Option<&'a Path>,
+    pub key: Option<&'a Path>,
+    pub insecure: bool,
+    pub os_certs: bool,
+    pub alpn: Option<&'a str>,
+    pub version: Option<&'a str>,
+}
+
+impl<'a> TlsOptions<'a> {
+    pub fn from_args(args: &'a ConnArgs) -> Self {
+        TlsOptions {
+            cafile: args.cafile.as_deref(),
+            capath: args.capath.as_deref(),
+            cert: args.cert.as_deref(),
+            key: args.key.as_deref(),
+            insecure: args.insecure,
+            os_certs: args.tls_use_os_certs,
+            alpn: args.tls_alpn.as_deref(),
+            version: args.tls_version.as_deref(),
+        }
+    }
+
+    fn turns_tls_on(&self) -> bool {
+        self.cafile.is_some()
+            || self.capath.is_some()
+            || self.cert.is_some()
+            || self.os_certs
+            || self.insecure
+    }
+}
+
+/// The provider moth uses everywhere; installed once as the process default so that no library
+/// can build a config with a different one.
+pub fn provider() -> Arc<CryptoProvider> {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+/// `None` when TLS is off. `scheme_wants_tls` is set by mqtts:// and wss:// URLs.
+pub fn client_config(
+    opts: &TlsOptions,
+    scheme_wants_tls: bool,
+) -> Result<Option<Arc<ClientConfig>>> {
+    if !opts.turns_tls_on() && !scheme_wants_tls {
+        if opts.alpn.is_some() || opts.version.is_some() {
+            return Err(Failure::usage(
+                "--tls-alpn and --tls-version need TLS: add --cafile, --capath or --tls-use-os-certs",
+            ));
+        }
+        return Ok(None);
+    }
+    let provider = provider();
+    let versions = versions(opts.version)?;
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(versions)
+        .map_err(|e| Failure::usage(format!("cannot use --tls-version: {e}")))?;
+
+    let has_ca = opts.cafile.is_some() || opts.capath.is_some();
+    let builder = if opts.insecure && !has_ca && !opts.os_certs {
+        report::warning(
+            "--insecure without --cafile: the broker's certificate is not verified at all; \
+             anyone on the network path can read and change this connection",
+        );
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate::new(provider.clone())))
+    } else {
+        let roots = Arc::new(roots(opts, has_ca)?);
+        let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+            .build()
+            .map_err(|e| Failure::usage(format!("cannot use the CA certificates: {e}")))?;
+        if opts.insecure {
+            report::warning(
+                "--insecure: the broker's host name is not checked against its certificate",
+            );
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyHostname::new(webpki)))
+        } else {
+            builder.with_webpki_verifier(webpki)
+        }
+    };
+
+    let mut config =
+        match (opts.cert, opts.key) {
+            (Some(cert), Some(key)) => {
+                let chain = read_certs(cert, "--cert")?;
+                let key_der = read_key(key)?;
+                builder.with_client_auth_cert(chain, key_der).map_err(|e| match e {
+                rustls::Error::InconsistentKeys(_) => Failure::usage(format!(
+                    "the private key in --key {} does not match the certificate in --cert {}",
+                    key.display(),
+                    cert.display()
+                )),
+                other => Failure::usage(format!(
+                    "cannot use --cert {} with --key {}: {other}",
+                    cert.display(),
+                    key.display()
+                )),
+            })?
+            }
+            _ => builder.with_no_client_auth(),
+        };
+    if let Some(alpn) = opts.alpn {
+        config.alpn_protocols = vec![alpn.as_bytes().to_vec()];
+    }
+    Ok(Some(Arc::new(config)))
+}
+
+fn versions(given: Option<&str>) -> Result<&'static [&'static rustls::SupportedProtocolVersion]> {
+    static BOTH: [&rustls::SupportedProtocolVersion; 2] =
+        [&rustls::version::TLS13, &rustls::version::TLS12];
+    static V13: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+    static V12: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS12];
+    match given {
+        None => Ok(&BOTH),
+        Some("tlsv1.3") => Ok(&V13),
+        Some("tlsv1.2") => Ok(&V12),
+        Some(v @ ("tlsv1.1" | "tlsv1")) => Err(Failure::usage(format!(
+            "--tls-version {v} is not supported: it is insecure and rustls refuses it; use tlsv1.2 or tlsv1.3"
+        ))),
+        Some(other) => Err(Failure::usage(format!(
+            "invalid --tls-version '{other}': use tlsv1.3 or tlsv1.2"
+        ))),
+    }
+}
+
+fn roots(opts: &TlsOptions, has_ca: bool) -> Result<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    if let Some(file) = opts.cafile {
+        for (n, cert) in read_certs(file, "--cafile")?.into_iter().enumerate() {
+            roots.add(cert).map_err(|e| {
+                Failure::usage(format!(
+                    "certificate {} in --cafile {} is not a usable CA certificate: {e}",
+                    n + 1,
+                    file.display()
+                ))
+            })?;
+        }
+    }
+    if let Some(dir) = opts.capath {
+        add_ca_dir(&mut roots, dir)?;
+    }
+    // mqtts:// and wss:// without a CA fall back to the system's trust store, as browsers do.
+    if opts.os_certs || !has_ca {
+        let found = rustls_native_certs::load_native_certs();
+        let (added, _) = roots.add_parsable_certificates(found.certs);
+        if added == 0 && !has_ca {
+            return Err(Failure::usage(
+                "no usable CA certificates found in the operating system's trust store; pass --cafile",
+            ));
+        }
+    }
+    Ok(roots)
+}
+
+fn add_ca_dir(roots: &mut RootCertStore, dir: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read --capath {}: {}",
+            dir.display(),
+            io_reason(&e)
+        ))
+    })?;
+    let mut added = 0;
+    for entry in entries.flatten() {
+        let path: PathBuf = entry.path();
+        if !path.is_file() {
+            continue;
+        }
+        let Ok(pem) = std::fs::read(&path) else {
+            continue;
+        };
+        let certs = CertificateDer::pem_slice_iter(&pem).filter_map(|c| c.ok());
+        added += roots.add_parsable_certificates(certs).0;
+    }
+    if added == 0 {
+        return Err(Failure::usage(format!(
+            "--capath {} holds no PEM CA certificate",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+fn read_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>> {
+    let pem = read_file(path, flag)?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Failure::usage(format!("{flag} {} is not valid PEM: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(Failure::usage(format!(
+            "{flag} {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
+    let pem = read_file(path, "--key")?;
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => Failure::usage(format!(
+            "--key {} holds no PEM private key (PKCS#1, PKCS#8 or SEC1); an encrypted key must be decrypted first",
+            path.display()
+        )),
+        other => Failure::usage(format!("--key {} is not valid PEM: {other}", path.display())),
+    })
+}
+
+fn read_file(path: &Path, flag: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read {flag} {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })
+}
+
+/// An io::Error's message without the "(os error N)" tail.
+pub fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}

@@ -1,0 +1,266 @@
+//! MQTT 3.1.1 through rumqttc's root module.
+
+use std::time::Duration;
+
+use rumqttc::{
+    AsyncClient, ConnectionError, Event as RawEvent, EventLoop, LastWill, MqttOptions,
+    NetworkOptions, Outgoing, Packet, QoS, SubscribeFilter, SubscribeReasonCode, TlsConfiguration,
+    Transport,
+};
+
+use super::driver::{Broken, Polled, Source as DriverSource};
+use super::spec::{ConnSpec, Endpoint, MAX_PACKET_SIZE};
+use super::{Event, Granted, Message, Request, debug, describe};
+
+/// Seconds allowed for TCP, TLS and CONNACK together.
+pub(super) const CONNECT_TIMEOUT: u64 = 10;
+
+pub(super) fn qos(level: u8) -> QoS {
+    match level {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
+
+pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) {
+    let (host, port) = match &spec.endpoint {
+        // rumqttc formats "{host}:{port}" for the lookup, so an IPv6 literal needs brackets.
+        Endpoint::Tcp { host, port } if host.contains(':') && spec.tls.is_none() => {
+            (format!("[{host}]"), *port)
+        }
+        Endpoint::Tcp { host, port } => (host.clone(), *port),
+        Endpoint::Unix(path) => (path.to_string_lossy().into_owned(), 0),
+        Endpoint::WebSocket { url, port, .. } => (url.clone(), *port),
+    };
+    let mut options = MqttOptions::new(spec.client_id.clone(), host, port);
+    options
+        .set_keep_alive(Duration::from_secs(spec.keep_alive.into()))
+        .set_clean_session(spec.clean_start)
+        .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
+        .set_inflight(spec.max_inflight);
+    options.set_transport(transport(spec));
+    if let Some(creds) = &spec.credentials {
+        let password = creds
+            .password
+            .as_ref()
+            .map(|p| p.0.clone())
+            .unwrap_or_default();
+        options.set_credentials(creds.username.clone(), password);
+    }
+    if let Some(will) = &spec.will {
+        options.set_last_will(LastWill {
+            topic: will.topic.clone(),
+            message: will.payload.clone(),
+            qos: qos(will.qos),
+            retain: will.retain,
+        });
+    }
+    let (client, mut eventloop) = AsyncClient::new(options, capacity);
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(spec.nodelay);
+    network.set_connection_timeout(CONNECT_TIMEOUT);
+    eventloop.set_network_options(network);
+    (client, eventloop)
+}
+
+fn transport(spec: &ConnSpec) -> Transport {
+    let tls = spec.tls.clone().map(TlsConfiguration::Rustls);
+    match (&spec.endpoint, tls) {
+        (Endpoint::Unix(_), _) => Transport::Unix,
+        (Endpoint::WebSocket { .. }, None) => Transport::Ws,
+        (Endpoint::WebSocket { .. }, Some(tls)) => Transport::Wss(tls),
+        (Endpoint::Tcp { .. }, None) => Transport::Tcp,
+        (Endpoint::Tcp { .. }, Some(tls)) => Transport::Tls(tls),
+    }
+}
+
+pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
+    let sent = match request {
+        Request::Publish(p) => {
+            client
+                .publish_bytes(p.topic, qos(p.qos), p.retain, p.payload)
+                .await
+        }
+        Request::Subscribe(filters) => {
+            let filters = filters
+                .into_iter()
+                .map(|f| SubscribeFilter::new(f.filter, qos(f.qos)));
+            client.subscribe_many(filters).await
+        }
+        Request::Unsubscribe(filters) => {
+            for filter in filters {
+                if client.unsubscribe(filter).await.is_err() {
+                    return false;
+                }
+            }
+            Ok(())
+        }
+        Request::Disconnect => client.disconnect().await,
+    };
+    sent.is_ok()
+}
+
+pub(super) struct Source {
+    eventloop: EventLoop,
+    endpoint: String,
+    client_id: String,
+    spec_for_debug: Option<ConnSpec>,
+    connecting: bool,
+}
+
+impl Source {
+    pub(super) fn new(eventloop: EventLoop, spec: &ConnSpec) -> Self {
+        Source {
+            eventloop,
+            endpoint: spec.endpoint.to_string(),
+            client_id: spec.client_id.clone(),
+            spec_for_debug: spec.debug.then(|| spec.clone()),
+            connecting: true,
+        }
+    }
+
+    fn translate(&self, event: RawEvent) -> Polled {
+        if self.spec_for_debug.is_some() {
+            self.print(&event);
+        }
+        match event {
+            RawEvent::Incoming(Packet::ConnAck(ack)) => Polled::Event(Event::Connected {
+                session_present: ack.session_present,
+            }),
+            RawEvent::Incoming(Packet::Publish(p)) => Polled::Event(Event::Message(Message {
+                topic: p.topic.into(),
+                payload: p.payload,
+                qos: p.qos as u8,
+                retain: p.retain,
+                dup: p.dup,
+                packet_id: p.pkid,
+                properties: None,
+            })),
+            RawEvent::Incoming(Packet::SubAck(ack)) => Polled::Event(Event::Subscribed(
+                ack.return_codes
+                    .iter()
+                    .map(|code| match code {
+                        SubscribeReasonCode::Success(q) => Granted::Qos(*q as u8),
+                        SubscribeReasonCode::Failure => Granted::Refused("refused (0x80)".into()),
+                    })
+                    .collect(),
+            )),
+            RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed),
+            RawEvent::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => {
+                Polled::Event(Event::Delivered)
+            }
+            RawEvent::Outgoing(Outgoing::Publish(0)) => Polled::Event(Event::Delivered),
+            RawEvent::Outgoing(Outgoing::Disconnect) => Polled::Closed,
+            _ => Polled::Nothing,
+        }
+    }
+
+    fn print(&self, event: &RawEvent) {
+        let id = &self.client_id;
+        match event {
+            RawEvent::Incoming(Packet::ConnAck(ack)) => debug::line(
+                id,
+                &format!(
+                    "received CONNACK ({}, session present {})",
+                    ack.code as u8, ack.session_present as u8
+                ),
+            ),
+            RawEvent::Incoming(Packet::Publish(p)) => debug::publish(
+                id,
+                "received",
+                p.dup,
+                p.qos as u8,
+                p.retain,
+                p.pkid,
+                p.topic.as_bytes(),
+                p.payload.len(),
+            ),
+            RawEvent::Incoming(packet) => {
+                debug::line(id, &format!("received {}", packet_name(packet)))
+            }
+            RawEvent::Outgoing(out) => debug::line(id, &format!("sending {}", outgoing_name(out))),
+        }
+    }
+}
+
+fn packet_name(packet: &Packet) -> String {
+    match packet {
+        Packet::PubAck(p) => format!("PUBACK (m{})", p.pkid),
+        Packet::PubRec(p) => format!("PUBREC (m{})", p.pkid),
+        Packet::PubRel(p) => format!("PUBREL (m{})", p.pkid),
+        Packet::PubComp(p) => format!("PUBCOMP (m{})", p.pkid),
+        Packet::SubAck(p) => format!("SUBACK (m{}, {:?})", p.pkid, p.return_codes),
+        Packet::UnsubAck(p) => format!("UNSUBACK (m{})", p.pkid),
+        Packet::PingResp => "PINGRESP".into(),
+        Packet::Disconnect => "DISCONNECT".into(),
+        other => format!("{:?}", std::mem::discriminant(other)),
+    }
+}
+
+pub(super) fn outgoing_name(out: &Outgoing) -> String {
+    match out {
+        Outgoing::Publish(m) => format!("PUBLISH (m{m})"),
+        Outgoing::Subscribe(m) => format!("SUBSCRIBE (m{m})"),
+        Outgoing::Unsubscribe(m) => format!("UNSUBSCRIBE (m{m})"),
+        Outgoing::PubAck(m) => format!("PUBACK (m{m})"),
+        Outgoing::PubRec(m) => format!("PUBREC (m{m})"),
+        Outgoing::PubRel(m) => format!("PUBREL (m{m})"),
+        Outgoing::PubComp(m) => format!("PUBCOMP (m{m})"),
+        Outgoing::PingReq => "PINGREQ".into(),
+        Outgoing::PingResp => "PINGRESP".into(),
+        Outgoing::Disconnect => "DISCONNECT".into(),
+        Outgoing::AwaitAck(m) => format!("nothing: waiting for the ack of m{m}"),
+    }
+}
+
+fn broken(err: ConnectionError) -> Broken {
+    match err {
+        ConnectionError::ConnectionRefused(code) => Broken::Refused(describe::refused(code as u8)),
+        ConnectionError::NetworkTimeout => Broken::Lost {
+            cause: format!("no CONNACK within {CONNECT_TIMEOUT} s"),
+        },
+        ConnectionError::FlushTimeout => Broken::Lost {
+            cause: "the broker stopped reading (write timed out)".into(),
+        },
+        ConnectionError::MqttState(rumqttc::StateError::ConnectionAborted) => Broken::Lost {
+            cause: "the broker closed the connection".into(),
+        },
+        ConnectionError::MqttState(rumqttc::StateError::AwaitPingResp) => Broken::Lost {
+            cause: "the broker stopped answering pings".into(),
+        },
+        ConnectionError::NotConnAck(packet) => Broken::Lost {
+            cause: format!(
+                "the broker answered CONNECT with {} instead of CONNACK",
+                packet_name(&packet)
+            ),
+        },
+        other => Broken::Lost {
+            cause: describe::cause(&other),
+        },
+    }
+}
+
+impl DriverSource for Source {
+    fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+
+    async fn poll(&mut self) -> Result<Polled, Broken> {
+        if self.connecting
+            && let Some(spec) = &self.spec_for_debug
+        {
+            debug::connect(spec);
+        }
+        match self.eventloop.poll().await {
+            Ok(event) => {
+                self.connecting = false;
+                Ok(self.translate(event))
+            }
+            Err(err) => {
+                self.connecting = true;
+                Err(broken(err))
+            }
+        }
+    }
+}

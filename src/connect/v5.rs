@@ -1,0 +1,401 @@
+//! MQTT 5 through rumqttc's `v5` module.
+
+use std::time::Duration;
+
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::v5::{
+    ConnectReturnCode, Filter, LastWill, Packet, PubAckReason, PubCompReason, PubRecReason,
+    PublishProperties, RetainForwardRule, SubscribeReasonCode,
+};
+use rumqttc::v5::{
+    AsyncClient, ConnectionError, Event as RawEvent, EventLoop, MqttOptions, StateError,
+};
+use rumqttc::{NetworkOptions, Outgoing, TlsConfiguration, Transport};
+
+use super::driver::{Broken, Polled, Source as DriverSource};
+use super::spec::{ConnSpec, Endpoint, MAX_PACKET_SIZE};
+use super::v4::{CONNECT_TIMEOUT, outgoing_name};
+use super::{Event, Granted, Message, Properties, Request, debug, describe};
+use crate::report;
+
+fn qos(level: u8) -> QoS {
+    match level {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
+
+pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) {
+    let (host, port) = match &spec.endpoint {
+        Endpoint::Tcp { host, port } if host.contains(':') && spec.tls.is_none() => {
+            (format!("[{host}]"), *port)
+        }
+        Endpoint::Tcp { host, port } => (host.clone(), *port),
+        Endpoint::Unix(path) => (path.to_string_lossy().into_owned(), 0),
+        Endpoint::WebSocket { url, port, .. } => (url.clone(), *port),
+    };
+    let mut options = MqttOptions::new(spec.client_id.clone(), host, port);
+    // set_keep_alive asserts >= 5 s; ConnSpec has checked that (rumqttc note 3).
+    options
+        .set_keep_alive(Duration::from_secs(spec.keep_alive.into()))
+        .set_clean_start(spec.clean_start)
+        .set_max_packet_size(Some(MAX_PACKET_SIZE as u32))
+        .set_outgoing_inflight_upper_limit(spec.max_inflight)
+        .set_connection_timeout(CONNECT_TIMEOUT);
+    // Never advertise topic_alias_max: rumqttc hands out aliased messages with an empty topic
+    // (note 10).
+    if let Some(expiry) = spec.session_expiry {
+        options.set_session_expiry_interval(Some(expiry));
+    }
+    let tls = spec.tls.clone().map(TlsConfiguration::Rustls);
+    options.set_transport(match (&spec.endpoint, tls) {
+        (Endpoint::Unix(_), _) => Transport::Unix,
+        (Endpoint::WebSocket { .. }, None) => Transport::Ws,
+        (Endpoint::WebSocket { .. }, Some(tls)) => Transport::Wss(tls),
+        (Endpoint::Tcp { .. }, None) => Transport::Tcp,
+        (Endpoint::Tcp { .. }, Some(tls)) => Transport::Tls(tls),
+    });
+    if let Some(creds) = &spec.credentials {
+        let password = creds
+            .password
+            .as_ref()
+            .map(|p| p.0.clone())
+            .unwrap_or_default();
+        options.set_credentials(creds.username.clone(), password);
+    }
+    if let Some(will) = &spec.will {
+        options.set_last_will(LastWill {
+            topic: will.topic.clone().into(),
+            message: will.payload.clone(),
+            qos: qos(will.qos),
+            retain: will.retain,
+            properties: None,
+        });
+    }
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(spec.nodelay);
+    network.set_connection_timeout(CONNECT_TIMEOUT);
+    options.set_network_options(network);
+    AsyncClient::new(options, capacity)
+}
+
+pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
+    let sent = match request {
+        Request::Publish(p) => {
+            client
+                .publish_bytes(p.topic, qos(p.qos), p.retain, p.payload)
+                .await
+        }
+        Request::Subscribe(filters) => {
+            let filters: Vec<Filter> = filters
+                .into_iter()
+                .map(|f| Filter {
+                    path: f.filter,
+                    qos: qos(f.qos),
+                    nolocal: false,
+                    preserve_retain: f.retain_as_published,
+                    retain_forward_rule: if f.no_stale_retained {
+                        RetainForwardRule::Never
+                    } else {
+                        RetainForwardRule::OnEverySubscribe
+                    },
+                })
+                .collect();
+            client.subscribe_many(filters).await
+        }
+        Request::Unsubscribe(filters) => {
+            for filter in filters {
+                if client.unsubscribe(filter).await.is_err() {
+                    return false;
+                }
+            }
+            Ok(())
+        }
+        Request::Disconnect => client.disconnect().await,
+    };
+    sent.is_ok()
+}
+
+pub(super) struct Source {
+    eventloop: EventLoop,
+    endpoint: String,
+    client_id: String,
+    spec_for_debug: Option<ConnSpec>,
+    connecting: bool,
+}
+
+impl Source {
+    pub(super) fn new(eventloop: EventLoop, spec: &ConnSpec) -> Self {
+        Source {
+            eventloop,
+            endpoint: spec.endpoint.to_string(),
+            client_id: spec.client_id.clone(),
+            spec_for_debug: spec.debug.then(|| spec.clone()),
+            connecting: true,
+        }
+    }
+
+    fn translate(&self, event: RawEvent) -> Polled {
+        if self.spec_for_debug.is_some() {
+            self.print(&event);
+        }
+        match event {
+            RawEvent::Incoming(Packet::ConnAck(ack)) => Polled::Event(Event::Connected {
+                session_present: ack.session_present,
+            }),
+            RawEvent::Incoming(Packet::Publish(p)) => {
+                if p.topic.is_empty() || std::str::from_utf8(&p.topic).is_err() {
+                    report::warning(&format!(
+                        "dropped a message (packet id {}) whose topic is empty or not UTF-8: a broker protocol error",
+                        p.pkid
+                    ));
+                    return Polled::Nothing;
+                }
+                Polled::Event(Event::Message(Message {
+                    topic: p.topic,
+                    payload: p.payload,
+                    qos: p.qos as u8,
+                    retain: p.retain,
+                    dup: p.dup,
+                    packet_id: p.pkid,
+                    properties: p.properties.map(properties),
+                }))
+            }
+            RawEvent::Incoming(Packet::SubAck(ack)) => Polled::Event(Event::Subscribed(
+                ack.return_codes
+                    .iter()
+                    .map(|code| match code {
+                        SubscribeReasonCode::Success(q) => Granted::Qos(*q as u8),
+                        other => {
+                            let code = suback_code(*other);
+                            Granted::Refused(format!("{} (code {code})", describe::reason(code)))
+                        }
+                    })
+                    .collect(),
+            )),
+            RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed),
+            RawEvent::Incoming(Packet::PubAck(ack)) => match puback_code(ack.reason) {
+                0 | 0x10 => Polled::Event(Event::Delivered),
+                code => refused("PUBACK", ack.pkid, code),
+            },
+            RawEvent::Incoming(Packet::PubRec(rec)) => match pubrec_code(rec.reason) {
+                0 | 0x10 => Polled::Nothing,
+                code => refused("PUBREC", rec.pkid, code),
+            },
+            RawEvent::Incoming(Packet::PubComp(comp)) => match comp.reason {
+                PubCompReason::Success => Polled::Event(Event::Delivered),
+                PubCompReason::PacketIdentifierNotFound => refused("PUBCOMP", comp.pkid, 0x92),
+            },
+            RawEvent::Outgoing(Outgoing::Publish(0)) => Polled::Event(Event::Delivered),
+            RawEvent::Outgoing(Outgoing::Disconnect) => Polled::Closed,
+            _ => Polled::Nothing,
+        }
+    }
+
+    fn print(&self, event: &RawEvent) {
+        let id = &self.client_id;
+        match event {
+            RawEvent::Incoming(Packet::ConnAck(ack)) => debug::line(
+                id,
+                &format!(
+                    "received CONNACK ({}, session present {})",
+                    connack_code(ack.code),
+                    ack.session_present as u8
+                ),
+            ),
+            RawEvent::Incoming(Packet::Publish(p)) => debug::publish(
+                id,
+                "received",
+                p.dup,
+                p.qos as u8,
+                p.retain,
+                p.pkid,
+                &p.topic,
+                p.payload.len(),
+            ),
+            RawEvent::Incoming(packet) => {
+                debug::line(id, &format!("received {}", packet_name(packet)))
+            }
+            RawEvent::Outgoing(out) => debug::line(id, &format!("sending {}", outgoing_name(out))),
+        }
+    }
+}
+
+fn refused(packet: &str, packet_id: u16, code: u8) -> Polled {
+    Polled::Event(Event::PublishRefused(format!(
+        "the broker refused the message with packet id {packet_id}: {} (code {code}, in {packet})",
+        describe::reason(code)
+    )))
+}
+
+fn properties(p: PublishProperties) -> Box<Properties> {
+    Box::new(Properties {
+        payload_format_indicator: p.payload_format_indicator,
+        message_expiry_interval: p.message_expiry_interval,
+        topic_alias: p.topic_alias,
+        response_topic: p.response_topic,
+        correlation_data: p.correlation_data,
+        user_properties: p.user_properties,
+        subscription_identifiers: p.subscription_identifiers,
+        content_type: p.content_type,
+    })
+}
+
+fn packet_name(packet: &Packet) -> String {
+    match packet {
+        Packet::PubAck(p) => format!("PUBACK (m{}, rc{})", p.pkid, puback_code(p.reason)),
+        Packet::PubRec(p) => format!("PUBREC (m{}, rc{})", p.pkid, pubrec_code(p.reason)),
+        Packet::PubRel(p) => format!("PUBREL (m{})", p.pkid),
+        Packet::PubComp(p) => format!("PUBCOMP (m{})", p.pkid),
+        Packet::SubAck(p) => format!("SUBACK (m{}, {:?})", p.pkid, p.return_codes),
+        Packet::UnsubAck(p) => format!("UNSUBACK (m{})", p.pkid),
+        Packet::PingResp(_) => "PINGRESP".into(),
+        Packet::Disconnect(d) => format!("DISCONNECT ({:?})", d.reason_code),
+        Packet::Auth(_) => "AUTH".into(),
+        _ => "a packet".into(),
+    }
+}
+
+fn broken(err: ConnectionError) -> Broken {
+    match err {
+        ConnectionError::ConnectionRefused(code) => {
+            Broken::Refused(describe::refused(connack_code(code)))
+        }
+        ConnectionError::MqttState(StateError::ConnFail { reason }) => {
+            Broken::Refused(describe::refused(connack_code(reason)))
+        }
+        ConnectionError::Timeout(_) => Broken::Lost {
+            cause: format!("no CONNACK within {CONNECT_TIMEOUT} s"),
+        },
+        ConnectionError::MqttState(StateError::ServerDisconnect {
+            reason_code,
+            reason_string,
+        }) => {
+            let code = reason_code as u8;
+            let detail = reason_string.map(|s| format!(": {s}")).unwrap_or_default();
+            Broken::Lost {
+                cause: format!(
+                    "the broker closed the connection: {} (code {code}){detail}",
+                    describe::reason(code)
+                ),
+            }
+        }
+        ConnectionError::MqttState(StateError::ConnectionAborted) => Broken::Lost {
+            cause: "the broker closed the connection".into(),
+        },
+        ConnectionError::MqttState(StateError::AwaitPingResp) => Broken::Lost {
+            cause: "the broker stopped answering pings".into(),
+        },
+        ConnectionError::NotConnAck(packet) => Broken::Lost {
+            cause: format!(
+                "the broker answered CONNECT with {} instead of CONNACK",
+                packet_name(&packet)
+            ),
+        },
+        other => Broken::Lost {
+            cause: describe::cause(&other),
+        },
+    }
+}
+
+fn connack_code(code: ConnectReturnCode) -> u8 {
+    use ConnectReturnCode::*;
+    match code {
+        Success => 0,
+        RefusedProtocolVersion => 1,
+        BadClientId => 2,
+        ServiceUnavailable => 3,
+        UnspecifiedError => 128,
+        MalformedPacket => 129,
+        ProtocolError => 130,
+        ImplementationSpecificError => 131,
+        UnsupportedProtocolVersion => 132,
+        ClientIdentifierNotValid => 133,
+        BadUserNamePassword => 134,
+        NotAuthorized => 135,
+        ServerUnavailable => 136,
+        ServerBusy => 137,
+        Banned => 138,
+        BadAuthenticationMethod => 140,
+        TopicNameInvalid => 144,
+        PacketTooLarge => 149,
+        QuotaExceeded => 151,
+        PayloadFormatInvalid => 153,
+        RetainNotSupported => 154,
+        QoSNotSupported => 155,
+        UseAnotherServer => 156,
+        ServerMoved => 157,
+        ConnectionRateExceeded => 159,
+    }
+}
+
+fn puback_code(reason: PubAckReason) -> u8 {
+    use PubAckReason::*;
+    match reason {
+        Success => 0,
+        NoMatchingSubscribers => 0x10,
+        UnspecifiedError => 0x80,
+        ImplementationSpecificError => 0x83,
+        NotAuthorized => 0x87,
+        TopicNameInvalid => 0x90,
+        PacketIdentifierInUse => 0x91,
+        QuotaExceeded => 0x97,
+        PayloadFormatInvalid => 0x99,
+    }
+}
+
+fn pubrec_code(reason: PubRecReason) -> u8 {
+    use PubRecReason::*;
+    match reason {
+        Success => 0,
+        NoMatchingSubscribers => 0x10,
+        UnspecifiedError => 0x80,
+        ImplementationSpecificError => 0x83,
+        NotAuthorized => 0x87,
+        TopicNameInvalid => 0x90,
+        PacketIdentifierInUse => 0x91,
+        QuotaExceeded => 0x97,
+        PayloadFormatInvalid => 0x99,
+    }
+}
+
+fn suback_code(reason: SubscribeReasonCode) -> u8 {
+    use SubscribeReasonCode::*;
+    match reason {
+        Success(q) => q as u8,
+        Failure | Unspecified => 0x80,
+        ImplementationSpecific => 0x83,
+        NotAuthorized => 0x87,
+        TopicFilterInvalid => 0x8F,
+        PkidInUse => 0x91,
+        QuotaExceeded => 0x97,
+        SharedSubscriptionsNotSupported => 0x9E,
+        SubscriptionIdNotSupported => 0xA1,
+        WildcardSubscriptionsNotSupported => 0xA2,
+    }
+}
+
+impl DriverSource for Source {
+    fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+
+    async fn poll(&mut self) -> Result<Polled, Broken> {
+        if self.connecting
+            && let Some(spec) = &self.spec_for_debug
+        {
+            debug::connect(spec);
+        }
+        match self.eventloop.poll().await {
+            Ok(event) => {
+                self.connecting = false;
+                Ok(self.translate(event))
+            }
+            Err(err) => {
+                self.connecting = true;
+                Err(broken(err))
+            }
+        }
+    }
+}

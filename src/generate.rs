@@ -1,0 +1,58 @@
+//! Shell completions and man pages, generated from the clap definitions. The committed copies in
+//! `completions/` and `man/` are checked by `tests/generated.rs`, which also rewrites them.
+
+use std::io;
+use std::path::Path;
+
+use clap_complete::Shell;
+
+/// Every generated file as (relative path, contents).
+pub fn files() -> io::Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::PowerShell,
+        Shell::Elvish,
+    ] {
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut crate::cli::command(), "moth", &mut out);
+        let name = match shell {
+            Shell::Bash => "moth.bash".to_string(),
+            Shell::Zsh => "_moth".to_string(),
+            Shell::Fish => "moth.fish".to_string(),
+            Shell::PowerShell => "_moth.ps1".to_string(),
+            Shell::Elvish => "moth.elv".to_string(),
+            _ => continue,
+        };
+        files.push((format!("completions/{name}"), out));
+    }
+    let command = crate::cli::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    files.push(("man/moth.1".to_string(), out));
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        let name = format!("moth-{}", sub.get_name());
+        let page = sub.clone().name(name.clone()).bin_name(name.clone());
+        let mut out = Vec::new();
+        clap_mangen::Man::new(page).render(&mut out)?;
+        files.push((format!("man/{name}.1"), out));
+    }
+    Ok(files)
+}
+
+/// Write every generated file under `root`.
+pub fn write_all(root: &Path) -> io::Result<()> {
+    for (path, contents) in files()? {
+        let path = root.join(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, contents)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! moth: an MQTT command-line client. The tree shows the architecture:
+//! `cli` (clap definitions) → `connect` (the only code that knows rumqttc) → `commands` (one module
+//! per subcommand) → `output` (writers); `exit` owns the exit-code table, `report` stderr.
+
+pub mod cli;
+pub mod commands;
+pub mod connect;
+pub mod exit;
+pub mod generate;
+pub mod output;
+pub mod report;
+pub mod topic;
+
+use std::process::ExitCode;
+
+use cli::Command;
+
+pub fn main() -> ExitCode {
+    report::init_colour();
+    let cli = cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            report::error(&format!("cannot start the async runtime: {err}"));
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Pub(args) => commands::publish::run(args).await,
+            Command::Sub(args) => commands::subscribe::run(args).await,
+        }
+    });
+    // A blocking stdin read may still be parked in tokio's thread pool; do not wait for it.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            report::error(&failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
