@@ -1,0 +1,10 @@
+//! Integration tests: the built `moth` binary against a real Mosquitto that each test starts.
+
+mod support;
+
+mod connection;
+mod errors;
+mod generated;
+mod pubsub;
+mod sub_options;
+mod tls;
