@@ -78,14 +78,42 @@ where
 /// Parse the process arguments. `--help` and `--version` exit 0; a usage error exits 1, as
 /// mosquitto's clients do (clap's own code would be 2).
 pub fn parse() -> Cli {
+    use clap::error::ErrorKind;
     match try_parse_from(std::env::args_os()) {
         Ok(cli) => cli,
-        Err(err) => {
-            let code = if err.use_stderr() { 1 } else { 0 };
-            let _ = err.print();
-            std::process::exit(code);
-        }
+        Err(err) => match err.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                let _ = err.print();
+                std::process::exit(0);
+            }
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = err.print();
+                std::process::exit(1);
+            }
+            _ => {
+                crate::report::usage_error(&one_line(&err.render().to_string()));
+                std::process::exit(1);
+            }
+        },
     }
+}
+
+/// clap's multi-line message as one line: what is wrong, any tip, and where help is.
+fn one_line(rendered: &str) -> String {
+    let body = rendered.strip_prefix("error: ").unwrap_or(rendered);
+    let body = body.split("\n\nUsage:").next().unwrap_or(body);
+    let body = body
+        .split("\n\nFor more information")
+        .next()
+        .unwrap_or(body);
+    let mut line = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    line = line.replace(": tip:", "; tip:").replace(" tip:", "; tip:");
+    format!("{line} (see --help)")
 }
 
 #[cfg(test)]
@@ -115,6 +143,20 @@ mod tests {
             panic!("expected sub")
         };
         assert_eq!(args.conn.protocol_version.as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn usage_errors_become_one_line() {
+        let err = try_parse_from(["moth", "pub", "-t", "a", "-m", "x", "--cert", "c"]).unwrap_err();
+        assert_eq!(
+            one_line(&err.render().to_string()),
+            "the following required arguments were not provided: --key <FILE> (see --help)"
+        );
+        let err = try_parse_from(["moth", "pub", "-t", "a", "-m", "x", "-q", "3"]).unwrap_err();
+        assert_eq!(
+            one_line(&err.render().to_string()),
+            "invalid value '3' for '--qos <QOS>': 3 is not in 0..=2 (see --help)"
+        );
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub struct PubArgs {
     pub repeat: u64,
 
     /// Seconds to wait after each delivery before the next --repeat (fractions allowed)
-    #[arg(long = "repeat-delay", value_name = "SECONDS", requires = "repeat", help_heading = MESSAGE)]
+    #[arg(long = "repeat-delay", value_name = "SECONDS", requires = "repeat", allow_hyphen_values = true, help_heading = MESSAGE)]
     pub repeat_delay: Option<f64>,
 
     #[command(flatten)]

@@ -202,7 +202,7 @@ pub(super) fn reason(code: u8) -> &'static str {
 pub(super) fn refused(code: u8) -> crate::exit::Failure {
     let hint = match code {
         4 | 134 => "; check -u and -P",
-        5 | 135 => "; check the broker's ACL for this user",
+        5 | 135 => "; check -u and -P, and the broker's access rules",
         1 | 132 => "; try another -V",
         2 | 133 => "; try another -i",
         _ => "",

@@ -138,7 +138,9 @@ impl ConnSpec {
 
         let client_id = client_id(args)?;
         let clean_start = !args.disable_clean_session;
-        if !clean_start && client_id.is_empty() {
+        // A random id could never resume the session, so -c needs one given (as mosquitto).
+        if !clean_start && (client_id.is_empty() || (args.id.is_none() && args.id_prefix.is_none()))
+        {
             return Err(Failure::usage(
                 "-c (persistent session) needs a client id: add -i ID",
             ));

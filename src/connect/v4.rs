@@ -142,7 +142,9 @@ impl Source {
                     .iter()
                     .map(|code| match code {
                         SubscribeReasonCode::Success(q) => Granted::Qos(*q as u8),
-                        SubscribeReasonCode::Failure => Granted::Refused("refused (0x80)".into()),
+                        SubscribeReasonCode::Failure => {
+                            Granted::Refused("refused (code 128)".into())
+                        }
                     })
                     .collect(),
             )),

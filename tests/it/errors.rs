@@ -1,1 +1,406 @@
-//! placeholder
+//! Bad input: each gets one line on stderr naming what is wrong and what to do, and a documented
+//! exit code. Never a panic, a backtrace or a library's Debug output.
+
+use crate::support::{Broker, free_port, moth, run};
+
+/// Run moth with `args` and no stdin; check the exit code and the exact stderr line.
+#[track_caller]
+fn fails(args: &[&str], code: i32, stderr: &str) {
+    let out = run(moth().args(args), b"");
+    assert_eq!(out.code(), code, "moth {args:?}: {}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!("moth: error: {stderr}\n"),
+        "moth {args:?}"
+    );
+    assert!(out.stdout.is_empty(), "moth {args:?} printed to stdout");
+}
+
+#[test]
+fn invalid_flag_values() {
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-k", "0"],
+        1,
+        "invalid keep-alive 0 (-k): it must be between 5 and 65535 seconds",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-k", "65536"],
+        1,
+        "invalid keep-alive 65536 (-k): it must be between 5 and 65535 seconds",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-V", "31"],
+        1,
+        "MQTT 3.1 (-V 31) is not supported: moth speaks 3.1.1 and 5; use -V 311 or -V 5",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-V", "6"],
+        1,
+        "invalid protocol version '6' (-V): use 311, 5, mqttv311 or mqttv5",
+    );
+    fails(
+        &["sub", "-t", "a", "-c"],
+        1,
+        "-c (persistent session) needs a client id: add -i ID",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-M", "0"],
+        1,
+        "invalid max inflight 0 (-M): it must be between 1 and 65535",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-q", "3"],
+        1,
+        "invalid value '3' for '--qos <QOS>': 3 is not in 0..=2 (see --help)",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-p", "http"],
+        1,
+        "invalid value 'http' for '--port <PORT>': invalid digit found in string (see --help)",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "--bogus"],
+        1,
+        "unexpected argument '--bogus' found (see --help)",
+    );
+    fails(
+        &["pub", "-t", "a"],
+        1,
+        "the following required arguments were not provided: <--message <MESSAGE>|--file <FILE>|--stdin-line|--stdin-file|--null-message> (see --help)",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-x", "10"],
+        1,
+        "-x (session expiry) is an MQTT 5 feature: add -V 5",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-V", "5", "-x", "soon"],
+        1,
+        "invalid session expiry 'soon' (-x): use seconds from 0 to 4294967295, or -1 for never",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "-P", "pw"],
+        1,
+        "a password (-P) needs a user name (-u) in MQTT 3.1.1; add -u or use -V 5",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "--repeat", "0"],
+        1,
+        "--repeat needs a count of at least 1",
+    );
+    fails(
+        &[
+            "pub",
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "--repeat",
+            "2",
+            "--repeat-delay",
+            "-1",
+        ],
+        1,
+        "invalid --repeat-delay -1: use a number of seconds, 0 or more",
+    );
+    fails(
+        &["sub", "-t", "a", "-C", "0"],
+        1,
+        "-C needs a count of at least 1",
+    );
+    fails(
+        &["sub", "-t", "a", "-W", "0"],
+        1,
+        "-W needs a timeout of at least 1 second",
+    );
+    fails(
+        &["sub", "-t", "a", "--random-filter", "0"],
+        1,
+        "invalid --random-filter 0: use a percentage from 0.1 to 100",
+    );
+    fails(
+        &["sub", "-t", "a", "--retain-as-published"],
+        1,
+        "--retain-as-published is an MQTT 5 feature: add -V 5",
+    );
+    fails(
+        &["sub"],
+        1,
+        "give a topic filter to subscribe to with -t (or -U to unsubscribe)",
+    );
+    fails(
+        &["pub", "-m", "x"],
+        1,
+        "give the topic to publish to with -t",
+    );
+}
+
+#[test]
+fn invalid_topics_and_filters() {
+    fails(
+        &["pub", "-t", "a/#", "-m", "x"],
+        1,
+        "invalid topic 'a/#' (-t): a topic to publish to cannot contain the wildcards + or #",
+    );
+    fails(
+        &["pub", "-t", "a/+/b", "-m", "x"],
+        1,
+        "invalid topic 'a/+/b' (-t): a topic to publish to cannot contain the wildcards + or #",
+    );
+    fails(
+        &["pub", "-t", "", "-m", "x"],
+        1,
+        "invalid topic '' (-t): it is empty",
+    );
+    fails(
+        &["sub", "-t", "a/#/b"],
+        1,
+        "invalid filter 'a/#/b' (-t): # must be a whole level and the last one, as in a/#",
+    );
+    fails(
+        &["sub", "-t", "a", "-T", "a+"],
+        1,
+        "invalid filter 'a+' (-T): + must be a whole level, as in a/+/b",
+    );
+    fails(
+        &["sub", "-U", "x#"],
+        1,
+        "invalid filter 'x#' (-U): # must be a whole level and the last one, as in a/#",
+    );
+    fails(
+        &["sub", "-t", "$share/g"],
+        1,
+        "invalid filter '$share/g' (-t): a shared subscription needs $share/GROUP/FILTER",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "--will-topic", "w/#"],
+        1,
+        "invalid --will-topic 'w/#': a topic to publish to cannot contain the wildcards + or #",
+    );
+}
+
+#[test]
+fn unusable_input() {
+    fails(
+        &["pub", "-t", "a", "-f", "/nonexistent/file"],
+        1,
+        "cannot read -f /nonexistent/file: No such file or directory",
+    );
+    let broker = Broker::start();
+    let out = run(broker.moth("pub", &["-t", "a", "-s"]), b"");
+    out.assert_code(1).assert_stderr(
+        "moth: error: stdin is empty (-s): nothing to send; use -n to send an empty message",
+    );
+}
+
+#[test]
+fn mosquitto_options_rustls_cannot_honour_are_refused_by_name() {
+    fails(
+        &[
+            "pub",
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "--psk",
+            "00ff",
+            "--psk-identity",
+            "me",
+        ],
+        1,
+        "--psk is not supported: TLS-PSK is not supported by rustls; use certificates",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "--ciphers", "DEFAULT"],
+        1,
+        "--ciphers is not supported: OpenSSL cipher lists do not apply to rustls, which only offers safe suites; drop the option",
+    );
+    fails(
+        &["sub", "-t", "a", "--tls-engine", "pkcs11"],
+        1,
+        "--tls-engine is not supported: OpenSSL engines are not supported",
+    );
+    fails(
+        &["sub", "-t", "a", "--proxy", "socks5h://h:1080"],
+        1,
+        "--proxy is not supported: SOCKS proxies are not supported yet",
+    );
+    fails(
+        &["sub", "-t", "a", "-A", "10.0.0.1"],
+        1,
+        "-A is not supported: binding a local address is not supported; the OS picks the route",
+    );
+}
+
+#[test]
+fn bad_urls() {
+    fails(
+        &["pub", "-L", "http://h/t", "-m", "x"],
+        1,
+        "invalid -L URL 'http://h/t': the scheme must be mqtt, mqtts, ws or wss; expected mqtt://[user[:password]@]host[:port]/topic",
+    );
+    fails(
+        &["pub", "-L", "mqtt://u:hunter2@h:0/t", "-m", "x"],
+        1,
+        "invalid -L URL 'mqtt://u:****@h:0/t': the port is not a number from 1 to 65535; expected mqtt://[user[:password]@]host[:port]/topic",
+    );
+    fails(
+        &["pub", "-L", "mqtt://h/t", "-p", "1883", "-m", "x"],
+        1,
+        "-L gives the broker address already: drop -h, -p and --unix",
+    );
+}
+
+#[test]
+fn nothing_listening() {
+    let port = free_port().to_string();
+    fails(
+        &["pub", "-h", "127.0.0.1", "-p", &port, "-t", "a", "-m", "x"],
+        1,
+        &format!(
+            "cannot connect to 127.0.0.1:{port}: connection refused (is the broker running and listening there?)"
+        ),
+    );
+    fails(
+        &["sub", "-h", "127.0.0.1", "-p", &port, "-t", "a"],
+        1,
+        &format!(
+            "cannot connect to 127.0.0.1:{port}: connection refused (is the broker running and listening there?)"
+        ),
+    );
+    fails(
+        &["sub", "--unix", "/nonexistent/mosquitto.sock", "-t", "a"],
+        1,
+        "cannot connect to unix socket /nonexistent/mosquitto.sock: no such socket file",
+    );
+    fails(
+        &["pub", "-h", "no-such-host.invalid", "-t", "a", "-m", "x"],
+        1,
+        "cannot connect to no-such-host.invalid:1883: cannot resolve the host name (check -h)",
+    );
+}
+
+#[test]
+fn quiet_silences_runtime_errors_but_keeps_the_exit_code() {
+    let port = free_port().to_string();
+    let out = run(
+        moth().args([
+            "pub",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "--quiet",
+        ]),
+        b"",
+    );
+    out.assert_code(1);
+    assert_eq!(out.stderr, "");
+    // Argument errors are still shown, as mosquitto does.
+    let out = run(moth().args(["pub", "-t", "a/#", "-m", "x", "--quiet"]), b"");
+    out.assert_code(1);
+    assert!(
+        out.stderr.starts_with("moth: error: invalid topic"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn connack_refusals_exit_with_the_code_itself() {
+    let broker = Broker::config().user("alice", "s3cret").start();
+    let port = broker.port.to_string();
+    let base = ["-h", "127.0.0.1", "-p", &port];
+    for (version, code) in [("311", 5), ("5", 135)] {
+        let mut args: Vec<&str> = vec!["pub"];
+        args.extend(base);
+        args.extend([
+            "-V", version, "-t", "a", "-m", "x", "-u", "alice", "-P", "wrong",
+        ]);
+        fails(
+            &args,
+            code,
+            &format!(
+                "the broker refused the connection: not authorized (code {code}); check -u and -P, and the broker's access rules"
+            ),
+        );
+    }
+    let ok = run(
+        broker.moth(
+            "pub",
+            &["-t", "a", "-m", "x", "-u", "alice", "-P", "s3cret"],
+        ),
+        b"",
+    );
+    ok.assert_success();
+}
+
+#[test]
+fn a_publish_the_broker_refuses_is_an_error() {
+    // mosquitto_pub exits 0 here; moth exits 12 and says why.
+    let broker = Broker::config().dynsec().start();
+    for qos in ["1", "2"] {
+        let out = run(
+            broker.moth(
+                "pub",
+                &[
+                    "-V",
+                    "5",
+                    "-q",
+                    qos,
+                    "-t",
+                    "forbidden",
+                    "-m",
+                    "x",
+                    "-u",
+                    "admin",
+                    "-P",
+                    "adminpw",
+                ],
+            ),
+            b"",
+        );
+        let packet = if qos == "1" { "PUBACK" } else { "PUBREC" };
+        out.assert_code(12).assert_stderr(&format!(
+            "moth: error: 1 of 1 message(s) refused; first: the broker refused the message with packet id 1: not authorized (code 135, in {packet})"
+        ));
+    }
+}
+
+#[test]
+fn refused_subscriptions() {
+    let broker = Broker::config().dynsec().start();
+    let creds = ["-u", "admin", "-P", "adminpw"];
+    // Every filter refused: an error (mosquitto_sub would wait forever, printing nothing).
+    let mut all = vec!["-t", "forbidden/a", "-t", "forbidden/b"];
+    all.extend(creds);
+    let out = run(
+        broker.moth("sub", &[all.as_slice(), &["-V", "5"]].concat()),
+        b"",
+    );
+    out.assert_code(12).assert_stderr(
+        "moth: error: the broker refused every subscription: 'forbidden/a': not authorized (code 135); 'forbidden/b': not authorized (code 135)",
+    );
+    let out = run(broker.moth("sub", &all), b"");
+    out.assert_code(12).assert_stderr(
+        "moth: error: the broker refused every subscription: 'forbidden/a': refused (code 128); 'forbidden/b': refused (code 128)",
+    );
+    // Some refused: a warning, and the rest works.
+    let mut some = vec!["-t", "forbidden/a", "-t", "$SYS/broker/version", "-C", "1"];
+    some.extend(creds);
+    let out = run(broker.moth("sub", &some), b"");
+    out.assert_success();
+    assert_eq!(
+        out.stderr,
+        "moth: warning: the broker refused the subscription to 'forbidden/a': refused (code 128)\n"
+    );
+    assert!(
+        out.stdout_text().starts_with("mosquitto version 2."),
+        "{}",
+        out.stdout_text()
+    );
+}

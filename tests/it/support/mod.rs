@@ -53,6 +53,7 @@ pub struct BrokerConfig {
     unix: bool,
     users: Vec<(String, String)>,
     acl: Option<String>,
+    dynsec: bool,
     extra: Vec<String>,
 }
 
@@ -82,6 +83,14 @@ impl BrokerConfig {
         self.users.push((name.into(), password.into()));
         self
     }
+    /// The dynamic-security plugin with one user, `admin`/`adminpw`, who may subscribe only to
+    /// `$SYS/#` and `$CONTROL/...` and may publish nowhere: mosquitto's acl_file never refuses a
+    /// SUBSCRIBE, the plugin does.
+    pub fn dynsec(mut self) -> Self {
+        self.dynsec = true;
+        self
+    }
+
     /// A mosquitto ACL file's contents.
     pub fn acl(mut self, acl: &str) -> Self {
         self.acl = Some(acl.into());
@@ -205,7 +214,9 @@ impl Broker {
                 conf.push_str("require_certificate true\n");
             }
         }
-        if self.config.users.is_empty() {
+        if self.config.dynsec {
+            // The plugin does authentication.
+        } else if self.config.users.is_empty() {
             conf.push_str("allow_anonymous true\n");
         } else {
             let passwd = dir.join("passwd");
@@ -225,6 +236,38 @@ impl Broker {
             conf.push_str(&format!(
                 "allow_anonymous false\npassword_file {}\n",
                 passwd.display()
+            ));
+        }
+        if self.config.dynsec {
+            let path = dir.join("dynamic-security.json");
+            if !path.exists() {
+                require("mosquitto_ctrl");
+                let status = Command::new("mosquitto_ctrl")
+                    .args(["dynsec", "init"])
+                    .arg(&path)
+                    .args(["admin", "adminpw"])
+                    .stdout(Stdio::null())
+                    .status()
+                    .expect("mosquitto_ctrl");
+                assert!(status.success(), "mosquitto_ctrl dynsec init failed");
+                let mut json: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                for role in json["roles"].as_array_mut().unwrap() {
+                    role["acls"].as_array_mut().unwrap().retain(|acl| {
+                        !(acl["acltype"] == "subscribePattern" && acl["topic"] == "#")
+                    });
+                }
+                std::fs::write(&path, json.to_string()).unwrap();
+            }
+            let plugin = ["/usr/lib/x86_64-linux-gnu", "/usr/lib", "/usr/local/lib"]
+                .iter()
+                .map(|d| Path::new(d).join("mosquitto_dynamic_security.so"))
+                .find(|p| p.is_file())
+                .expect("mosquitto_dynamic_security.so not found; install mosquitto");
+            conf.push_str(&format!(
+                "plugin {}\nplugin_opt_config_file {}\n",
+                plugin.display(),
+                path.display()
             ));
         }
         if let Some(acl) = &self.config.acl {
