@@ -45,6 +45,7 @@ pub enum Command {
         name = "pub",
         disable_help_flag = true,
         disable_version_flag = true,
+        args_override_self = true,
         after_help = crate::exit::TABLE
     )]
     Pub(PubArgs),
@@ -54,6 +55,7 @@ pub enum Command {
         name = "sub",
         disable_help_flag = true,
         disable_version_flag = true,
+        args_override_self = true,
         after_help = crate::exit::TABLE
     )]
     Sub(SubArgs),
@@ -134,6 +136,16 @@ mod tests {
         assert_eq!(args.conn.host.as_deref(), Some("broker"));
         let err = try_parse_from(["moth", "sub", "--help"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+    }
+
+    #[test]
+    fn a_repeated_option_takes_the_last_value_as_mosquitto_does() {
+        let cli =
+            try_parse_from(["moth", "pub", "-h", "a", "-h", "b", "-t", "x", "-m", "y"]).unwrap();
+        let Command::Pub(args) = cli.command else {
+            panic!("expected pub")
+        };
+        assert_eq!(args.conn.host.as_deref(), Some("b"));
     }
 
     #[test]

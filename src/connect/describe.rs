@@ -8,6 +8,9 @@ use std::io;
 use rustls::pki_types::UnixTime;
 use rustls::{AlertDescription, CertificateError};
 
+/// The cause when the broker hung up; the driver adds a hint when this happens before CONNACK.
+pub(super) const CLOSED: &str = "the broker closed the connection";
+
 /// Walk an error chain for the most telling cause: a rustls error, else an io error, else the
 /// outermost message.
 pub(super) fn cause(err: &(dyn StdError + 'static)) -> String {
@@ -45,12 +48,8 @@ pub(super) fn io_cause(err: &io::Error) -> String {
         NotFound => "no such socket file".into(),
         PermissionDenied => "permission denied".into(),
         TimedOut => "timed out".into(),
-        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => {
-            "the broker closed the connection".into()
-        }
-        _ if text.contains("bytes remaining on stream") => {
-            "the broker closed the connection".into()
-        }
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => CLOSED.into(),
+        _ if text.contains("bytes remaining on stream") => CLOSED.into(),
         _ if text.contains("failed to lookup address") => {
             "cannot resolve the host name (check -h)".into()
         }
@@ -86,7 +85,11 @@ fn certificate_cause(err: &CertificateError) -> String {
         CertificateError::NotValidForNameContext { expected, presented } => format!(
             "the broker's certificate does not match the host name {} (it is for: {}); connect by a name it lists, or use --insecure to skip the check",
             expected.to_str(),
-            if presented.is_empty() { "no names".to_string() } else { presented.join(", ") }
+            if presented.is_empty() {
+                "no names".to_string()
+            } else {
+                presented.iter().map(|n| plain_name(n)).collect::<Vec<_>>().join(", ")
+            }
         ),
         CertificateError::Expired => "the broker's certificate has expired".into(),
         CertificateError::ExpiredContext { not_after, .. } => {
@@ -103,6 +106,15 @@ fn certificate_cause(err: &CertificateError) -> String {
         }
         other => format!("the broker's certificate was rejected: {other:?}"),
     }
+}
+
+/// rustls lists presented names as `DnsName("a.example")` or `IpAddress(10.0.0.1)`.
+fn plain_name(presented: &str) -> &str {
+    let inner = presented
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(presented);
+    inner.trim_matches('"')
 }
 
 fn alert_cause(alert: AlertDescription) -> String {
@@ -232,6 +244,13 @@ mod tests {
             ))),
             "2026-11-18"
         );
+    }
+
+    #[test]
+    fn presented_names_lose_their_wrapping() {
+        assert_eq!(plain_name("DnsName(\"a.example\")"), "a.example");
+        assert_eq!(plain_name("IpAddress(10.0.0.1)"), "10.0.0.1");
+        assert_eq!(plain_name("plain"), "plain");
     }
 
     #[test]

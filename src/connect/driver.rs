@@ -30,6 +30,7 @@ pub(super) enum Broken {
 pub(super) trait Source {
     /// Where we connect to, for messages.
     fn endpoint(&self) -> String;
+    fn uses_tls(&self) -> bool;
     async fn poll(&mut self) -> Result<Polled, Broken>;
 }
 
@@ -60,9 +61,19 @@ pub(super) async fn run<S: Source>(
             // The caller asked to close only after counting every acknowledgement it needed.
             Err(_) if closing.load(Ordering::Relaxed) => Event::Closed,
             Err(Broken::Refused(failure)) => Event::Failed(failure),
-            Err(Broken::Lost { cause }) if !ever_connected => Event::Failed(Failure::usage(
-                format!("cannot connect to {}: {cause}", source.endpoint()),
-            )),
+            Err(Broken::Lost { cause }) if !ever_connected => {
+                let hint = match (cause == super::describe::CLOSED, source.uses_tls()) {
+                    (false, _) => "",
+                    (true, true) => " before CONNACK (is that port a TLS listener?)",
+                    (true, false) => {
+                        " before CONNACK (if that port expects TLS, add --cafile or use mqtts://)"
+                    }
+                };
+                Event::Failed(Failure::usage(format!(
+                    "cannot connect to {}: {cause}{hint}",
+                    source.endpoint()
+                )))
+            }
             Err(Broken::Lost { cause }) if reconnect == Reconnect::Never => {
                 Event::Failed(Failure::new(
                     crate::exit::UNCONFIRMED,

@@ -211,7 +211,13 @@ fn read_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>> {
     let pem = read_file(path, flag)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Failure::usage(format!("{flag} {} is not valid PEM: {e}", path.display())))?;
+        .map_err(|e| {
+            let problem = pem_problem(&e);
+            Failure::usage(format!(
+                "{flag} {} is not valid PEM: {problem}",
+                path.display()
+            ))
+        })?;
     if certs.is_empty() {
         return Err(Failure::usage(format!(
             "{flag} {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
@@ -228,8 +234,21 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
             "--key {} holds no PEM private key (PKCS#1, PKCS#8 or SEC1); an encrypted key must be decrypted first",
             path.display()
         )),
-        other => Failure::usage(format!("--key {} is not valid PEM: {other}", path.display())),
+        other => Failure::usage(format!("--key {} is not valid PEM: {}", path.display(), pem_problem(&other))),
     })
+}
+
+fn pem_problem(err: &rustls::pki_types::pem::Error) -> String {
+    use rustls::pki_types::pem::Error;
+    match err {
+        Error::Base64Decode(_) => "the text between BEGIN and END is not valid base64".into(),
+        Error::MissingSectionEnd { .. } => {
+            "a -----BEGIN----- line has no matching -----END----- line".into()
+        }
+        Error::IllegalSectionStart { .. } => "a -----BEGIN----- line is malformed".into(),
+        Error::SectionTooLarge => "a PEM section is too large".into(),
+        other => other.to_string(),
+    }
 }
 
 fn read_file(path: &Path, flag: &str) -> Result<Vec<u8>> {

@@ -104,6 +104,7 @@ pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
 pub(super) struct Source {
     eventloop: EventLoop,
     endpoint: String,
+    tls: bool,
     client_id: String,
     spec_for_debug: Option<ConnSpec>,
     connecting: bool,
@@ -114,6 +115,7 @@ impl Source {
         Source {
             eventloop,
             endpoint: spec.endpoint.to_string(),
+            tls: spec.tls.is_some(),
             client_id: spec.client_id.clone(),
             spec_for_debug: spec.debug.then(|| spec.clone()),
             connecting: true,
@@ -226,7 +228,7 @@ fn broken(err: ConnectionError) -> Broken {
             cause: "the broker stopped reading (write timed out)".into(),
         },
         ConnectionError::MqttState(rumqttc::StateError::ConnectionAborted) => Broken::Lost {
-            cause: "the broker closed the connection".into(),
+            cause: describe::CLOSED.into(),
         },
         ConnectionError::MqttState(rumqttc::StateError::AwaitPingResp) => Broken::Lost {
             cause: "the broker stopped answering pings".into(),
@@ -246,6 +248,10 @@ fn broken(err: ConnectionError) -> Broken {
 impl DriverSource for Source {
     fn endpoint(&self) -> String {
         self.endpoint.clone()
+    }
+
+    fn uses_tls(&self) -> bool {
+        self.tls
     }
 
     async fn poll(&mut self) -> Result<Polled, Broken> {

@@ -120,6 +120,7 @@ pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
 pub(super) struct Source {
     eventloop: EventLoop,
     endpoint: String,
+    tls: bool,
     client_id: String,
     spec_for_debug: Option<ConnSpec>,
     connecting: bool,
@@ -130,6 +131,7 @@ impl Source {
         Source {
             eventloop,
             endpoint: spec.endpoint.to_string(),
+            tls: spec.tls.is_some(),
             client_id: spec.client_id.clone(),
             spec_for_debug: spec.debug.then(|| spec.clone()),
             connecting: true,
@@ -282,7 +284,7 @@ fn broken(err: ConnectionError) -> Broken {
             }
         }
         ConnectionError::MqttState(StateError::ConnectionAborted) => Broken::Lost {
-            cause: "the broker closed the connection".into(),
+            cause: describe::CLOSED.into(),
         },
         ConnectionError::MqttState(StateError::AwaitPingResp) => Broken::Lost {
             cause: "the broker stopped answering pings".into(),
@@ -379,6 +381,10 @@ fn suback_code(reason: SubscribeReasonCode) -> u8 {
 impl DriverSource for Source {
     fn endpoint(&self) -> String {
         self.endpoint.clone()
+    }
+
+    fn uses_tls(&self) -> bool {
+        self.tls
     }
 
     async fn poll(&mut self) -> Result<Polled, Broken> {
