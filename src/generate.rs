@@ -37,7 +37,10 @@ pub fn files() -> io::Result<Vec<(String, Vec<u8>)>> {
             continue;
         }
         let name = format!("moth-{}", sub.get_name());
-        let page = sub.clone().name(name.clone()).bin_name(name.clone());
+        let page = sub
+            .clone()
+            .name(name.clone())
+            .bin_name(format!("moth {}", sub.get_name()));
         let mut out = Vec::new();
         clap_mangen::Man::new(page).render(&mut out)?;
         files.push((format!("man/{name}.1"), out));

@@ -1,6 +1,7 @@
 //! `-d` lines, shaped like mosquitto's ("Client ID sending CONNECT"), on stderr. They are built
 //! from moth's own values, never from rumqttc's Debug output, which would print passwords.
 
+use super::Message;
 use super::spec::ConnSpec;
 
 pub(super) fn connect(spec: &ConnSpec) {
@@ -34,23 +35,17 @@ pub(super) fn line(client_id: &str, what: &str) {
     eprintln!("Client {client_id} {what}");
 }
 
-pub(super) fn publish(
-    client_id: &str,
-    direction: &str,
-    dup: bool,
-    qos: u8,
-    retain: bool,
-    packet_id: u16,
-    topic: &[u8],
-    payload_len: usize,
-) {
+pub(super) fn received_publish(client_id: &str, message: &Message) {
     line(
         client_id,
         &format!(
-            "{direction} PUBLISH (d{}, q{qos}, r{}, m{packet_id}, '{}', ... ({payload_len} bytes))",
-            dup as u8,
-            retain as u8,
-            String::from_utf8_lossy(topic)
+            "received PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))",
+            message.dup as u8,
+            message.qos,
+            message.retain as u8,
+            message.packet_id,
+            String::from_utf8_lossy(&message.topic),
+            message.payload.len()
         ),
     );
 }

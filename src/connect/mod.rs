@@ -3,6 +3,7 @@
 //! shared/notes/rumqttc.md): packet-size limits, panicking setters, reconnect loops without backoff,
 //! disconnects that drop unacknowledged messages, and errors that are Debug dumps.
 
+mod common;
 mod debug;
 mod describe;
 mod driver;
@@ -180,13 +181,13 @@ impl Session {
         let client = match spec.protocol {
             Protocol::V311 => {
                 let (client, eventloop) = v4::new(spec, REQUEST_CAPACITY);
-                let source = v4::Source::new(eventloop, spec);
+                let source = common::Source::new(v4::Loop(eventloop), spec);
                 tokio::spawn(driver::run(source, tx, reconnect, closing.clone()));
                 Client::V4(client)
             }
             Protocol::V5 => {
                 let (client, eventloop) = v5::new(spec, REQUEST_CAPACITY);
-                let source = v5::Source::new(eventloop, spec);
+                let source = common::Source::new(v5::Loop(eventloop), spec);
                 tokio::spawn(driver::run(source, tx, reconnect, closing.clone()));
                 Client::V5(client)
             }

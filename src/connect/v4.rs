@@ -4,18 +4,15 @@ use std::time::Duration;
 
 use rumqttc::{
     AsyncClient, ConnectionError, Event as RawEvent, EventLoop, LastWill, MqttOptions,
-    NetworkOptions, Outgoing, Packet, QoS, SubscribeFilter, SubscribeReasonCode, TlsConfiguration,
-    Transport,
+    NetworkOptions, Outgoing, Packet, QoS, SubscribeFilter, SubscribeReasonCode,
 };
 
-use super::driver::{Broken, Polled, Source as DriverSource};
-use super::spec::{ConnSpec, Endpoint, MAX_PACKET_SIZE};
-use super::{Event, Granted, Message, Request, debug, describe};
+use super::common::{self, CONNECT_TIMEOUT, outgoing_name};
+use super::driver::{Broken, Polled};
+use super::spec::{ConnSpec, MAX_PACKET_SIZE};
+use super::{Event, Granted, Message, Request, describe};
 
-/// Seconds allowed for TCP, TLS and CONNACK together.
-pub(super) const CONNECT_TIMEOUT: u64 = 10;
-
-pub(super) fn qos(level: u8) -> QoS {
+fn qos(level: u8) -> QoS {
     match level {
         0 => QoS::AtMostOnce,
         1 => QoS::AtLeastOnce,
@@ -24,22 +21,14 @@ pub(super) fn qos(level: u8) -> QoS {
 }
 
 pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) {
-    let (host, port) = match &spec.endpoint {
-        // rumqttc formats "{host}:{port}" for the lookup, so an IPv6 literal needs brackets.
-        Endpoint::Tcp { host, port } if host.contains(':') && spec.tls.is_none() => {
-            (format!("[{host}]"), *port)
-        }
-        Endpoint::Tcp { host, port } => (host.clone(), *port),
-        Endpoint::Unix(path) => (path.to_string_lossy().into_owned(), 0),
-        Endpoint::WebSocket { url, port, .. } => (url.clone(), *port),
-    };
+    let (host, port) = common::address(spec);
     let mut options = MqttOptions::new(spec.client_id.clone(), host, port);
     options
         .set_keep_alive(Duration::from_secs(spec.keep_alive.into()))
         .set_clean_session(spec.clean_start)
         .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
         .set_inflight(spec.max_inflight);
-    options.set_transport(transport(spec));
+    options.set_transport(common::transport(spec));
     if let Some(creds) = &spec.credentials {
         let password = creds
             .password
@@ -62,17 +51,6 @@ pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) 
     network.set_connection_timeout(CONNECT_TIMEOUT);
     eventloop.set_network_options(network);
     (client, eventloop)
-}
-
-fn transport(spec: &ConnSpec) -> Transport {
-    let tls = spec.tls.clone().map(TlsConfiguration::Rustls);
-    match (&spec.endpoint, tls) {
-        (Endpoint::Unix(_), _) => Transport::Unix,
-        (Endpoint::WebSocket { .. }, None) => Transport::Ws,
-        (Endpoint::WebSocket { .. }, Some(tls)) => Transport::Wss(tls),
-        (Endpoint::Tcp { .. }, None) => Transport::Tcp,
-        (Endpoint::Tcp { .. }, Some(tls)) => Transport::Tls(tls),
-    }
 }
 
 pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
@@ -101,31 +79,17 @@ pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
     sent.is_ok()
 }
 
-pub(super) struct Source {
-    eventloop: EventLoop,
-    endpoint: String,
-    tls: bool,
-    client_id: String,
-    spec_for_debug: Option<ConnSpec>,
-    connecting: bool,
-}
+/// rumqttc's MQTT 3.1.1 event loop.
+pub(super) struct Loop(pub(super) EventLoop);
 
-impl Source {
-    pub(super) fn new(eventloop: EventLoop, spec: &ConnSpec) -> Self {
-        Source {
-            eventloop,
-            endpoint: spec.endpoint.to_string(),
-            tls: spec.tls.is_some(),
-            client_id: spec.client_id.clone(),
-            spec_for_debug: spec.debug.then(|| spec.clone()),
-            connecting: true,
-        }
+impl common::Protocol for Loop {
+    type Raw = RawEvent;
+
+    async fn poll(&mut self) -> Result<RawEvent, Broken> {
+        self.0.poll().await.map_err(broken)
     }
 
     fn translate(&self, event: RawEvent) -> Polled {
-        if self.spec_for_debug.is_some() {
-            self.print(&event);
-        }
         match event {
             RawEvent::Incoming(Packet::ConnAck(ack)) => Polled::Event(Event::Connected {
                 session_present: ack.session_present,
@@ -160,31 +124,16 @@ impl Source {
         }
     }
 
-    fn print(&self, event: &RawEvent) {
-        let id = &self.client_id;
-        match event {
-            RawEvent::Incoming(Packet::ConnAck(ack)) => debug::line(
-                id,
-                &format!(
-                    "received CONNACK ({}, session present {})",
-                    ack.code as u8, ack.session_present as u8
-                ),
+    fn debug_line(&self, event: &RawEvent) -> Option<String> {
+        Some(match event {
+            RawEvent::Incoming(Packet::ConnAck(ack)) => format!(
+                "received CONNACK ({}, session present {})",
+                ack.code as u8, ack.session_present as u8
             ),
-            RawEvent::Incoming(Packet::Publish(p)) => debug::publish(
-                id,
-                "received",
-                p.dup,
-                p.qos as u8,
-                p.retain,
-                p.pkid,
-                p.topic.as_bytes(),
-                p.payload.len(),
-            ),
-            RawEvent::Incoming(packet) => {
-                debug::line(id, &format!("received {}", packet_name(packet)))
-            }
-            RawEvent::Outgoing(out) => debug::line(id, &format!("sending {}", outgoing_name(out))),
-        }
+            RawEvent::Incoming(Packet::Publish(_)) => return None,
+            RawEvent::Incoming(packet) => format!("received {}", packet_name(packet)),
+            RawEvent::Outgoing(out) => format!("sending {}", outgoing_name(out)),
+        })
     }
 }
 
@@ -199,22 +148,6 @@ fn packet_name(packet: &Packet) -> String {
         Packet::PingResp => "PINGRESP".into(),
         Packet::Disconnect => "DISCONNECT".into(),
         other => format!("{:?}", std::mem::discriminant(other)),
-    }
-}
-
-pub(super) fn outgoing_name(out: &Outgoing) -> String {
-    match out {
-        Outgoing::Publish(m) => format!("PUBLISH (m{m})"),
-        Outgoing::Subscribe(m) => format!("SUBSCRIBE (m{m})"),
-        Outgoing::Unsubscribe(m) => format!("UNSUBSCRIBE (m{m})"),
-        Outgoing::PubAck(m) => format!("PUBACK (m{m})"),
-        Outgoing::PubRec(m) => format!("PUBREC (m{m})"),
-        Outgoing::PubRel(m) => format!("PUBREL (m{m})"),
-        Outgoing::PubComp(m) => format!("PUBCOMP (m{m})"),
-        Outgoing::PingReq => "PINGREQ".into(),
-        Outgoing::PingResp => "PINGRESP".into(),
-        Outgoing::Disconnect => "DISCONNECT".into(),
-        Outgoing::AwaitAck(m) => format!("nothing: waiting for the ack of m{m}"),
     }
 }
 
@@ -242,33 +175,5 @@ fn broken(err: ConnectionError) -> Broken {
         other => Broken::Lost {
             cause: describe::cause(&other),
         },
-    }
-}
-
-impl DriverSource for Source {
-    fn endpoint(&self) -> String {
-        self.endpoint.clone()
-    }
-
-    fn uses_tls(&self) -> bool {
-        self.tls
-    }
-
-    async fn poll(&mut self) -> Result<Polled, Broken> {
-        if self.connecting
-            && let Some(spec) = &self.spec_for_debug
-        {
-            debug::connect(spec);
-        }
-        match self.eventloop.poll().await {
-            Ok(event) => {
-                self.connecting = false;
-                Ok(self.translate(event))
-            }
-            Err(err) => {
-                self.connecting = true;
-                Err(broken(err))
-            }
-        }
     }
 }

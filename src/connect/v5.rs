@@ -10,12 +10,12 @@ use rumqttc::v5::mqttbytes::v5::{
 use rumqttc::v5::{
     AsyncClient, ConnectionError, Event as RawEvent, EventLoop, MqttOptions, StateError,
 };
-use rumqttc::{NetworkOptions, Outgoing, TlsConfiguration, Transport};
+use rumqttc::{NetworkOptions, Outgoing};
 
-use super::driver::{Broken, Polled, Source as DriverSource};
-use super::spec::{ConnSpec, Endpoint, MAX_PACKET_SIZE};
-use super::v4::{CONNECT_TIMEOUT, outgoing_name};
-use super::{Event, Granted, Message, Properties, Request, debug, describe};
+use super::common::{self, CONNECT_TIMEOUT, outgoing_name};
+use super::driver::{Broken, Polled};
+use super::spec::{ConnSpec, MAX_PACKET_SIZE};
+use super::{Event, Granted, Message, Properties, Request, describe};
 use crate::report;
 
 fn qos(level: u8) -> QoS {
@@ -27,14 +27,7 @@ fn qos(level: u8) -> QoS {
 }
 
 pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) {
-    let (host, port) = match &spec.endpoint {
-        Endpoint::Tcp { host, port } if host.contains(':') && spec.tls.is_none() => {
-            (format!("[{host}]"), *port)
-        }
-        Endpoint::Tcp { host, port } => (host.clone(), *port),
-        Endpoint::Unix(path) => (path.to_string_lossy().into_owned(), 0),
-        Endpoint::WebSocket { url, port, .. } => (url.clone(), *port),
-    };
+    let (host, port) = common::address(spec);
     let mut options = MqttOptions::new(spec.client_id.clone(), host, port);
     // set_keep_alive asserts >= 5 s; ConnSpec has checked that (rumqttc note 3).
     options
@@ -48,14 +41,7 @@ pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) 
     if let Some(expiry) = spec.session_expiry {
         options.set_session_expiry_interval(Some(expiry));
     }
-    let tls = spec.tls.clone().map(TlsConfiguration::Rustls);
-    options.set_transport(match (&spec.endpoint, tls) {
-        (Endpoint::Unix(_), _) => Transport::Unix,
-        (Endpoint::WebSocket { .. }, None) => Transport::Ws,
-        (Endpoint::WebSocket { .. }, Some(tls)) => Transport::Wss(tls),
-        (Endpoint::Tcp { .. }, None) => Transport::Tcp,
-        (Endpoint::Tcp { .. }, Some(tls)) => Transport::Tls(tls),
-    });
+    options.set_transport(common::transport(spec));
     if let Some(creds) = &spec.credentials {
         let password = creds
             .password
@@ -117,31 +103,17 @@ pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
     sent.is_ok()
 }
 
-pub(super) struct Source {
-    eventloop: EventLoop,
-    endpoint: String,
-    tls: bool,
-    client_id: String,
-    spec_for_debug: Option<ConnSpec>,
-    connecting: bool,
-}
+/// rumqttc's MQTT 5 event loop.
+pub(super) struct Loop(pub(super) EventLoop);
 
-impl Source {
-    pub(super) fn new(eventloop: EventLoop, spec: &ConnSpec) -> Self {
-        Source {
-            eventloop,
-            endpoint: spec.endpoint.to_string(),
-            tls: spec.tls.is_some(),
-            client_id: spec.client_id.clone(),
-            spec_for_debug: spec.debug.then(|| spec.clone()),
-            connecting: true,
-        }
+impl common::Protocol for Loop {
+    type Raw = RawEvent;
+
+    async fn poll(&mut self) -> Result<RawEvent, Broken> {
+        self.0.poll().await.map_err(broken)
     }
 
     fn translate(&self, event: RawEvent) -> Polled {
-        if self.spec_for_debug.is_some() {
-            self.print(&event);
-        }
         match event {
             RawEvent::Incoming(Packet::ConnAck(ack)) => Polled::Event(Event::Connected {
                 session_present: ack.session_present,
@@ -195,32 +167,17 @@ impl Source {
         }
     }
 
-    fn print(&self, event: &RawEvent) {
-        let id = &self.client_id;
-        match event {
-            RawEvent::Incoming(Packet::ConnAck(ack)) => debug::line(
-                id,
-                &format!(
-                    "received CONNACK ({}, session present {})",
-                    connack_code(ack.code),
-                    ack.session_present as u8
-                ),
+    fn debug_line(&self, event: &RawEvent) -> Option<String> {
+        Some(match event {
+            RawEvent::Incoming(Packet::ConnAck(ack)) => format!(
+                "received CONNACK ({}, session present {})",
+                connack_code(ack.code),
+                ack.session_present as u8
             ),
-            RawEvent::Incoming(Packet::Publish(p)) => debug::publish(
-                id,
-                "received",
-                p.dup,
-                p.qos as u8,
-                p.retain,
-                p.pkid,
-                &p.topic,
-                p.payload.len(),
-            ),
-            RawEvent::Incoming(packet) => {
-                debug::line(id, &format!("received {}", packet_name(packet)))
-            }
-            RawEvent::Outgoing(out) => debug::line(id, &format!("sending {}", outgoing_name(out))),
-        }
+            RawEvent::Incoming(Packet::Publish(_)) => return None,
+            RawEvent::Incoming(packet) => format!("received {}", packet_name(packet)),
+            RawEvent::Outgoing(out) => format!("sending {}", outgoing_name(out)),
+        })
     }
 }
 
@@ -375,33 +332,5 @@ fn suback_code(reason: SubscribeReasonCode) -> u8 {
         SharedSubscriptionsNotSupported => 0x9E,
         SubscriptionIdNotSupported => 0xA1,
         WildcardSubscriptionsNotSupported => 0xA2,
-    }
-}
-
-impl DriverSource for Source {
-    fn endpoint(&self) -> String {
-        self.endpoint.clone()
-    }
-
-    fn uses_tls(&self) -> bool {
-        self.tls
-    }
-
-    async fn poll(&mut self) -> Result<Polled, Broken> {
-        if self.connecting
-            && let Some(spec) = &self.spec_for_debug
-        {
-            debug::connect(spec);
-        }
-        match self.eventloop.poll().await {
-            Ok(event) => {
-                self.connecting = false;
-                Ok(self.translate(event))
-            }
-            Err(err) => {
-                self.connecting = true;
-                Err(broken(err))
-            }
-        }
     }
 }

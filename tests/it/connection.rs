@@ -1,1 +1,281 @@
-//! placeholder
+//! Session behaviour: wills, reconnects, a broker that goes away, ids, and secrets kept out of
+//! every line moth prints.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::support::{Broker, run, spawn, spawn_with_stdin};
+
+#[test]
+fn the_will_is_published_when_the_client_vanishes_not_when_it_leaves() {
+    let broker = Broker::start();
+    for version in ["311", "5"] {
+        let watcher_id = format!("watcher-{version}");
+        let watcher =
+            spawn(broker.moth("sub", &["-t", "wills", "-v", "-C", "1", "-i", &watcher_id]));
+        broker.wait_subscribed(&watcher_id, "wills");
+
+        let victim_id = format!("victim-{version}");
+        let victim = spawn(broker.moth(
+            "sub",
+            &[
+                "-V",
+                version,
+                "-t",
+                "x",
+                "-i",
+                &victim_id,
+                "--will-topic",
+                "wills",
+                "--will-payload",
+                "gone",
+                "--will-qos",
+                "1",
+            ],
+        ));
+        broker.wait_subscribed(&victim_id, "x");
+        victim.signal("KILL");
+        let out = watcher.finish();
+        out.assert_success();
+        assert_eq!(out.stdout_text(), "wills gone\n", "v{version}");
+
+        // A clean exit sends DISCONNECT, so no will.
+        let polite_id = format!("polite-{version}");
+        let polite = spawn(broker.moth(
+            "sub",
+            &[
+                "-V",
+                version,
+                "-t",
+                "x",
+                "-i",
+                &polite_id,
+                "--will-topic",
+                "wills",
+                "--will-payload",
+                "oops",
+            ],
+        ));
+        broker.wait_subscribed(&polite_id, "x");
+        let watcher = spawn(broker.moth(
+            "sub",
+            &["-t", "wills", "-W", "1", "-i", &format!("w2-{version}")],
+        ));
+        broker.wait_subscribed(&format!("w2-{version}"), "wills");
+        polite.signal("INT");
+        polite.finish().assert_success();
+        let out = watcher.finish();
+        out.assert_code(27);
+        assert_eq!(out.stdout_text(), "", "no will after a clean disconnect");
+    }
+}
+
+#[test]
+fn sub_reconnects_and_resubscribes_after_the_broker_restarts() {
+    let mut broker = Broker::start();
+    let sub = spawn(broker.moth(
+        "sub",
+        &["-t", "re", "-C", "2", "-i", "resilient", "-q", "1"],
+    ));
+    broker.wait_subscribed("resilient", "re");
+    run(
+        broker.moth("pub", &["-t", "re", "-m", "before", "-q", "1"]),
+        b"",
+    )
+    .assert_success();
+    sub.wait_stdout_len("before\n".len(), Duration::from_secs(10));
+
+    broker.restart();
+    // The new broker has no session: moth must subscribe again by itself.
+    broker.wait_subscribed("resilient", "re");
+    run(
+        broker.moth("pub", &["-t", "re", "-m", "after", "-q", "1"]),
+        b"",
+    )
+    .assert_success();
+    let out = sub.finish();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "before\nafter\n");
+    let port = broker.port;
+    assert_eq!(
+        out.stderr,
+        format!(
+            "moth: warning: connection to 127.0.0.1:{port} lost: the broker closed the connection; reconnecting\n\
+             moth: reconnected; the broker kept no session, subscribing again\n"
+        )
+    );
+}
+
+#[test]
+fn pub_fails_when_the_broker_vanishes_before_acknowledging() {
+    let mut broker = Broker::start();
+    let mut publisher = spawn_with_stdin(
+        broker.moth("pub", &["-t", "v", "-l", "-q", "1"]),
+        Stdio::piped(),
+    );
+    // Let it connect, then freeze the broker so nothing is acknowledged, send a line, and kill it.
+    std::io::Write::write_all(publisher.stdin(), b"one\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = broker_pid(&broker);
+    kill(&pid, "STOP");
+    std::io::Write::write_all(publisher.stdin(), b"two\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    kill(&pid, "KILL");
+    broker.stop();
+    let out = publisher.finish();
+    out.assert_code(7);
+    let port = broker.port;
+    assert_eq!(
+        out.stderr,
+        format!(
+            "moth: error: connection to 127.0.0.1:{port} lost: the broker closed the connection; 1 of 2 message(s) unconfirmed\n"
+        )
+    );
+}
+
+fn broker_pid(broker: &Broker) -> String {
+    let conf = broker.dir().join("mosquitto.conf");
+    let out = std::process::Command::new("pgrep")
+        .args(["-f", &format!("mosquitto -c {}", conf.display())])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn kill(pid: &str, signal: &str) {
+    assert!(
+        std::process::Command::new("kill")
+            .args([&format!("-{signal}"), pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+#[test]
+fn id_prefix_is_followed_by_the_process_id() {
+    let broker = Broker::start();
+    let sub = spawn(broker.moth("sub", &["-t", "idp", "-I", "pre-", "-C", "1"]));
+    let id = format!("pre-{}", sub.pid());
+    broker.wait_subscribed(&id, "idp");
+    run(broker.moth("pub", &["-t", "idp", "-m", "x"]), b"").assert_success();
+    sub.finish().assert_success();
+}
+
+#[test]
+fn debug_shows_packets_but_never_the_password() {
+    let broker = Broker::config().user("alice", "hunter2-secret").start();
+    let out = run(
+        broker.moth(
+            "pub",
+            &[
+                "-d",
+                "-u",
+                "alice",
+                "-P",
+                "hunter2-secret",
+                "-t",
+                "d",
+                "-m",
+                "x",
+                "-q",
+                "1",
+                "-i",
+                "dbg",
+            ],
+        ),
+        b"",
+    );
+    out.assert_success();
+    assert_eq!(
+        out.stderr,
+        "Client dbg sending CONNECT (p4, c1, k60, user 'alice', password ****)\n\
+         Client dbg received CONNACK (0, session present 0)\n\
+         Client dbg sending PUBLISH (m1)\n\
+         Client dbg received PUBACK (m1)\n\
+         Client dbg sending DISCONNECT\n"
+    );
+    // Nor in errors, whether given with -P or inside a URL.
+    let out = run(
+        broker.moth(
+            "pub",
+            &[
+                "-d",
+                "-u",
+                "alice",
+                "-P",
+                "wrong-secret",
+                "-t",
+                "d",
+                "-m",
+                "x",
+            ],
+        ),
+        b"",
+    );
+    out.assert_code(5);
+    assert!(!out.stderr.contains("wrong-secret"), "{}", out.stderr);
+    let url = format!("mqtt://alice:wrong-secret@127.0.0.1:{}/d", broker.port);
+    let out = run(
+        crate::support::moth().args(["pub", "-L", &url, "-m", "x", "-V", "5", "-d"]),
+        b"",
+    );
+    out.assert_code(135);
+    assert!(!out.stderr.contains("wrong-secret"), "{}", out.stderr);
+}
+
+#[test]
+fn persistent_mqtt5_session_survives_a_disconnect() {
+    let broker = Broker::start();
+    run(
+        broker.moth(
+            "sub",
+            &["-V", "5", "-c", "-i", "keeper", "-t", "p5", "-q", "1", "-E"],
+        ),
+        b"",
+    )
+    .assert_success();
+    run(
+        broker.moth("pub", &["-V", "5", "-t", "p5", "-m", "queued", "-q", "1"]),
+        b"",
+    )
+    .assert_success();
+    let out = run(
+        broker.moth(
+            "sub",
+            &[
+                "-V", "5", "-c", "-i", "keeper", "-t", "p5", "-q", "1", "-C", "1",
+            ],
+        ),
+        b"",
+    );
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "queued\n");
+    // -x 0 ends the session at disconnect: nothing is kept.
+    run(
+        broker.moth(
+            "sub",
+            &[
+                "-V", "5", "-c", "-x", "0", "-i", "brief", "-t", "p5", "-q", "1", "-E",
+            ],
+        ),
+        b"",
+    )
+    .assert_success();
+    run(
+        broker.moth("pub", &["-V", "5", "-t", "p5", "-m", "lost", "-q", "1"]),
+        b"",
+    )
+    .assert_success();
+    let out = run(
+        broker.moth(
+            "sub",
+            &[
+                "-V", "5", "-c", "-x", "0", "-i", "brief", "-t", "other", "-W", "1",
+            ],
+        ),
+        b"",
+    );
+    out.assert_code(27);
+    assert_eq!(out.stdout_text(), "");
+}

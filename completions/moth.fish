@@ -1,0 +1,136 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_moth_global_optspecs
+    string join \n help version
+end
+
+function __fish_moth_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_moth_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_moth_using_subcommand
+    set -l cmd (__fish_moth_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c moth -n "__fish_moth_needs_command" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_needs_command" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_needs_command" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
+complete -c moth -n "__fish_moth_needs_command" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
+complete -c moth -n "__fish_moth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s m -l message -d 'Send this message' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s f -l file -d 'Send the contents of a file as one message (binary-safe)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat -d 'Publish the message this many times (with -m, -f, -s or -n)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat-delay -d 'Seconds to wait after each delivery before the next --repeat (fractions allowed)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l will-payload -d 'Payload of the will [default: empty]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l will-qos -d 'QoS of the will' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-engine -d 'OpenSSL engine' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l keyform -d 'OpenSSL key form' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l proxy -d 'SOCKS5 proxy URL' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s A -d 'Local address to bind to' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message (an empty line is an empty message)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -s s -l stdin-file -d 'Send all of stdin as one message'
+complete -c moth -n "__fish_moth_using_subcommand pub" -s n -l null-message -d 'Send an empty message (with -r: clear the retained message)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -s r -l retain -d 'Ask the broker to retain the message'
+complete -c moth -n "__fish_moth_using_subcommand pub" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l nodelay -d 'Disable Nagle\'s algorithm (lower latency for small messages)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l will-retain -d 'Retain the will'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -s S -d 'DNS SRV lookup of the broker'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand sub" -s t -l topic -d 'Topic filter to subscribe to (repeatable)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s T -l filter-out -d 'Hide messages whose topic matches this filter (repeatable)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s U -l unsubscribe -d 'Unsubscribe from this filter after subscribing (repeatable; -t optional)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s q -l qos -d 'Quality of service to subscribe with: 0, 1 or 2' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s C -l count -d 'Exit after receiving this many messages' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s W -l timeout -d 'Exit with code 27 if no -C count is reached within this many seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l random-filter -d 'Print only this percentage of messages, chosen at random (0.1 to 100)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand sub" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l will-payload -d 'Payload of the will [default: empty]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l will-qos -d 'QoS of the will' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand sub" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand sub" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand sub" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-engine -d 'OpenSSL engine' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l keyform -d 'OpenSSL key form' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l proxy -d 'SOCKS5 proxy URL' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s A -d 'Local address to bind to' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s R -l no-stale -d 'Do not print stale retained messages'
+complete -c moth -n "__fish_moth_using_subcommand sub" -s E -l exit-after-sub -d 'Exit once the subscriptions are acknowledged'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l retained-only -d 'Print only retained messages; exit at the first message that is not retained'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l remove-retained -d 'Clear each retained message received (respects -T)'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l retain-as-published -d 'MQTT 5: keep the retain flag as the publisher set it'
+complete -c moth -n "__fish_moth_using_subcommand sub" -s v -l verbose -d 'Print the topic before the payload: `topic payload`'
+complete -c moth -n "__fish_moth_using_subcommand sub" -s N -l no-newline -d 'Do not print a newline after each payload'
+complete -c moth -n "__fish_moth_using_subcommand sub" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l nodelay -d 'Disable Nagle\'s algorithm (lower latency for small messages)'
+complete -c moth -n "__fish_moth_using_subcommand sub" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l will-retain -d 'Retain the will'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand sub" -s S -d 'DNS SRV lookup of the broker'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,113 @@
+//! What the MQTT 3.1.1 and 5 adapters share: the broker address and transport in rumqttc's terms,
+//! and the polling wrapper that prints `-d` lines.
+
+use rumqttc::{Outgoing, TlsConfiguration, Transport};
+
+use super::driver::{self, Broken, Polled};
+use super::spec::{ConnSpec, Endpoint};
+use super::{Event, debug};
+
+/// Seconds allowed for TCP, TLS and CONNACK together.
+pub(super) const CONNECT_TIMEOUT: u64 = 10;
+
+/// The host and port rumqttc wants: it formats "{host}:{port}" for the lookup, so an IPv6 literal
+/// needs brackets; for websockets the host is the whole URL (rumqttc note 20).
+pub(super) fn address(spec: &ConnSpec) -> (String, u16) {
+    match &spec.endpoint {
+        Endpoint::Tcp { host, port } if host.contains(':') && spec.tls.is_none() => {
+            (format!("[{host}]"), *port)
+        }
+        Endpoint::Tcp { host, port } => (host.clone(), *port),
+        Endpoint::Unix(path) => (path.to_string_lossy().into_owned(), 0),
+        Endpoint::WebSocket { url, port, .. } => (url.clone(), *port),
+    }
+}
+
+pub(super) fn transport(spec: &ConnSpec) -> Transport {
+    let tls = spec.tls.clone().map(TlsConfiguration::Rustls);
+    match (&spec.endpoint, tls) {
+        (Endpoint::Unix(_), _) => Transport::Unix,
+        (Endpoint::WebSocket { .. }, None) => Transport::Ws,
+        (Endpoint::WebSocket { .. }, Some(tls)) => Transport::Wss(tls),
+        (Endpoint::Tcp { .. }, None) => Transport::Tcp,
+        (Endpoint::Tcp { .. }, Some(tls)) => Transport::Tls(tls),
+    }
+}
+
+/// One protocol version's event loop.
+pub(super) trait Protocol {
+    type Raw;
+    async fn poll(&mut self) -> Result<Self::Raw, Broken>;
+    fn translate(&self, raw: Self::Raw) -> Polled;
+    /// The `-d` line for an event, except incoming PUBLISH, which is printed from the message.
+    fn debug_line(&self, raw: &Self::Raw) -> Option<String>;
+}
+
+/// A protocol's event loop with what the driver and `-d` need around it.
+pub(super) struct Source<P> {
+    protocol: P,
+    endpoint: String,
+    tls: bool,
+    client_id: String,
+    spec_for_debug: Option<ConnSpec>,
+    connecting: bool,
+}
+
+impl<P: Protocol> Source<P> {
+    pub(super) fn new(protocol: P, spec: &ConnSpec) -> Self {
+        Source {
+            protocol,
+            endpoint: spec.endpoint.to_string(),
+            tls: spec.tls.is_some(),
+            client_id: spec.client_id.clone(),
+            spec_for_debug: spec.debug.then(|| spec.clone()),
+            connecting: true,
+        }
+    }
+}
+
+impl<P: Protocol> driver::Source for Source<P> {
+    fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+
+    fn uses_tls(&self) -> bool {
+        self.tls
+    }
+
+    async fn poll(&mut self) -> Result<Polled, Broken> {
+        let debug = self.spec_for_debug.is_some();
+        if self.connecting
+            && let Some(spec) = &self.spec_for_debug
+        {
+            debug::connect(spec);
+        }
+        let raw = self.protocol.poll().await;
+        self.connecting = raw.is_err();
+        let raw = raw?;
+        if debug && let Some(line) = self.protocol.debug_line(&raw) {
+            debug::line(&self.client_id, &line);
+        }
+        let polled = self.protocol.translate(raw);
+        if debug && let Polled::Event(Event::Message(message)) = &polled {
+            debug::received_publish(&self.client_id, message);
+        }
+        Ok(polled)
+    }
+}
+
+pub(super) fn outgoing_name(out: &Outgoing) -> String {
+    match out {
+        Outgoing::Publish(m) => format!("PUBLISH (m{m})"),
+        Outgoing::Subscribe(m) => format!("SUBSCRIBE (m{m})"),
+        Outgoing::Unsubscribe(m) => format!("UNSUBSCRIBE (m{m})"),
+        Outgoing::PubAck(m) => format!("PUBACK (m{m})"),
+        Outgoing::PubRec(m) => format!("PUBREC (m{m})"),
+        Outgoing::PubRel(m) => format!("PUBREL (m{m})"),
+        Outgoing::PubComp(m) => format!("PUBCOMP (m{m})"),
+        Outgoing::PingReq => "PINGREQ".into(),
+        Outgoing::PingResp => "PINGRESP".into(),
+        Outgoing::Disconnect => "DISCONNECT".into(),
+        Outgoing::AwaitAck(m) => format!("nothing: waiting for the ack of m{m}"),
+    }
+}
