@@ -76,7 +76,10 @@ pub async fn run(args: PubArgs) -> Result<()> {
     }
 
     let queued = Arc::new(AtomicU64::new(0));
+    // Only --repeat waits for each delivery; a watch per message would cost more than the send.
+    let repeat_waits = matches!(source, Source::Single { repeat, .. } if repeat > 1);
     let (delivered_tx, delivered_rx) = watch::channel(0u64);
+    let deliveries = session.deliveries();
     let (done_tx, mut done_rx) = oneshot::channel::<Result<()>>();
     let producer = tokio::spawn(produce(
         source,
@@ -88,7 +91,6 @@ pub async fn run(args: PubArgs) -> Result<()> {
     ));
 
     let mut signal = std::pin::pin!(shutdown_signal());
-    let mut completed = 0u64; // acknowledged or refused
     let mut refused = 0u64;
     let mut first_refusal: Option<String> = None;
     let mut input_done = false;
@@ -96,6 +98,10 @@ pub async fn run(args: PubArgs) -> Result<()> {
     let mut closing: Option<tokio::time::Instant> = None;
 
     loop {
+        let completed = deliveries.count() + refused;
+        if repeat_waits && *delivered_tx.borrow() != completed {
+            delivered_tx.send_replace(completed);
+        }
         let all_in = input_done && completed == queued.load(Ordering::Acquire);
         if all_in && closing.is_none() {
             session.disconnect();
@@ -119,22 +125,18 @@ pub async fn run(args: PubArgs) -> Result<()> {
                 continue;
             }
             _ = sleep_until(give_up) => break,
+            _ = deliveries.changed() => continue,
             event = session.next() => event,
         };
         match event {
-            Event::Delivered => {
-                completed += 1;
-                delivered_tx.send_replace(completed);
-            }
             Event::PublishRefused(why) => {
-                completed += 1;
                 refused += 1;
                 first_refusal.get_or_insert(why);
-                delivered_tx.send_replace(completed);
             }
             Event::Closed => break,
             Event::Failed(failure) => {
                 let sent = queued.load(Ordering::Acquire);
+                let completed = deliveries.count() + refused;
                 return Err(Failure::new(
                     failure.code,
                     format!(
@@ -149,6 +151,7 @@ pub async fn run(args: PubArgs) -> Result<()> {
     }
 
     let sent = queued.load(Ordering::Acquire);
+    let completed = deliveries.count() + refused;
     if completed < sent {
         let why = if interrupted.is_some() {
             "interrupted"

@@ -196,8 +196,9 @@ struct Run<'p> {
     /// SUBACK and UNSUBACKs still to come from the first connection.
     acks_due: usize,
     printed: u64,
-    /// Clear-retained publishes not yet acknowledged.
-    removals_due: u64,
+    /// Clear-retained publishes sent, and those the broker refused.
+    removals_sent: u64,
+    removals_refused: u64,
     random: u64,
 }
 
@@ -208,7 +209,8 @@ impl<'p> Run<'p> {
             connected_before: false,
             acks_due: 0,
             printed: 0,
-            removals_due: 0,
+            removals_sent: 0,
+            removals_refused: 0,
             random: random_u64() | 1,
         }
     }
@@ -260,13 +262,9 @@ impl<'p> Run<'p> {
             }
             Event::Unsubscribed => Ok(self.acked()),
             Event::Message(message) => self.message(message, session, sink, format),
-            Event::Delivered => {
-                self.removals_due = self.removals_due.saturating_sub(1);
-                Ok(None)
-            }
             Event::PublishRefused(why) => {
                 report::warning(&format!("clearing a retained message failed: {why}"));
-                self.removals_due = self.removals_due.saturating_sub(1);
+                self.removals_refused += 1;
                 Ok(None)
             }
             Event::ConnectionLost(why) => {
@@ -340,7 +338,7 @@ impl<'p> Run<'p> {
                 retain: true,
                 payload: bytes::Bytes::new(),
             });
-            self.removals_due += 1;
+            self.removals_sent += 1;
         }
         if self.plan.no_stale && message.retain {
             return Ok(None);
@@ -366,28 +364,30 @@ impl<'p> Run<'p> {
     /// Wait (briefly) for clear-retained publishes to be acknowledged, then disconnect cleanly.
     async fn close(&mut self, session: &mut Session) {
         let give_up = Instant::now() + CLOSE_GRACE;
+        let deliveries = session.deliveries();
         let mut disconnecting = false;
         loop {
-            if self.removals_due == 0 && !disconnecting {
+            let due = self
+                .removals_sent
+                .saturating_sub(deliveries.count() + self.removals_refused);
+            if due == 0 && !disconnecting {
                 session.disconnect();
                 disconnecting = true;
             }
             let event = tokio::select! {
+                _ = deliveries.changed() => continue,
                 event = session.next() => event,
                 _ = tokio::time::sleep_until(give_up) => {
-                    if self.removals_due > 0 {
+                    if due > 0 {
                         report::warning(&format!(
-                            "{} retained message(s) may not have been cleared: no acknowledgement in time",
-                            self.removals_due
+                            "{due} retained message(s) may not have been cleared: no acknowledgement in time"
                         ));
                     }
                     return;
                 }
             };
             match event {
-                Event::Delivered | Event::PublishRefused(_) => {
-                    self.removals_due = self.removals_due.saturating_sub(1)
-                }
+                Event::PublishRefused(_) => self.removals_refused += 1,
                 Event::Closed | Event::Failed(_) => return,
                 _ => {}
             }

@@ -7,12 +7,15 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{Event, Reconnect};
+use super::{Event, Progress, Reconnect};
 use crate::exit::Failure;
 
 /// One poll of a protocol's event loop, already translated.
 pub(super) enum Polled {
     Event(Event),
+    /// One publish completed at its QoS. Counted, not queued: at one per message it would
+    /// double the channel traffic of a fast publisher.
+    Delivered,
     /// Nothing the session needs to hear about (pings, acks we send, ...).
     Nothing,
     /// Our DISCONNECT is on the wire.
@@ -42,6 +45,7 @@ pub(super) async fn run<S: Source>(
     events: mpsc::Sender<Event>,
     reconnect: Reconnect,
     closing: Arc<AtomicBool>,
+    progress: Arc<Progress>,
 ) {
     let mut ever_connected = false;
     let mut reconnecting = false;
@@ -57,6 +61,10 @@ pub(super) async fn run<S: Source>(
                 event
             }
             Ok(Polled::Nothing) => continue,
+            Ok(Polled::Delivered) => {
+                progress.add();
+                continue;
+            }
             Ok(Polled::Closed) => Event::Closed,
             // The caller asked to close only after counting every acknowledgement it needed.
             Err(_) if closing.load(Ordering::Relaxed) => Event::Closed,

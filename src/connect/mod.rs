@@ -15,10 +15,10 @@ mod v5;
 mod verify;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 pub use spec::{ConnSpec, Endpoint, Protocol, random_u64};
 pub use tls::io_reason;
@@ -77,8 +77,6 @@ pub enum Event {
     Message(Message),
     Subscribed(Vec<Granted>),
     Unsubscribed,
-    /// One publish completed at its QoS: written (0), PUBACK (1) or PUBCOMP (2).
-    Delivered,
     /// The broker refused one publish (MQTT 5 reason code), in words.
     PublishRefused(String),
     /// The connection dropped; the session reconnects with backoff (only with `Reconnect::Always`).
@@ -87,6 +85,34 @@ pub enum Event {
     Closed,
     /// The session cannot go on: refused, unreachable, or lost without reconnecting.
     Failed(Failure),
+}
+
+/// How many publishes completed at their QoS: written (0), PUBACK (1) or PUBCOMP (2).
+#[derive(Default)]
+pub(crate) struct Progress {
+    delivered: AtomicU64,
+    changed: Notify,
+}
+
+impl Progress {
+    fn add(&self) {
+        self.delivered.fetch_add(1, Ordering::Release);
+        self.changed.notify_one();
+    }
+}
+
+/// Publishes completed at their QoS so far (refused ones arrive as events instead).
+pub struct Deliveries(Arc<Progress>);
+
+impl Deliveries {
+    pub fn count(&self) -> u64 {
+        self.0.delivered.load(Ordering::Acquire)
+    }
+
+    /// Resolves once the count has grown since the last call returned (no change is missed).
+    pub async fn changed(&self) {
+        self.0.changed.notified().await
+    }
 }
 
 /// What to do when an established connection drops.
@@ -143,6 +169,7 @@ pub struct Session {
     requests: mpsc::UnboundedSender<Request>,
     publisher: Publisher,
     closing: Arc<AtomicBool>,
+    progress: Arc<Progress>,
 }
 
 /// The fast path for publishing from a producer task.
@@ -178,17 +205,30 @@ impl Session {
     pub fn start(spec: &ConnSpec, reconnect: Reconnect) -> Session {
         let (tx, events) = mpsc::channel(EVENT_CAPACITY);
         let closing = Arc::new(AtomicBool::new(false));
+        let progress = Arc::new(Progress::default());
         let client = match spec.protocol {
             Protocol::V311 => {
                 let (client, eventloop) = v4::new(spec, REQUEST_CAPACITY);
                 let source = common::Source::new(v4::Loop(eventloop), spec);
-                tokio::spawn(driver::run(source, tx, reconnect, closing.clone()));
+                tokio::spawn(driver::run(
+                    source,
+                    tx,
+                    reconnect,
+                    closing.clone(),
+                    progress.clone(),
+                ));
                 Client::V4(client)
             }
             Protocol::V5 => {
                 let (client, eventloop) = v5::new(spec, REQUEST_CAPACITY);
                 let source = common::Source::new(v5::Loop(eventloop), spec);
-                tokio::spawn(driver::run(source, tx, reconnect, closing.clone()));
+                tokio::spawn(driver::run(
+                    source,
+                    tx,
+                    reconnect,
+                    closing.clone(),
+                    progress.clone(),
+                ));
                 Client::V5(client)
             }
         };
@@ -209,6 +249,7 @@ impl Session {
             requests,
             publisher: Publisher { client },
             closing,
+            progress,
         }
     }
 
@@ -228,6 +269,11 @@ impl Session {
             Err(mpsc::error::TryRecvError::Empty) => None,
             Err(mpsc::error::TryRecvError::Disconnected) => Some(ended(())),
         }
+    }
+
+    /// A handle on the count of completed publishes, usable while `next` is awaited.
+    pub fn deliveries(&self) -> Deliveries {
+        Deliveries(self.progress.clone())
     }
 
     pub fn subscribe(&self, filters: Vec<Filter>) {

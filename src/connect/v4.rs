@@ -115,10 +115,8 @@ impl common::Protocol for Loop {
                     .collect(),
             )),
             RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed),
-            RawEvent::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => {
-                Polled::Event(Event::Delivered)
-            }
-            RawEvent::Outgoing(Outgoing::Publish(0)) => Polled::Event(Event::Delivered),
+            RawEvent::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => Polled::Delivered,
+            RawEvent::Outgoing(Outgoing::Publish(0)) => Polled::Delivered,
             RawEvent::Outgoing(Outgoing::Disconnect) => Polled::Closed,
             _ => Polled::Nothing,
         }

@@ -150,7 +150,7 @@ impl common::Protocol for Loop {
             )),
             RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed),
             RawEvent::Incoming(Packet::PubAck(ack)) => match puback_code(ack.reason) {
-                0 | 0x10 => Polled::Event(Event::Delivered),
+                0 | 0x10 => Polled::Delivered,
                 code => refused("PUBACK", ack.pkid, code),
             },
             RawEvent::Incoming(Packet::PubRec(rec)) => match pubrec_code(rec.reason) {
@@ -158,10 +158,10 @@ impl common::Protocol for Loop {
                 code => refused("PUBREC", rec.pkid, code),
             },
             RawEvent::Incoming(Packet::PubComp(comp)) => match comp.reason {
-                PubCompReason::Success => Polled::Event(Event::Delivered),
+                PubCompReason::Success => Polled::Delivered,
                 PubCompReason::PacketIdentifierNotFound => refused("PUBCOMP", comp.pkid, 0x92),
             },
-            RawEvent::Outgoing(Outgoing::Publish(0)) => Polled::Event(Event::Delivered),
+            RawEvent::Outgoing(Outgoing::Publish(0)) => Polled::Delivered,
             RawEvent::Outgoing(Outgoing::Disconnect) => Polled::Closed,
             _ => Polled::Nothing,
         }

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Compare moth with mosquitto_pub/mosquitto_sub on one Mosquitto broker, in one run.
+
+Usage: benches/compare.py [--messages 200000] [--runs 3] [--singles 200]
+
+Builds moth in release mode, starts its own Mosquitto on a free loopback port, and measures the
+CPU time (user+sys of that process alone, from wait4's rusage) and wall time of:
+  * sub: receiving N QoS 0 messages into a pipe (moth sub vs mosquitto_sub), fed by one publisher;
+  * pub -l: publishing N stdin lines at QoS 0 and 1 (moth pub vs mosquitto_pub), counting what
+    arrived at an independent mosquitto_sub. mosquitto_pub 2.0.11 loses every line past packet
+    id 65,535 at QoS 1, so QoS 1 is also measured with 60,000 lines, where both deliver all;
+  * one QoS 1 publish, process start to exit (median of --singles runs).
+Each figure is the median of --runs runs. Prints a Markdown table for BENCHMARKS.md.
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MOTH = os.path.join(ROOT, "target", "release", "moth")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.log = os.path.join(workdir, "mosquitto.log")
+        conf = os.path.join(workdir, "mosquitto.conf")
+        with open(conf, "w") as f:
+            if os.geteuid() == 0:
+                f.write("user root\n")
+            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n")
+            # No broker-side queue limit: a slow counter must not lose what a client sent.
+            f.write("max_queued_messages 0\n")
+            f.write(f"log_dest file {self.log}\nlog_type subscribe\nlog_type error\n")
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.proc = subprocess.Popen([binary, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.time() > deadline:
+                    sys.exit("mosquitto did not start")
+                time.sleep(0.02)
+
+    def wait_subscribed(self, client_id):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                with open(self.log) as f:
+                    if any(f": {client_id} " in line for line in f):
+                        return
+            except FileNotFoundError:
+                pass
+            time.sleep(0.005)
+        sys.exit(f"{client_id} never subscribed")
+
+    def addr(self):
+        return ["-h", "127.0.0.1", "-p", str(self.port)]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def reap(proc):
+    """Wait for one child; return (CPU seconds of that process alone, exit code)."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime, proc.returncode
+
+
+def measure(cmd, stdin=None):
+    """Run cmd to completion; return (wall seconds, CPU seconds, exit code)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cpu, code = reap(proc)
+    return time.perf_counter() - t0, cpu, code
+
+
+def publisher(client):
+    return [MOTH, "pub"] if client == "moth" else ["mosquitto_pub"]
+
+
+def subscriber(client):
+    return [MOTH, "sub"] if client == "moth" else ["mosquitto_sub"]
+
+
+def bench_sub(broker, client, n, lines_file, run):
+    """A subscriber receiving n QoS 0 messages into a pipe; returns (wall, CPU, lines received)."""
+    cid = f"bsub-{client}-{run}"
+    sub = subprocess.Popen([*subscriber(client), *broker.addr(), "-t", "bench/sub", "-C", str(n), "-i", cid],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    broker.wait_subscribed(cid)
+    with open(lines_file, "rb") as f:
+        t0 = time.perf_counter()
+        feeder = subprocess.Popen([MOTH, "pub", *broker.addr(), "-t", "bench/sub", "-l", "-q", "0"], stdin=f)
+        received = 0
+        for chunk in iter(lambda: sub.stdout.read(1 << 16), b""):
+            received += chunk.count(b"\n")
+        cpu, _ = reap(sub)
+        wall = time.perf_counter() - t0
+        feeder.wait()
+    return wall, cpu, received
+
+
+def bench_pub(broker, client, qos, n, lines_file, run):
+    """A publisher sending n lines; returns (wall, CPU, messages that arrived)."""
+    cid = f"bcount-{client}-{qos}-{n}-{run}"
+    counter = subprocess.Popen(
+        ["mosquitto_sub", *broker.addr(), "-t", "bench/pub", "-q", str(qos), "-C", str(n), "-W", "20", "-i", cid],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    broker.wait_subscribed(cid)
+    with open(lines_file, "rb") as f:
+        wall, cpu, _ = measure([*publisher(client), *broker.addr(), "-t", "bench/pub", "-l", "-q", str(qos)], stdin=f)
+    out, _ = counter.communicate()
+    return wall, cpu, out.count(b"\n")
+
+
+def bench_single(broker, client, count):
+    cmd = [*publisher(client), *broker.addr(), "-t", "bench/one", "-m", "hello", "-q", "1"]
+    walls, cpus = [], []
+    for _ in range(count):
+        wall, cpu, code = measure(cmd)
+        if code != 0:
+            sys.exit(f"{cmd} failed")
+        walls.append(wall)
+        cpus.append(cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--singles", type=int, default=200)
+    args = parser.parse_args()
+    for tool in ("mosquitto_pub", "mosquitto_sub"):
+        if not shutil.which(tool):
+            sys.exit("install mosquitto-clients: apt-get install -y mosquitto mosquitto-clients")
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    n = args.messages
+    short = min(n, 60_000)
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        lines_file = os.path.join(work, "lines")
+        short_file = os.path.join(work, "short")
+        with open(lines_file, "w") as f, open(short_file, "w") as g:
+            for i in range(n):
+                line = f"message {i:07d} with some payload text\n"
+                f.write(line)
+                if i < short:
+                    g.write(line)
+        broker = Broker(work)
+        try:
+            for client in ("mosquitto", "moth"):
+                runs = [bench_sub(broker, client, n, lines_file, r) for r in range(args.runs)]
+                rows.append((f"sub, {n} QoS 0 msgs into a pipe", client, *medians(runs)))
+            for qos, count, path in ((0, n, lines_file), (1, n, lines_file), (1, short, short_file)):
+                for client in ("mosquitto", "moth"):
+                    runs = [bench_pub(broker, client, qos, count, path, r) for r in range(args.runs)]
+                    rows.append((f"pub -l, {count} lines, QoS {qos}", client, *medians(runs)))
+            for client in ("mosquitto", "moth"):
+                wall, cpu = bench_single(broker, client, args.singles)
+                rows.append((f"one QoS 1 publish, start to exit (median of {args.singles})", client, wall, cpu, None))
+        finally:
+            broker.stop()
+    report(rows)
+
+
+def medians(runs):
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), min(r[2] for r in runs)
+
+
+def report(rows):
+    print("| case | client | wall | CPU | CPU per arrived msg | arrived |")
+    print("|---|---|---:|---:|---:|---:|")
+    for case, client, wall, cpu, got in rows:
+        if got is None:
+            print(f"| {case} | {client} | {wall * 1000:.2f} ms | {cpu * 1000:.2f} ms | - | - |")
+        else:
+            per = f"{cpu / got * 1e6:.2f} µs" if got else "-"
+            print(f"| {case} | {client} | {wall:.3f} s | {cpu:.3f} s | {per} | {got} |")
+    print()
+    pairs = {}
+    for case, client, wall, cpu, got in rows:
+        pairs.setdefault(case, {})[client] = (wall, cpu, got)
+    for case, v in pairs.items():
+        (mw, mc, mg), (qw, qc, qg) = v["moth"], v["mosquitto"]
+        if mg and qg:
+            ratio = (mc / mg) / (qc / qg)
+            print(f"- {case}: moth/mosquitto CPU per arrived message {ratio:.2f}x, wall {mw / qw:.2f}x")
+        else:
+            print(f"- {case}: moth/mosquitto CPU {mc / qc:.2f}x, wall {mw / qw:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
