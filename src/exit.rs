@@ -57,3 +57,15 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 pub type Result<T> = std::result::Result<T, Failure>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_readme_shows_the_same_exit_code_table() {
+        let readme = include_str!("../README.md");
+        assert!(
+            readme.contains(super::TABLE),
+            "README.md must hold src/exit.rs's TABLE word for word"
+        );
+    }
+}
