@@ -39,6 +39,9 @@ pub(super) trait Source {
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// A connection must last this long before the backoff starts again from the beginning; otherwise
+/// two clients with the same id would take the session from each other four times a second.
+const STABLE: Duration = Duration::from_secs(10);
 
 pub(super) async fn run<S: Source>(
     mut source: S,
@@ -50,13 +53,14 @@ pub(super) async fn run<S: Source>(
     let mut ever_connected = false;
     let mut reconnecting = false;
     let mut backoff = FIRST_BACKOFF;
+    let mut connected_at: Option<tokio::time::Instant> = None;
     loop {
         let event = match source.poll().await {
             Ok(Polled::Event(event)) => {
                 if let Event::Connected { .. } = event {
                     ever_connected = true;
                     reconnecting = false;
-                    backoff = FIRST_BACKOFF;
+                    connected_at = Some(tokio::time::Instant::now());
                 }
                 event
             }
@@ -91,6 +95,9 @@ pub(super) async fn run<S: Source>(
             Err(Broken::Lost { cause }) => {
                 // Report the loss once; failed attempts while reconnecting only lengthen the
                 // sleep. rumqttc would otherwise reconnect in a hot loop (note 8).
+                if connected_at.take().is_some_and(|at| at.elapsed() >= STABLE) {
+                    backoff = FIRST_BACKOFF;
+                }
                 if !reconnecting {
                     reconnecting = true;
                     let lost = format!(

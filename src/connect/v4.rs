@@ -141,7 +141,17 @@ fn packet_name(packet: &Packet) -> String {
         Packet::PubRec(p) => format!("PUBREC (m{})", p.pkid),
         Packet::PubRel(p) => format!("PUBREL (m{})", p.pkid),
         Packet::PubComp(p) => format!("PUBCOMP (m{})", p.pkid),
-        Packet::SubAck(p) => format!("SUBACK (m{}, {:?})", p.pkid, p.return_codes),
+        Packet::SubAck(p) => {
+            let codes: Vec<String> = p
+                .return_codes
+                .iter()
+                .map(|c| match c {
+                    SubscribeReasonCode::Success(q) => (*q as u8).to_string(),
+                    SubscribeReasonCode::Failure => "128".into(),
+                })
+                .collect();
+            format!("SUBACK (m{}, {})", p.pkid, codes.join(", "))
+        }
         Packet::UnsubAck(p) => format!("UNSUBACK (m{})", p.pkid),
         Packet::PingResp => "PINGRESP".into(),
         Packet::Disconnect => "DISCONNECT".into(),

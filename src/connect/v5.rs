@@ -207,10 +207,17 @@ fn packet_name(packet: &Packet) -> String {
         Packet::PubRec(p) => format!("PUBREC (m{}, rc{})", p.pkid, pubrec_code(p.reason)),
         Packet::PubRel(p) => format!("PUBREL (m{})", p.pkid),
         Packet::PubComp(p) => format!("PUBCOMP (m{})", p.pkid),
-        Packet::SubAck(p) => format!("SUBACK (m{}, {:?})", p.pkid, p.return_codes),
+        Packet::SubAck(p) => {
+            let codes: Vec<String> = p
+                .return_codes
+                .iter()
+                .map(|c| suback_code(*c).to_string())
+                .collect();
+            format!("SUBACK (m{}, {})", p.pkid, codes.join(", "))
+        }
         Packet::UnsubAck(p) => format!("UNSUBACK (m{})", p.pkid),
         Packet::PingResp(_) => "PINGRESP".into(),
-        Packet::Disconnect(d) => format!("DISCONNECT ({:?})", d.reason_code),
+        Packet::Disconnect(d) => format!("DISCONNECT (rc{})", d.reason_code as u8),
         Packet::Auth(_) => "AUTH".into(),
         _ => "a packet".into(),
     }

@@ -262,3 +262,24 @@ fn no_newline_and_empty_payloads() {
         "-N joins payloads; an empty payload prints nothing"
     );
 }
+
+#[test]
+fn random_filter_prints_a_sample() {
+    let broker = Broker::start();
+    let sub = spawn(broker.moth(
+        "sub",
+        &["-t", "rnd", "--random-filter", "10", "-W", "2", "-i", "rnd"],
+    ));
+    broker.wait_subscribed("rnd", "rnd");
+    let lines: String = (0..1000).map(|i| format!("{i}\n")).collect();
+    run(
+        broker.moth("pub", &["-t", "rnd", "-l", "-q", "1"]),
+        lines.as_bytes(),
+    )
+    .assert_success();
+    let out = sub.finish();
+    out.assert_code(27);
+    let printed = out.stdout_text().lines().count();
+    // 10% of 1000: the chance of falling outside 30..=200 is far below one in a million.
+    assert!((30..=200).contains(&printed), "printed {printed} of 1000");
+}

@@ -411,3 +411,79 @@ fn tls_versions() {
         "--tls-version tlsv1.1 is not supported: it is insecure and rustls refuses it; use tlsv1.2 or tlsv1.3",
     );
 }
+
+#[test]
+fn websockets_over_tls() {
+    let broker = Broker::config()
+        .tls(TlsListener::Server)
+        .websockets()
+        .start();
+    let ca = broker
+        .pki
+        .as_ref()
+        .unwrap()
+        .ca_cert
+        .to_str()
+        .unwrap()
+        .to_string();
+    let url = format!("wss://localhost:{}/mqtt", broker.wss_port);
+    let sub = spawn(crate::support::moth().args([
+        "sub", "-L", &url, "--cafile", &ca, "-t", "w", "-C", "1", "-i", "wss-sub",
+    ]));
+    broker.wait_subscribed("wss-sub", "w");
+    run(
+        crate::support::moth().args([
+            "pub", "-L", &url, "--cafile", &ca, "-t", "w", "-m", "over wss", "-V", "5",
+        ]),
+        b"",
+    )
+    .assert_success();
+    let out = sub.finish();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "over wss\n");
+}
+
+#[test]
+fn ca_directory_and_os_trust_store() {
+    let broker = Broker::config().tls(TlsListener::Server).start();
+    let pki = broker.pki.as_ref().unwrap();
+    // --capath: a directory of PEM files, here holding the test CA among others.
+    let dir = broker.dir().join("cas");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(&pki.other_ca_cert, dir.join("other.pem")).unwrap();
+    std::fs::copy(&pki.ca_cert, dir.join("test-ca.pem")).unwrap();
+    let out = run(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--capath", dir.to_str().unwrap(), "-t", "c", "-m", "x"],
+        ),
+        b"",
+    );
+    out.assert_success();
+    let empty = broker.dir().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--capath", empty.to_str().unwrap(), "-t", "c", "-m", "x"],
+        ),
+        &format!("--capath {} holds no PEM CA certificate", empty.display()),
+    );
+    // The system's trust store does not know the test CA.
+    let port = broker.tls_port;
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--tls-use-os-certs", "-t", "c", "-m", "x"],
+        ),
+        &format!(
+            "cannot connect to localhost:{port}: the broker's certificate is not signed by a trusted CA (unknown issuer); pass its CA with --cafile"
+        ),
+    );
+}

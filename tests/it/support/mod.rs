@@ -113,6 +113,8 @@ pub struct Broker {
     pub port: u16,
     pub tls_port: u16,
     pub ws_port: u16,
+    /// Websockets over TLS, when both `tls` and `websockets` are configured.
+    pub wss_port: u16,
     pub pki: Option<Pki>,
 }
 
@@ -136,6 +138,7 @@ impl Broker {
             port: 0,
             tls_port: 0,
             ws_port: 0,
+            wss_port: 0,
             pki,
         };
         // A port picked free can be taken by a parallel test before mosquitto binds it: retry.
@@ -150,6 +153,10 @@ impl Broker {
                 free_port()
             } else {
                 0
+            };
+            broker.wss_port = match (broker.config.websockets, broker.config.tls) {
+                (true, Some(_)) => free_port(),
+                _ => 0,
             };
             broker.write_config();
             if broker.launch() {
@@ -212,6 +219,15 @@ impl Broker {
             ));
             if mode == TlsListener::Mutual {
                 conf.push_str("require_certificate true\n");
+            }
+            if self.config.websockets {
+                conf.push_str(&format!(
+                    "listener {} 127.0.0.1\nprotocol websockets\ncafile {}\ncertfile {}\nkeyfile {}\n",
+                    self.wss_port,
+                    pki.ca_cert.display(),
+                    pki.server_cert.display(),
+                    pki.server_key.display()
+                ));
             }
         }
         if self.config.dynsec {
@@ -294,7 +310,7 @@ impl Broker {
             .expect("cannot run mosquitto");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        let ports: Vec<u16> = [self.port, self.tls_port, self.ws_port]
+        let ports: Vec<u16> = [self.port, self.tls_port, self.ws_port, self.wss_port]
             .into_iter()
             .filter(|p| *p != 0)
             .collect();
