@@ -22,6 +22,9 @@ _moth() {
             moth,pub)
                 cmd="moth__subcmd__pub"
                 ;;
+            moth,rr)
+                cmd="moth__subcmd__rr"
+                ;;
             moth,sub)
                 cmd="moth__subcmd__sub"
                 ;;
@@ -30,6 +33,9 @@ _moth() {
                 ;;
             moth__subcmd__help,pub)
                 cmd="moth__subcmd__help__subcmd__pub"
+                ;;
+            moth__subcmd__help,rr)
+                cmd="moth__subcmd__help__subcmd__rr"
                 ;;
             moth__subcmd__help,sub)
                 cmd="moth__subcmd__help__subcmd__sub"
@@ -41,7 +47,7 @@ _moth() {
 
     case "${cmd}" in
         moth)
-            opts="--help --version pub sub help"
+            opts="--help --version pub sub rr help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -55,7 +61,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__help)
-            opts="pub sub help"
+            opts="pub sub rr help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -96,6 +102,20 @@ _moth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        moth__subcmd__help__subcmd__rr)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         moth__subcmd__help__subcmd__sub)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -111,7 +131,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__pub)
-            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -M -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --qos --retain --repeat --repeat-delay --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -M -D -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --qos --retain --repeat --repeat-delay --response-topic --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -154,6 +174,30 @@ _moth() {
                     return 0
                     ;;
                 --repeat-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --response-topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --content-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --correlation-data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message-expiry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --payload-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-property)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -246,6 +290,284 @@ _moth() {
                     return 0
                     ;;
                 -M)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --will-topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --will-payload)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --will-qos)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cafile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --capath)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --psk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --psk-identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ciphers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-engine-kpass-sha1)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -A)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__rr)
+            opts="-t -e -m -f -s -n -q -C -W -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -M -D -d -A -S --topic --response-topic --message --file --stdin-file --null-message --qos --count --timeout --verbose --no-newline --format --pretty --json --timestamp --color --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --response-topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qos)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -W)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --content-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --correlation-data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message-expiry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --payload-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -h)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keepalive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-expiry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pw)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -P)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-inflight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -M)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -325,7 +647,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__sub)
-            opts="-t -T -U -q -C -W -R -E -v -N -h -p -L -V -i -I -k -c -x -u -P -M -d -A -S --topic --filter-out --unsubscribe --qos --count --timeout --no-stale --exit-after-sub --retained-only --remove-retained --retain-as-published --random-filter --verbose --no-newline --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -T -U -q -C -W -R -E -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -M -D -d -A -S --topic --filter-out --unsubscribe --qos --count --timeout --no-stale --exit-after-sub --retained-only --remove-retained --retain-as-published --random-filter --no-local --verbose --no-newline --format --pretty --json --timestamp --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,6 +703,18 @@ _moth() {
                     ;;
                 --random-filter)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --host)
@@ -472,6 +806,14 @@ _moth() {
                     return 0
                     ;;
                 -M)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

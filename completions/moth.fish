@@ -28,6 +28,7 @@ complete -c moth -n "__fish_moth_needs_command" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_needs_command" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_needs_command" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
+complete -c moth -n "__fish_moth_needs_command" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s m -l message -d 'Send this message' -r
@@ -35,6 +36,12 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s f -l file -d 'Send the
 complete -c moth -n "__fish_moth_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat -d 'Publish the message this many times (with -m, -f, -s or -n)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat-delay -d 'Seconds to wait after each delivery before the next --repeat (fractions allowed)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l response-topic -d 'MQTT 5: topic the receiver should answer on' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l content-type -d 'Content type, e.g. application/json' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l correlation-data -d 'Correlation data to pair an answer with its request' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l message-expiry -d 'Seconds after which the broker drops the message if undelivered' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l payload-format -d 'Payload format indicator: 0 bytes, 1 UTF-8 text' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l user-property -d 'A user property KEY=VALUE (repeatable; order and duplicates kept)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
@@ -47,6 +54,7 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s x -l session-expiry -d
 complete -c moth -n "__fish_moth_using_subcommand pub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s P -l pw -d 'Password' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l will-payload -d 'Payload of the will [default: empty]' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l will-qos -d 'QoS of the will' -r
@@ -85,6 +93,10 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -s q -l qos -d 'Quality o
 complete -c moth -n "__fish_moth_using_subcommand sub" -s C -l count -d 'Exit after receiving this many messages' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s W -l timeout -d 'Exit with code 27 if no -C count is reached within this many seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l random-filter -d 'Print only this percentage of messages, chosen at random (0.1 to 100)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s F -l format -d 'Format each message, as mosquitto_sub\'s -F (see the FORMAT section of `man moth-sub`); overrides -v, not -N' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l color -d 'Colour topics, markers and JSON keys: auto (a terminal without NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c moth -n "__fish_moth_using_subcommand sub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
@@ -97,6 +109,7 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -s x -l session-expiry -d
 complete -c moth -n "__fish_moth_using_subcommand sub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s P -l pw -d 'Password' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l will-payload -d 'Payload of the will [default: empty]' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l will-qos -d 'QoS of the will' -r
@@ -119,8 +132,12 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -s E -l exit-after-sub -d
 complete -c moth -n "__fish_moth_using_subcommand sub" -l retained-only -d 'Print only retained messages; exit at the first message that is not retained'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l remove-retained -d 'Clear each retained message received (respects -T)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l retain-as-published -d 'MQTT 5: keep the retain flag as the publisher set it'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l no-local -d 'MQTT 5: do not receive the messages this client publishes itself'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s v -l verbose -d 'Print the topic before the payload: `topic payload`'
-complete -c moth -n "__fish_moth_using_subcommand sub" -s N -l no-newline -d 'Do not print a newline after each payload'
+complete -c moth -n "__fish_moth_using_subcommand sub" -s N -l no-newline -d 'Do not print a newline after each message'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l pretty -d 'Indent the JSON of %j and %J'
+complete -c moth -n "__fish_moth_using_subcommand sub" -s J -l json -d 'One JSON object per message (schema in the README); valid for any payload'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l timestamp -d 'Prefix each line with the time it was received'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l nodelay -d 'Disable Nagle\'s algorithm (lower latency for small messages)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
@@ -131,6 +148,70 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-use-os-certs -d 'T
 complete -c moth -n "__fish_moth_using_subcommand sub" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand rr" -s t -l topic -d 'Topic to send the request to' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s e -l response-topic -d 'Topic to wait for the response on (subscribed before the request is sent)' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s m -l message -d 'Send this request payload' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s f -l file -d 'Send the contents of a file as the request' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -s q -l qos -d 'Quality of service for the request and the response subscription' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s C -l count -d 'Exit after this many responses' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s W -l timeout -d 'Exit with code 27 if no response arrives within this many seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s F -l format -d 'Format each message, as mosquitto_sub\'s -F (see the FORMAT section of `man moth-sub`); overrides -v, not -N' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l color -d 'Colour topics, markers and JSON keys: auto (a terminal without NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c moth -n "__fish_moth_using_subcommand rr" -l content-type -d 'Content type, e.g. application/json' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l correlation-data -d 'Correlation data to pair an answer with its request' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l message-expiry -d 'Seconds after which the broker drops the message if undelivered' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l payload-format -d 'Payload format indicator: 0 bytes, 1 UTF-8 text' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l user-property -d 'A user property KEY=VALUE (repeatable; order and duplicates kept)' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l will-payload -d 'Payload of the will [default: empty]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l will-qos -d 'QoS of the will' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-engine -d 'OpenSSL engine' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l keyform -d 'OpenSSL key form' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l proxy -d 'SOCKS5 proxy URL' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s A -d 'Local address to bind to' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s s -l stdin-file -d 'Send all of stdin as the request'
+complete -c moth -n "__fish_moth_using_subcommand rr" -s n -l null-message -d 'Send an empty request'
+complete -c moth -n "__fish_moth_using_subcommand rr" -s v -l verbose -d 'Print the topic before the payload: `topic payload`'
+complete -c moth -n "__fish_moth_using_subcommand rr" -s N -l no-newline -d 'Do not print a newline after each message'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l pretty -d 'Indent the JSON of %j and %J'
+complete -c moth -n "__fish_moth_using_subcommand rr" -s J -l json -d 'One JSON object per message (schema in the README); valid for any payload'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l timestamp -d 'Prefix each line with the time it was received'
+complete -c moth -n "__fish_moth_using_subcommand rr" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l nodelay -d 'Disable Nagle\'s algorithm (lower latency for small messages)'
+complete -c moth -n "__fish_moth_using_subcommand rr" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l will-retain -d 'Retain the will'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand rr" -s S -d 'DNS SRV lookup of the broker'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -8,6 +8,7 @@ pub mod connect;
 pub mod exit;
 pub mod generate;
 pub mod output;
+pub mod properties;
 pub mod report;
 pub mod topic;
 
@@ -32,6 +33,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Pub(args) => commands::publish::run(args).await,
             Command::Sub(args) => commands::subscribe::run(args).await,
+            Command::Rr(args) => commands::request::run(args).await,
         }
     });
     // A blocking stdin read may still be parked in tokio's thread pool; do not wait for it.

@@ -8,6 +8,8 @@ const CONNECTION: &str = "Connection";
 const TLS: &str = "TLS";
 const WILL: &str = "Will";
 const REFUSED: &str = "Accepted for mosquitto compatibility, refused at run time";
+/// clap's id of -D, to read its values grouped per occurrence.
+pub const PROPERTY_ID: &str = "property_words";
 
 #[derive(Debug, Clone, Args)]
 pub struct ConnArgs {
@@ -66,6 +68,16 @@ pub struct ConnArgs {
     /// Disable Nagle's algorithm (lower latency for small messages)
     #[arg(long, help_heading = CONNECTION)]
     pub nodelay: bool,
+
+    /// MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable;
+    /// COMMAND is connect, publish, subscribe, unsubscribe or will
+    #[arg(id = PROPERTY_ID, short = 'D', long = "property", value_names = ["COMMAND", "NAME", "VALUE"], num_args = 3..=4, action = clap::ArgAction::Append, help_heading = CONNECTION)]
+    property_words: Vec<String>,
+
+    /// The -D occurrences, each `[COMMAND, NAME, VALUE...]` (filled from clap's occurrences:
+    /// derive flattens them).
+    #[arg(skip)]
+    pub property: Vec<Vec<String>>,
 
     /// Print packets sent and received on stderr (passwords are never shown)
     #[arg(short = 'd', long, help_heading = CONNECTION)]

@@ -2,13 +2,17 @@
 //! job of `connect::ConnSpec` and of each command.
 
 mod conn;
+mod output;
 mod publish;
+mod request;
 mod subscribe;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use conn::{ConnArgs, RefusedArgs};
-pub use publish::PubArgs;
+pub use output::{ColorChoice, OutputArgs};
+pub use publish::{PubArgs, PublishPropertyArgs};
+pub use request::RrArgs;
 pub use subscribe::SubArgs;
 
 /// A fast, trustworthy MQTT client for shells: publish, subscribe and load-test, with mosquitto's
@@ -59,6 +63,16 @@ pub enum Command {
         after_help = crate::exit::TABLE
     )]
     Sub(SubArgs),
+
+    /// Send a request and print the response (as mosquitto_rr; MQTT 5 by default)
+    #[command(
+        name = "rr",
+        disable_help_flag = true,
+        disable_version_flag = true,
+        args_override_self = true,
+        after_help = crate::exit::TABLE
+    )]
+    Rr(RrArgs),
 }
 
 /// The clap command tree: used to parse, and to generate completions and man pages.
@@ -72,9 +86,21 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    command()
-        .try_get_matches_from(args)
-        .and_then(|matches| Cli::from_arg_matches(&matches))
+    let matches = command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let Some((_, sub)) = matches.subcommand() {
+        let groups: Vec<Vec<String>> = sub
+            .get_occurrences::<String>(conn::PROPERTY_ID)
+            .map(|occurrences| occurrences.map(|o| o.cloned().collect()).collect())
+            .unwrap_or_default();
+        let conn = match &mut cli.command {
+            Command::Pub(args) => &mut args.conn,
+            Command::Sub(args) => &mut args.conn,
+            Command::Rr(args) => &mut args.conn,
+        };
+        conn.property = groups;
+    }
+    Ok(cli)
 }
 
 /// Parse the process arguments. `--help` and `--version` exit 0; a usage error exits 1, as
@@ -146,6 +172,41 @@ mod tests {
             panic!("expected pub")
         };
         assert_eq!(args.conn.host.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn properties_are_grouped_per_occurrence() {
+        let cli = try_parse_from([
+            "moth",
+            "pub",
+            "-t",
+            "x",
+            "-m",
+            "y",
+            "-D",
+            "publish",
+            "user-property",
+            "k",
+            "v",
+            "-D",
+            "publish",
+            "content-type",
+            "t",
+            "-q",
+            "1",
+        ])
+        .unwrap();
+        let Command::Pub(args) = cli.command else {
+            panic!("expected pub")
+        };
+        assert_eq!(
+            args.conn.property,
+            [
+                vec!["publish", "user-property", "k", "v"],
+                vec!["publish", "content-type", "t"]
+            ]
+        );
+        assert_eq!(args.qos, 1);
     }
 
     #[test]

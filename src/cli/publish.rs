@@ -54,6 +54,38 @@ pub struct PubArgs {
     #[arg(long = "repeat-delay", value_name = "SECONDS", requires = "repeat", allow_hyphen_values = true, help_heading = MESSAGE)]
     pub repeat_delay: Option<f64>,
 
+    /// MQTT 5: topic the receiver should answer on
+    #[arg(long = "response-topic", value_name = "TOPIC", help_heading = PROPERTIES)]
+    pub response_topic: Option<String>,
+
+    #[command(flatten)]
+    pub properties: PublishPropertyArgs,
+
     #[command(flatten)]
     pub conn: ConnArgs,
+}
+
+const PROPERTIES: &str = "MQTT 5 message properties (shortcuts for -D publish ...)";
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct PublishPropertyArgs {
+    /// Content type, e.g. application/json
+    #[arg(long = "content-type", value_name = "TYPE", help_heading = PROPERTIES)]
+    pub content_type: Option<String>,
+
+    /// Correlation data to pair an answer with its request
+    #[arg(long = "correlation-data", value_name = "DATA", help_heading = PROPERTIES)]
+    pub correlation_data: Option<String>,
+
+    /// Seconds after which the broker drops the message if undelivered
+    #[arg(long = "message-expiry", value_name = "SECONDS", help_heading = PROPERTIES)]
+    pub message_expiry: Option<u32>,
+
+    /// Payload format indicator: 0 bytes, 1 UTF-8 text
+    #[arg(long = "payload-format", value_name = "0|1", value_parser = clap::value_parser!(u8).range(0..=1), help_heading = PROPERTIES)]
+    pub payload_format: Option<u8>,
+
+    /// A user property KEY=VALUE (repeatable; order and duplicates kept)
+    #[arg(long = "user-property", value_name = "KEY=VALUE", help_heading = PROPERTIES)]
+    pub user_property: Vec<String>,
 }

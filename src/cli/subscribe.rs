@@ -3,9 +3,9 @@
 use clap::Args;
 
 use super::conn::ConnArgs;
+use super::output::OutputArgs;
 
 const SUBSCRIPTION: &str = "Subscription";
-const OUTPUT: &str = "Output";
 
 #[derive(Debug, Clone, Args)]
 pub struct SubArgs {
@@ -58,13 +58,12 @@ pub struct SubArgs {
     #[arg(long = "random-filter", value_name = "PERCENT", help_heading = SUBSCRIPTION)]
     pub random_filter: Option<f64>,
 
-    /// Print the topic before the payload: `topic payload`
-    #[arg(short = 'v', long, help_heading = OUTPUT)]
-    pub verbose: bool,
+    /// MQTT 5: do not receive the messages this client publishes itself
+    #[arg(long = "no-local", help_heading = SUBSCRIPTION)]
+    pub no_local: bool,
 
-    /// Do not print a newline after each payload
-    #[arg(short = 'N', long = "no-newline", help_heading = OUTPUT)]
-    pub no_newline: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     #[command(flatten)]
     pub conn: ConnArgs,

@@ -1,6 +1,5 @@
 //! `moth pub`: publish, and exit 0 only once every message is acknowledged at its QoS.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -10,8 +9,10 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::{oneshot, watch};
 
 use crate::cli::PubArgs;
-use crate::commands::shutdown_signal;
-use crate::connect::{ConnSpec, Event, OutgoingPublish, Publisher, Reconnect, Session, io_reason};
+use crate::commands::{message_properties, read_payload, shutdown_signal};
+use crate::connect::{
+    ConnSpec, Event, OutgoingPublish, Properties, Protocol, Publisher, Reconnect, Session,
+};
 use crate::exit::{self, Failure, Result};
 use crate::{report, topic};
 
@@ -37,6 +38,7 @@ struct Template {
     topic: String,
     qos: u8,
     retain: bool,
+    properties: Option<Arc<Properties>>,
 }
 
 impl Template {
@@ -46,12 +48,14 @@ impl Template {
             qos: self.qos,
             retain: self.retain,
             payload,
+            properties: self.properties.clone(),
         }
     }
 }
 
 pub async fn run(args: PubArgs) -> Result<()> {
-    let spec = ConnSpec::from_args(&args.conn)?;
+    let spec = ConnSpec::from_args(&args.conn, Protocol::V311)?;
+    let properties = message_properties(&spec, &args.properties, args.response_topic.as_ref())?;
     let topic = args
         .topic
         .clone()
@@ -67,6 +71,7 @@ pub async fn run(args: PubArgs) -> Result<()> {
         topic,
         qos: args.qos,
         retain: args.retain,
+        properties,
     };
     let mut session = Session::start(&spec, Reconnect::Never);
     match session.next().await {
@@ -186,26 +191,12 @@ async fn source(args: &PubArgs) -> Result<Source> {
     if args.stdin_line {
         return Ok(Source::Lines);
     }
-    let payload = if let Some(message) = &args.message {
-        use std::os::unix::ffi::OsStrExt;
-        Bytes::copy_from_slice(message.as_bytes())
-    } else if let Some(path) = &args.file {
-        read_file(path)?
-    } else if args.stdin_file {
-        let mut all = Vec::new();
-        tokio::io::stdin()
-            .read_to_end(&mut all)
-            .await
-            .map_err(|e| Failure::usage(format!("cannot read stdin (-s): {}", io_reason(&e))))?;
-        if all.is_empty() {
-            return Err(Failure::usage(
-                "stdin is empty (-s): nothing to send; use -n to send an empty message",
-            ));
-        }
-        Bytes::from(all)
-    } else {
-        Bytes::new()
-    };
+    let payload = read_payload(
+        args.message.as_deref(),
+        args.file.as_deref(),
+        args.stdin_file,
+    )
+    .await?;
     let delay = match args.repeat_delay {
         None => None,
         Some(s) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
@@ -222,16 +213,6 @@ async fn source(args: &PubArgs) -> Result<Source> {
         payload,
         repeat: args.repeat,
         delay,
-    })
-}
-
-fn read_file(path: &Path) -> Result<Bytes> {
-    std::fs::read(path).map(Bytes::from).map_err(|e| {
-        Failure::usage(format!(
-            "cannot read -f {}: {}",
-            path.display(),
-            io_reason(&e)
-        ))
     })
 }
 
@@ -300,10 +281,12 @@ async fn lines(template: &Template, publisher: &Publisher, queued: &AtomicU64) -
         if buf.capacity() - buf.len() < READ_CHUNK / 4 {
             buf.reserve(READ_CHUNK);
         }
-        let read = stdin
-            .read_buf(&mut buf)
-            .await
-            .map_err(|e| Failure::usage(format!("cannot read stdin (-l): {}", io_reason(&e))))?;
+        let read = stdin.read_buf(&mut buf).await.map_err(|e| {
+            Failure::usage(format!(
+                "cannot read stdin (-l): {}",
+                crate::connect::io_reason(&e)
+            ))
+        })?;
         if read == 0 {
             if !buf.is_empty() {
                 queued.store(count + 1, Ordering::Release);

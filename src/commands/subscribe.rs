@@ -11,7 +11,7 @@ use crate::connect::{
     random_u64,
 };
 use crate::exit::{self, Failure, Result};
-use crate::output::{Format, Sink, TextFormat, WriteError};
+use crate::output::{self, Format, Sink, WriteError};
 use crate::{report, topic};
 
 /// After this many events in a row without the queue running dry, check signals and -W anyway.
@@ -19,20 +19,27 @@ const CHECK_EVERY: u32 = 1024;
 /// How long to wait for our own clean-up publishes and the DISCONNECT at the end.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
-struct Plan {
-    filters: Vec<String>,
-    hide: Vec<String>,
-    unsubscribe: Vec<String>,
-    qos: u8,
-    count: Option<u64>,
-    timeout: Option<Duration>,
-    no_stale: bool,
-    exit_after_sub: bool,
-    retained_only: bool,
-    remove_retained: bool,
-    retain_as_published: bool,
+/// What a receiving run does; built from `sub`'s flags, or by `rr`.
+#[derive(Default)]
+pub(crate) struct Plan {
+    pub filters: Vec<String>,
+    pub hide: Vec<String>,
+    pub unsubscribe: Vec<String>,
+    pub qos: u8,
+    pub count: Option<u64>,
+    pub timeout: Option<Duration>,
+    pub no_stale: bool,
+    pub no_local: bool,
+    pub exit_after_sub: bool,
+    pub retained_only: bool,
+    pub remove_retained: bool,
+    pub retain_as_published: bool,
     /// Keep a message when a random u64 falls below this; `None` keeps all.
-    random_below: Option<u64>,
+    pub random_below: Option<u64>,
+    /// `rr`: published once the first subscription is acknowledged.
+    pub request: Option<OutgoingPublish>,
+    /// `rr`: skip responses that carry other correlation data (answers to someone else).
+    pub correlation: Option<bytes::Bytes>,
 }
 
 enum Stop {
@@ -43,17 +50,24 @@ enum Stop {
 }
 
 pub async fn run(args: SubArgs) -> Result<()> {
-    let spec = ConnSpec::from_args(&args.conn)?;
+    let spec = ConnSpec::from_args(&args.conn, Protocol::V311)?;
     let plan = plan(&args, &spec)?;
+    let format = output::format_for(&args.output)?;
     report::set_quiet(args.conn.quiet);
+    receive(&spec, plan, format).await
+}
 
-    let mut format = TextFormat {
-        verbose: args.verbose,
-        newline: !args.no_newline,
-    };
+/// Subscribe, print what arrives through `format`, and stop as the plan says.
+pub(crate) async fn receive(
+    spec: &ConnSpec,
+    mut plan: Plan,
+    mut format: Box<dyn Format>,
+) -> Result<()> {
+    let format = format.as_mut();
     let mut sink = Sink::stdout();
-    let mut session = Session::start(&spec, Reconnect::Always);
-    let mut run = Run::new(&plan);
+    let mut session = Session::start(spec, Reconnect::Always);
+    let request = plan.request.take();
+    let mut run = Run::new(&plan, request);
     let mut signal = std::pin::pin!(shutdown_signal());
     let mut deadline: Option<Instant> = None;
     let mut streak = 0u32;
@@ -93,7 +107,7 @@ pub async fn run(args: SubArgs) -> Result<()> {
             // As mosquitto: the -W clock starts once connected.
             deadline = plan.timeout.map(|t| Instant::now() + t);
         }
-        match run.handle(event, &session, &mut sink, &mut format) {
+        match run.handle(event, &session, &mut sink, format) {
             Ok(None) => {}
             Ok(Some(stop)) => break stop,
             Err(Handled::Output(err)) => break output_stop(err)?,
@@ -113,7 +127,7 @@ pub async fn run(args: SubArgs) -> Result<()> {
             format!(
                 "timed out after {} s (-W) with {} message(s) received",
                 plan.timeout.unwrap_or_default().as_secs(),
-                run.printed
+                run.received
             ),
         )),
     }
@@ -154,10 +168,15 @@ fn plan(args: &SubArgs, spec: &ConnSpec) -> Result<Plan> {
     if args.timeout == Some(0) {
         return Err(Failure::usage("-W needs a timeout of at least 1 second"));
     }
-    if args.retain_as_published && spec.protocol != Protocol::V5 {
-        return Err(Failure::usage(
-            "--retain-as-published is an MQTT 5 feature: add -V 5",
-        ));
+    for (on, flag) in [
+        (args.retain_as_published, "--retain-as-published"),
+        (args.no_local, "--no-local"),
+    ] {
+        if on && spec.protocol != Protocol::V5 {
+            return Err(Failure::usage(format!(
+                "{flag} is an MQTT 5 feature: add -V 5"
+            )));
+        }
     }
     let random_below = match args.random_filter {
         None => None,
@@ -176,11 +195,14 @@ fn plan(args: &SubArgs, spec: &ConnSpec) -> Result<Plan> {
         count: args.count,
         timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
         no_stale: args.no_stale,
+        no_local: args.no_local,
         exit_after_sub: args.exit_after_sub,
         retained_only: args.retained_only,
         remove_retained: args.remove_retained,
         retain_as_published: args.retain_as_published,
         random_below,
+        request: None,
+        correlation: None,
     })
 }
 
@@ -189,13 +211,16 @@ enum Handled {
     Fatal(Failure),
 }
 
-/// The state of one `sub` run.
+/// The state of one receiving run.
 struct Run<'p> {
     plan: &'p Plan,
     connected_before: bool,
     /// SUBACK and UNSUBACKs still to come from the first connection.
     acks_due: usize,
-    printed: u64,
+    /// Messages past the filters (-C counts these, as mosquitto does, printed or not).
+    received: u64,
+    /// `rr`'s request, until it is sent.
+    request: Option<OutgoingPublish>,
     /// Clear-retained publishes sent, and those the broker refused.
     removals_sent: u64,
     removals_refused: u64,
@@ -203,12 +228,13 @@ struct Run<'p> {
 }
 
 impl<'p> Run<'p> {
-    fn new(plan: &'p Plan) -> Self {
+    fn new(plan: &'p Plan, request: Option<OutgoingPublish>) -> Self {
         Run {
             plan,
             connected_before: false,
             acks_due: 0,
-            printed: 0,
+            received: 0,
+            request,
             removals_sent: 0,
             removals_refused: 0,
             random: random_u64() | 1,
@@ -222,6 +248,7 @@ impl<'p> Run<'p> {
             .map(|f| Filter {
                 filter: f.clone(),
                 qos: self.plan.qos,
+                no_local: self.plan.no_local,
                 // --remove-retained must still see retained messages under -R (mosquitto's man page).
                 no_stale_retained: self.plan.no_stale && !self.plan.remove_retained,
                 retain_as_published: self.plan.retain_as_published,
@@ -258,15 +285,22 @@ impl<'p> Run<'p> {
             }
             Event::Subscribed(granted) => {
                 self.check_granted(&granted).map_err(Handled::Fatal)?;
+                if let Some(request) = self.request.take() {
+                    session.publish(request);
+                }
                 Ok(self.acked())
             }
             Event::Unsubscribed => Ok(self.acked()),
             Event::Message(message) => self.message(message, session, sink, format),
-            Event::PublishRefused(why) => {
+            Event::PublishRefused(why) if self.plan.remove_retained => {
                 report::warning(&format!("clearing a retained message failed: {why}"));
                 self.removals_refused += 1;
                 Ok(None)
             }
+            Event::PublishRefused(why) => Err(Handled::Fatal(Failure::new(
+                exit::REFUSED,
+                format!("the request was refused: {why}"),
+            ))),
             Event::ConnectionLost(why) => {
                 report::warning(&why);
                 Ok(None)
@@ -337,20 +371,32 @@ impl<'p> Run<'p> {
                 qos: 1,
                 retain: true,
                 payload: bytes::Bytes::new(),
+                properties: None,
             });
             self.removals_sent += 1;
         }
         if self.plan.no_stale && message.retain {
             return Ok(None);
         }
-        if let Some(below) = self.plan.random_below
-            && self.next_random() >= below
+        if let (Some(ours), Some(theirs)) = (
+            &self.plan.correlation,
+            message
+                .properties
+                .as_ref()
+                .and_then(|p| p.correlation_data.as_ref()),
+        ) && ours != theirs
         {
             return Ok(None);
         }
-        sink.write(format, &message).map_err(Handled::Output)?;
-        self.printed += 1;
-        Ok((Some(self.printed) == self.plan.count).then_some(Stop::Done))
+        let shown = match self.plan.random_below {
+            Some(below) => self.next_random() < below,
+            None => true,
+        };
+        if shown {
+            sink.write(format, &message).map_err(Handled::Output)?;
+        }
+        self.received += 1;
+        Ok((Some(self.received) == self.plan.count).then_some(Stop::Done))
     }
 
     fn next_random(&mut self) -> u64 {

@@ -126,6 +126,8 @@ pub enum Reconnect {
 pub struct Filter {
     pub filter: String,
     pub qos: u8,
+    /// MQTT 5: do not send this client's own publications back to it.
+    pub no_local: bool,
     /// MQTT 5: do not send the stale retained messages at subscribe time.
     pub no_stale_retained: bool,
     /// MQTT 5: keep the publisher's retain flag.
@@ -144,19 +146,21 @@ pub struct OutgoingPublish {
     pub qos: u8,
     pub retain: bool,
     pub payload: Bytes,
+    /// MQTT 5 properties; shared, as a `pub -l` run sends the same ones with every line.
+    pub properties: Option<Arc<Properties>>,
 }
 
 #[derive(Clone)]
 enum Client {
     V4(rumqttc::AsyncClient),
-    V5(rumqttc::v5::AsyncClient),
+    V5(v5::Client),
 }
 
 impl Client {
     async fn send(&self, request: Request) -> bool {
         match self {
             Client::V4(client) => v4::send(client, request).await,
-            Client::V5(client) => v5::send(client, request).await,
+            Client::V5(client) => client.send(request).await,
         }
     }
 }
@@ -221,6 +225,7 @@ impl Session {
             }
             Protocol::V5 => {
                 let (client, eventloop) = v5::new(spec, REQUEST_CAPACITY);
+                let client = v5::Client::new(client, &spec.properties);
                 let source = common::Source::new(v5::Loop(eventloop), spec);
                 tokio::spawn(driver::run(
                     source,

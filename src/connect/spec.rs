@@ -11,6 +11,7 @@ use super::tls;
 use super::url::BrokerUrl;
 use crate::cli::ConnArgs;
 use crate::exit::{Failure, Result};
+use crate::properties::PropertySets;
 use crate::topic;
 
 /// The largest packet MQTT can express (remaining length 268,435,455). rumqttc's 10 KiB default
@@ -90,14 +91,23 @@ pub struct ConnSpec {
     pub debug: bool,
     /// The topic part of an `mqtt(s)://` URL given with -L.
     pub url_topic: Option<String>,
+    /// MQTT 5 properties from -D, for every packet they belong to.
+    pub properties: PropertySets,
 }
 
 impl ConnSpec {
-    pub fn from_args(args: &ConnArgs) -> Result<ConnSpec> {
+    /// Validate the connection flags; `default` is the protocol when -V is not given.
+    pub fn from_args(args: &ConnArgs, default: Protocol) -> Result<ConnSpec> {
         if let Some((flag, why)) = args.refused.first_refused() {
             return Err(Failure::usage(format!("{flag} is not supported: {why}")));
         }
-        let protocol = parse_protocol(args.protocol_version.as_deref())?;
+        let protocol = parse_protocol(args.protocol_version.as_deref(), default)?;
+        let properties = PropertySets::parse(&args.property)?;
+        if protocol == Protocol::V311 && !properties.is_empty() {
+            return Err(Failure::usage(
+                "-D (properties) is an MQTT 5 feature: add -V 5",
+            ));
+        }
         let url = args.url.as_deref().map(BrokerUrl::parse).transpose()?;
         if url.is_some() && (args.host.is_some() || args.port.is_some() || args.unix.is_some()) {
             return Err(Failure::usage(
@@ -145,7 +155,8 @@ impl ConnSpec {
                 "-c (persistent session) needs a client id: add -i ID",
             ));
         }
-        let session_expiry = session_expiry(args, protocol)?;
+        let session_expiry =
+            session_expiry(args, protocol)?.or(properties.connect.session_expiry_interval);
 
         let username = args
             .username
@@ -197,13 +208,15 @@ impl ConnSpec {
             nodelay: args.nodelay,
             debug: args.debug,
             url_topic,
+            properties,
         })
     }
 }
 
-fn parse_protocol(given: Option<&str>) -> Result<Protocol> {
+fn parse_protocol(given: Option<&str>, default: Protocol) -> Result<Protocol> {
     match given {
-        None | Some("311") | Some("mqttv311") => Ok(Protocol::V311),
+        None => Ok(default),
+        Some("311") | Some("mqttv311") => Ok(Protocol::V311),
         Some("5") | Some("mqttv5") => Ok(Protocol::V5),
         Some("31") | Some("mqttv31") => Err(Failure::usage(
             "MQTT 3.1 (-V 31) is not supported: moth speaks 3.1.1 and 5; use -V 311 or -V 5",
@@ -321,7 +334,7 @@ mod tests {
         let Command::Sub(args) = try_parse_from(argv).unwrap().command else {
             unreachable!()
         };
-        ConnSpec::from_args(&args.conn)
+        ConnSpec::from_args(&args.conn, Protocol::V311)
     }
 
     fn err(extra: &[&str]) -> String {

@@ -3,9 +3,12 @@
 use std::time::Duration;
 
 use rumqttc::v5::mqttbytes::QoS;
+use std::sync::Arc;
+
 use rumqttc::v5::mqttbytes::v5::{
-    ConnectReturnCode, Filter, LastWill, Packet, PubAckReason, PubCompReason, PubRecReason,
-    PublishProperties, RetainForwardRule, SubscribeReasonCode,
+    ConnectReturnCode, Filter, LastWill, LastWillProperties, Packet, PubAckReason, PubCompReason,
+    PubRecReason, PublishProperties, RetainForwardRule, SubscribeProperties, SubscribeReasonCode,
+    UnsubscribeProperties,
 };
 use rumqttc::v5::{
     AsyncClient, ConnectionError, Event as RawEvent, EventLoop, MqttOptions, StateError,
@@ -16,6 +19,7 @@ use super::common::{self, CONNECT_TIMEOUT, outgoing_name};
 use super::driver::{Broken, Polled};
 use super::spec::{ConnSpec, MAX_PACKET_SIZE};
 use super::{Event, Granted, Message, Properties, Request, describe};
+use crate::properties::{PropertySets, WillProperties};
 use crate::report;
 
 fn qos(level: u8) -> QoS {
@@ -41,6 +45,18 @@ pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) 
     if let Some(expiry) = spec.session_expiry {
         options.set_session_expiry_interval(Some(expiry));
     }
+    let connect = &spec.properties.connect;
+    if let Some(max) = connect.maximum_packet_size {
+        // Also the largest packet rumqttc will accept from the broker.
+        options.set_max_packet_size(Some(max));
+    }
+    options
+        .set_receive_maximum(connect.receive_maximum)
+        .set_request_problem_info(connect.request_problem_information)
+        .set_request_response_info(connect.request_response_information);
+    if !connect.user_properties.is_empty() {
+        options.set_user_properties(connect.user_properties.clone());
+    }
     options.set_transport(common::transport(spec));
     if let Some(creds) = &spec.credentials {
         let password = creds
@@ -56,7 +72,7 @@ pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) 
             message: will.payload.clone(),
             qos: qos(will.qos),
             retain: will.retain,
-            properties: None,
+            properties: will_properties(&spec.properties.will),
         });
     }
     let mut network = NetworkOptions::new();
@@ -66,41 +82,127 @@ pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) 
     AsyncClient::new(options, capacity)
 }
 
-pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
-    let sent = match request {
-        Request::Publish(p) => {
-            client
-                .publish_bytes(p.topic, qos(p.qos), p.retain, p.payload)
-                .await
-        }
-        Request::Subscribe(filters) => {
-            let filters: Vec<Filter> = filters
-                .into_iter()
-                .map(|f| Filter {
-                    path: f.filter,
-                    qos: qos(f.qos),
-                    nolocal: false,
-                    preserve_retain: f.retain_as_published,
-                    retain_forward_rule: if f.no_stale_retained {
-                        RetainForwardRule::Never
-                    } else {
-                        RetainForwardRule::OnEverySubscribe
-                    },
+/// rumqttc's client with the -D properties that go with every SUBSCRIBE and UNSUBSCRIBE.
+#[derive(Clone)]
+pub(super) struct Client {
+    client: AsyncClient,
+    subscribe: Option<Arc<SubscribeProperties>>,
+    unsubscribe: Option<Arc<UnsubscribeProperties>>,
+}
+
+impl Client {
+    pub(super) fn new(client: AsyncClient, sets: &PropertySets) -> Client {
+        let sub = &sets.subscribe;
+        Client {
+            client,
+            subscribe: (*sub != Default::default()).then(|| {
+                Arc::new(SubscribeProperties {
+                    id: sub.subscription_identifier,
+                    user_properties: sub.user_properties.clone(),
                 })
-                .collect();
-            client.subscribe_many(filters).await
+            }),
+            unsubscribe: (!sets.unsubscribe.is_empty()).then(|| {
+                Arc::new(UnsubscribeProperties {
+                    user_properties: sets.unsubscribe.clone(),
+                })
+            }),
         }
-        Request::Unsubscribe(filters) => {
-            for filter in filters {
-                if client.unsubscribe(filter).await.is_err() {
-                    return false;
+    }
+
+    pub(super) async fn send(&self, request: Request) -> bool {
+        let client = &self.client;
+        let sent = match request {
+            Request::Publish(p) => match p.properties {
+                None => {
+                    client
+                        .publish_bytes(p.topic, qos(p.qos), p.retain, p.payload)
+                        .await
+                }
+                Some(props) => {
+                    client
+                        .publish_bytes_with_properties(
+                            p.topic,
+                            qos(p.qos),
+                            p.retain,
+                            p.payload,
+                            publish_properties(&props),
+                        )
+                        .await
+                }
+            },
+            Request::Subscribe(filters) => {
+                let filters: Vec<Filter> = filters
+                    .into_iter()
+                    .map(|f| Filter {
+                        path: f.filter,
+                        qos: qos(f.qos),
+                        nolocal: f.no_local,
+                        preserve_retain: f.retain_as_published,
+                        retain_forward_rule: if f.no_stale_retained {
+                            RetainForwardRule::Never
+                        } else {
+                            RetainForwardRule::OnEverySubscribe
+                        },
+                    })
+                    .collect();
+                match &self.subscribe {
+                    None => client.subscribe_many(filters).await,
+                    Some(props) => {
+                        client
+                            .subscribe_many_with_properties(filters, (**props).clone())
+                            .await
+                    }
                 }
             }
-            Ok(())
-        }
-        Request::Disconnect => client.disconnect().await,
-    };
-    sent.is_ok()
+            Request::Unsubscribe(filters) => {
+                for filter in filters {
+                    let sent = match &self.unsubscribe {
+                        None => client.unsubscribe(filter).await,
+                        Some(props) => {
+                            client
+                                .unsubscribe_with_properties(filter, (**props).clone())
+                                .await
+                        }
+                    };
+                    if sent.is_err() {
+                        return false;
+                    }
+                }
+                Ok(())
+            }
+            Request::Disconnect => client.disconnect().await,
+        };
+        sent.is_ok()
+    }
+}
+
+fn publish_properties(p: &Properties) -> PublishProperties {
+    PublishProperties {
+        payload_format_indicator: p.payload_format_indicator,
+        message_expiry_interval: p.message_expiry_interval,
+        topic_alias: p.topic_alias,
+        response_topic: p.response_topic.clone(),
+        correlation_data: p.correlation_data.clone(),
+        user_properties: p.user_properties.clone(),
+        subscription_identifiers: Vec::new(),
+        content_type: p.content_type.clone(),
+    }
+}
+
+fn will_properties(w: &WillProperties) -> Option<LastWillProperties> {
+    if *w == WillProperties::default() {
+        return None;
+    }
+    let m = &w.message;
+    Some(LastWillProperties {
+        delay_interval: w.will_delay_interval,
+        payload_format_indicator: m.payload_format_indicator,
+        message_expiry_interval: m.message_expiry_interval,
+        content_type: m.content_type.clone(),
+        response_topic: m.response_topic.clone(),
+        correlation_data: m.correlation_data.clone(),
+        user_properties: m.user_properties.clone(),
+    })
 }
 
 /// rumqttc's MQTT 5 event loop.

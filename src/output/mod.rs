@@ -1,13 +1,39 @@
 //! Where received messages go: a buffered stdout that the caller flushes when no further message
 //! is waiting, so a reader sees each message at once without a write per message under load.
 
+mod json;
+mod template;
 mod text;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
+pub use json::JsonLines;
+pub use template::Template;
 pub use text::TextFormat;
 
+use crate::cli::{ColorChoice, OutputArgs};
 use crate::connect::Message;
+use crate::exit::Failure;
+
+/// The writer `sub` and `rr` print with: -F, --json, or mosquitto's text.
+pub fn format_for(args: &OutputArgs) -> crate::exit::Result<Box<dyn Format>> {
+    let colour = colour_wanted(args.color);
+    let newline = !args.no_newline;
+    if let Some(format) = &args.format {
+        let template = Template::compile(format, newline, args.pretty)
+            .map_err(|why| Failure::usage(format!("invalid -F format: {why}")))?;
+        return Ok(Box::new(template));
+    }
+    if args.json {
+        return Ok(Box::new(JsonLines::new(colour)));
+    }
+    Ok(Box::new(TextFormat::new(
+        args.verbose,
+        newline,
+        colour,
+        args.timestamp,
+    )))
+}
 
 /// How one message is rendered.
 pub trait Format {
@@ -31,6 +57,20 @@ impl From<io::Error> for WriteError {
             WriteError::Closed
         } else {
             WriteError::Failed(err)
+        }
+    }
+}
+
+/// `--color`: `auto` colours only a terminal, and never with NO_COLOR set (no-color.org) or
+/// TERM=dumb.
+pub fn colour_wanted(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+            io::stdout().is_terminal() && !no_color && !dumb
         }
     }
 }

@@ -1,0 +1,63 @@
+//! `moth rr` flags, as mosquitto_rr's.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args};
+
+use super::conn::ConnArgs;
+use super::output::OutputArgs;
+use super::publish::PublishPropertyArgs;
+
+const REQUEST: &str = "Request";
+
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("source").required(true).multiple(false)
+    .args(["message", "file", "stdin_file", "null_message"])))]
+pub struct RrArgs {
+    /// Topic to send the request to
+    #[arg(short = 't', long, value_name = "TOPIC", help_heading = REQUEST)]
+    pub topic: Option<String>,
+
+    /// Topic to wait for the response on (subscribed before the request is sent)
+    #[arg(short = 'e', long = "response-topic", value_name = "TOPIC", help_heading = REQUEST)]
+    pub response_topic: String,
+
+    /// Send this request payload
+    #[arg(short = 'm', long, value_name = "MESSAGE", allow_hyphen_values = true, help_heading = REQUEST)]
+    pub message: Option<OsString>,
+
+    /// Send the contents of a file as the request
+    #[arg(short = 'f', long, value_name = "FILE", help_heading = REQUEST)]
+    pub file: Option<PathBuf>,
+
+    /// Send all of stdin as the request
+    #[arg(short = 's', long = "stdin-file", help_heading = REQUEST)]
+    pub stdin_file: bool,
+
+    /// Send an empty request
+    #[arg(short = 'n', long = "null-message", help_heading = REQUEST)]
+    pub null_message: bool,
+
+    /// Quality of service for the request and the response subscription
+    #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
+        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = REQUEST)]
+    pub qos: u8,
+
+    /// Exit after this many responses
+    #[arg(short = 'C', long = "count", value_name = "COUNT", default_value_t = 1, help_heading = REQUEST)]
+    pub count: u64,
+
+    /// Exit with code 27 if no response arrives within this many seconds
+    #[arg(short = 'W', long = "timeout", value_name = "SECONDS", help_heading = REQUEST)]
+    pub timeout: Option<u32>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub properties: PublishPropertyArgs,
+
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}

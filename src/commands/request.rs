@@ -1,0 +1,89 @@
+//! `moth rr`: request/response as mosquitto_rr. Subscribe to the response topic, publish the
+//! request with that response topic and correlation data once the subscription is acknowledged,
+//! print the response with sub's output options.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::subscribe::{Plan, receive};
+use super::{message_properties, read_payload};
+use crate::cli::RrArgs;
+use crate::connect::{ConnSpec, OutgoingPublish, Protocol, random_u64};
+use crate::exit::{Failure, Result};
+use crate::{output, report, topic};
+
+pub async fn run(args: RrArgs) -> Result<()> {
+    let spec = ConnSpec::from_args(&args.conn, Protocol::V5)?;
+    if spec.protocol != Protocol::V5 {
+        return Err(Failure::usage(
+            "rr needs MQTT 5 (response topics are MQTT 5 properties): drop -V or use -V 5",
+        ));
+    }
+    let request_topic = args
+        .topic
+        .clone()
+        .or_else(|| spec.url_topic.clone())
+        .ok_or_else(|| Failure::usage("give the topic to send the request to with -t"))?;
+    topic::validate_topic(&request_topic)
+        .map_err(|why| Failure::usage(format!("invalid topic '{request_topic}' (-t): {why}")))?;
+    let response_topic = args.response_topic.clone();
+    topic::validate_topic(&response_topic).map_err(|why| {
+        Failure::usage(format!(
+            "invalid response topic '{response_topic}' (-e): {why}"
+        ))
+    })?;
+    if args.count == 0 {
+        return Err(Failure::usage("-C needs a count of at least 1"));
+    }
+    if args.timeout == Some(0) {
+        return Err(Failure::usage("-W needs a timeout of at least 1 second"));
+    }
+
+    let mut properties = message_properties(&spec, &args.properties, None)?
+        .map(|p| (*p).clone())
+        .unwrap_or_default();
+    if properties
+        .response_topic
+        .as_ref()
+        .is_some_and(|given| *given != response_topic)
+    {
+        return Err(Failure::usage(
+            "-e is the response topic: drop -D publish response-topic",
+        ));
+    }
+    properties.response_topic = Some(response_topic.clone());
+    // Responses echo this, so answers meant for another requester on a shared response topic
+    // can be told apart.
+    let correlation = properties
+        .correlation_data
+        .get_or_insert_with(|| Bytes::from(format!("moth-{:016x}", random_u64())))
+        .clone();
+
+    let payload = read_payload(
+        args.message.as_deref(),
+        args.file.as_deref(),
+        args.stdin_file,
+    )
+    .await?;
+    let format = output::format_for(&args.output)?;
+    report::set_quiet(args.conn.quiet);
+
+    let plan = Plan {
+        filters: vec![response_topic],
+        qos: args.qos,
+        count: Some(args.count),
+        timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
+        correlation: Some(correlation),
+        request: Some(OutgoingPublish {
+            topic: request_topic,
+            qos: args.qos,
+            retain: false,
+            payload,
+            properties: Some(Arc::new(properties)),
+        }),
+        ..Plan::default()
+    };
+    receive(&spec, plan, format).await
+}

@@ -1,0 +1,425 @@
+//! JSON output that is valid for every payload: mosquitto's `%j`/`%J` field names, and moth's own
+//! `--json` lines. Written with serde_json straight into the output buffer.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::format::{Item, StrftimeItems};
+use chrono::{DateTime, Local, Utc};
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
+use serde_json::value::RawValue;
+
+use super::Format;
+use crate::connect::{Message, Properties};
+use crate::report;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonStyle {
+    pub pretty: bool,
+}
+
+/// A payload as JSON: text when it is UTF-8, base64 otherwise, `null` when empty.
+enum Payload<'a> {
+    Null,
+    Text(&'a str),
+    Base64(String),
+}
+
+impl<'a> Payload<'a> {
+    fn of(bytes: &'a [u8]) -> Payload<'a> {
+        if bytes.is_empty() {
+            return Payload::Null;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Payload::Text(text),
+            Err(_) => Payload::Base64(BASE64.encode(bytes)),
+        }
+    }
+
+    fn is_base64(&self) -> bool {
+        matches!(self, Payload::Base64(_))
+    }
+}
+
+impl Serialize for Payload<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Payload::Null => s.serialize_none(),
+            Payload::Text(text) => s.serialize_str(text),
+            Payload::Base64(text) => s.serialize_str(text),
+        }
+    }
+}
+
+/// The payload parsed as JSON, without copying it, when it is JSON.
+fn as_json(bytes: &[u8]) -> Option<&RawValue> {
+    if bytes.is_empty() {
+        return None;
+    }
+    serde_json::from_slice::<&RawValue>(bytes).ok()
+}
+
+/// mosquitto_sub's `%j` (payload as a string) and `%J` (payload inlined when it is JSON).
+pub fn mosquitto(
+    out: &mut dyn Write,
+    message: &Message,
+    local: &DateTime<Local>,
+    nanos: u32,
+    inline: bool,
+    style: JsonStyle,
+) -> io::Result<()> {
+    let inlined = if inline {
+        match (message.payload.is_empty(), as_json(&message.payload)) {
+            (true, _) => None,
+            (false, Some(raw)) => Some(raw),
+            (false, None) => {
+                report::warning(&format!(
+                    "the payload on topic {} is not valid JSON (%J): nothing printed for it",
+                    message.topic()
+                ));
+                return Ok(());
+            }
+        }
+    } else {
+        None
+    };
+    // mosquitto's own (odd) timestamp shape: 2026-11-24T19:42:52.406622Z+0000
+    let mut tst = String::with_capacity(32);
+    let _ = write!(
+        tst,
+        "{}.{:06}Z{}",
+        local.format("%Y-%m-%dT%H:%M:%S"),
+        nanos / 1000,
+        local.format("%z")
+    );
+    let payload = Payload::of(&message.payload);
+    let record = MosquittoRecord {
+        tst: &tst,
+        topic: message.topic(),
+        qos: message.qos,
+        retain: message.retain as u8,
+        payloadlen: message.payload.len(),
+        mid: (message.qos > 0).then_some(message.packet_id),
+        properties: message.properties.as_deref().map(MosquittoProperties),
+        payload_encoding: (!inline && payload.is_base64()).then_some("base64"),
+        payload: if inline { None } else { Some(payload) },
+        inlined: if inline { Some(inlined) } else { None },
+    };
+    serialize(out, &record, style.pretty, false)
+}
+
+#[derive(Serialize)]
+struct MosquittoRecord<'a> {
+    tst: &'a str,
+    topic: &'a str,
+    qos: u8,
+    retain: u8,
+    payloadlen: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mid: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<MosquittoProperties<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload_encoding: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<Payload<'a>>,
+    #[serde(rename = "payload", skip_serializing_if = "Option::is_none")]
+    inlined: Option<Option<&'a RawValue>>,
+}
+
+/// MQTT 5 properties under mosquitto's names.
+struct MosquittoProperties<'a>(&'a Properties);
+
+impl Serialize for MosquittoProperties<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.0;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = p.payload_format_indicator {
+            map.serialize_entry("payload-format-indicator", &v)?;
+        }
+        if let Some(v) = p.message_expiry_interval {
+            map.serialize_entry("message-expiry-interval", &v)?;
+        }
+        if let Some(v) = p.topic_alias {
+            map.serialize_entry("topic-alias", &v)?;
+        }
+        if let Some(v) = &p.response_topic {
+            map.serialize_entry("response-topic", v)?;
+        }
+        if let Some(v) = &p.correlation_data {
+            let data = Payload::of(v);
+            if data.is_base64() {
+                map.serialize_entry("correlation-data-encoding", "base64")?;
+            }
+            map.serialize_entry("correlation-data", &data)?;
+        }
+        if !p.user_properties.is_empty() {
+            // mosquitto prints an object; duplicate keys stay, in order, as it does.
+            map.serialize_entry("user-properties", &UserObject(&p.user_properties))?;
+        }
+        if let Some(id) = p.subscription_identifiers.first() {
+            map.serialize_entry("subscription-identifier", id)?;
+        }
+        if let Some(v) = &p.content_type {
+            map.serialize_entry("content-type", v)?;
+        }
+        map.end()
+    }
+}
+
+struct UserObject<'a>(&'a [(String, String)]);
+
+impl Serialize for UserObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// moth's `--json`: one object per line, schema documented in the README.
+pub struct JsonLines {
+    received_at: Vec<Item<'static>>,
+    colour: bool,
+    stamp: String,
+}
+
+impl JsonLines {
+    pub fn new(colour: bool) -> JsonLines {
+        JsonLines {
+            received_at: StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.9fZ")
+                .parse_to_owned()
+                .unwrap_or_default(),
+            colour,
+            stamp: String::with_capacity(32),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Record<'a> {
+    topic: &'a str,
+    payload: Payload<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload_encoding: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload_json: Option<&'a RawValue>,
+    qos: u8,
+    retain: bool,
+    dup: bool,
+    packet_id: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<JsonProperties<'a>>,
+    received_at: &'a str,
+}
+
+struct JsonProperties<'a>(&'a Properties);
+
+impl Serialize for JsonProperties<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.0;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = p.payload_format_indicator {
+            map.serialize_entry("payload_format_indicator", &v)?;
+        }
+        if let Some(v) = p.message_expiry_interval {
+            map.serialize_entry("message_expiry_interval", &v)?;
+        }
+        if let Some(v) = p.topic_alias {
+            map.serialize_entry("topic_alias", &v)?;
+        }
+        if let Some(v) = &p.response_topic {
+            map.serialize_entry("response_topic", v)?;
+        }
+        if let Some(v) = &p.correlation_data {
+            let data = Payload::of(v);
+            if data.is_base64() {
+                map.serialize_entry("correlation_data_encoding", "base64")?;
+            }
+            map.serialize_entry("correlation_data", &data)?;
+        }
+        if !p.user_properties.is_empty() {
+            map.serialize_entry("user_properties", &Pairs(&p.user_properties))?;
+        }
+        if !p.subscription_identifiers.is_empty() {
+            map.serialize_entry("subscription_identifiers", &p.subscription_identifiers)?;
+        }
+        if let Some(v) = &p.content_type {
+            map.serialize_entry("content_type", v)?;
+        }
+        map.end()
+    }
+}
+
+/// User properties as a list of `[key, value]` pairs: order and duplicates kept.
+struct Pairs<'a>(&'a [(String, String)]);
+
+impl Serialize for Pairs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            seq.serialize_element(&[k, v])?;
+        }
+        seq.end()
+    }
+}
+
+impl Format for JsonLines {
+    fn write(&mut self, out: &mut dyn Write, message: &Message) -> io::Result<()> {
+        self.stamp.clear();
+        let now = DateTime::<Utc>::from(SystemTime::now());
+        let _ = write!(
+            self.stamp,
+            "{}",
+            now.format_with_items(self.received_at.iter())
+        );
+        let payload = Payload::of(&message.payload);
+        let record = Record {
+            topic: message.topic(),
+            payload_encoding: payload.is_base64().then_some("base64"),
+            payload_json: as_json(&message.payload),
+            payload,
+            qos: message.qos,
+            retain: message.retain,
+            dup: message.dup,
+            packet_id: (message.qos > 0).then_some(message.packet_id),
+            properties: message.properties.as_deref().map(JsonProperties),
+            received_at: &self.stamp,
+        };
+        serialize(out, &record, false, self.colour)?;
+        out.write_all(b"\n")
+    }
+}
+
+fn serialize<T: Serialize>(
+    out: &mut dyn Write,
+    value: &T,
+    pretty: bool,
+    colour: bool,
+) -> io::Result<()> {
+    let result = match (pretty, colour) {
+        (false, false) => value.serialize(&mut serde_json::Serializer::with_formatter(
+            out,
+            CompactFormatter,
+        )),
+        (false, true) => value.serialize(&mut serde_json::Serializer::with_formatter(
+            out,
+            ColourKeys(CompactFormatter),
+        )),
+        (true, false) => value.serialize(&mut serde_json::Serializer::with_formatter(
+            out,
+            PrettyFormatter::with_indent(b"\t"),
+        )),
+        (true, true) => value.serialize(&mut serde_json::Serializer::with_formatter(
+            out,
+            ColourKeys(PrettyFormatter::with_indent(b"\t")),
+        )),
+    };
+    result.map_err(io::Error::from)
+}
+
+/// Object keys in colour, for a terminal.
+struct ColourKeys<F>(F);
+
+const KEY_COLOUR: &[u8] = b"\x1b[34m";
+const RESET: &[u8] = b"\x1b[0m";
+
+impl<F: Formatter> Formatter for ColourKeys<F> {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)?;
+        w.write_all(KEY_COLOUR)
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(RESET)?;
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn message(payload: &'static [u8], qos: u8) -> Message {
+        Message {
+            topic: Bytes::from_static(b"t"),
+            payload: Bytes::from_static(payload),
+            qos,
+            retain: false,
+            dup: false,
+            packet_id: if qos > 0 { 9 } else { 0 },
+            properties: None,
+        }
+    }
+
+    fn line(message: &Message) -> serde_json::Value {
+        let mut out = Vec::new();
+        JsonLines::new(false).write(&mut out, message).unwrap();
+        assert_eq!(out.last(), Some(&b'\n'));
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn every_payload_gives_valid_json() {
+        let v = line(&message(b"plain text", 0));
+        assert_eq!(v["payload"], "plain text");
+        assert!(v.get("payload_encoding").is_none() && v.get("payload_json").is_none());
+        assert_eq!(v["packet_id"], serde_json::Value::Null);
+
+        let v = line(&message(b"\x00\xff\xfe", 1));
+        assert_eq!(v["payload"], "AP/+");
+        assert_eq!(v["payload_encoding"], "base64");
+        assert_eq!(v["packet_id"], 9);
+
+        let v = line(&message(br#"{"n":[1,2]}"#, 0));
+        assert_eq!(v["payload_json"]["n"][1], 2);
+        assert_eq!(v["payload"], r#"{"n":[1,2]}"#);
+
+        let v = line(&message(b"", 0));
+        assert_eq!(v["payload"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn coloured_keys_wrap_only_the_keys() {
+        let mut out = Vec::new();
+        JsonLines::new(true)
+            .write(&mut out, &message(b"x", 0))
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("{\x1b[34m\"topic\"\x1b[0m:\"t\","),
+            "{text}"
+        );
+    }
+}
