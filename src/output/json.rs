@@ -75,8 +75,13 @@ pub fn mosquitto(
 ) -> io::Result<()> {
     let inlined = if inline {
         match (message.payload.is_empty(), as_json(&message.payload)) {
-            (true, _) => None,
-            (false, Some(raw)) => Some(raw),
+            (true, _) => Inline::Null,
+            // Raw JSON keeps its own layout; --pretty re-indents it with the rest.
+            (false, Some(_)) if style.pretty => match serde_json::from_slice(&message.payload) {
+                Ok(value) => Inline::Parsed(value),
+                Err(_) => Inline::Null,
+            },
+            (false, Some(raw)) => Inline::Raw(raw),
             (false, None) => {
                 report::warning(&format!(
                     "the payload on topic {} is not valid JSON (%J): nothing printed for it",
@@ -86,7 +91,7 @@ pub fn mosquitto(
             }
         }
     } else {
-        None
+        Inline::Null
     };
     // mosquitto's own (odd) timestamp shape: 2026-11-24T19:42:52.406622Z+0000
     let mut tst = String::with_capacity(32);
@@ -108,7 +113,7 @@ pub fn mosquitto(
         properties: message.properties.as_deref().map(MosquittoProperties),
         payload_encoding: (!inline && payload.is_base64()).then_some("base64"),
         payload: if inline { None } else { Some(payload) },
-        inlined: if inline { Some(inlined) } else { None },
+        inlined: inline.then_some(inlined),
     };
     serialize(out, &record, style.pretty, false)
 }
@@ -129,7 +134,24 @@ struct MosquittoRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     payload: Option<Payload<'a>>,
     #[serde(rename = "payload", skip_serializing_if = "Option::is_none")]
-    inlined: Option<Option<&'a RawValue>>,
+    inlined: Option<Inline<'a>>,
+}
+
+/// `%J`'s payload: JSON as sent, re-parsed for --pretty, or null when empty.
+enum Inline<'a> {
+    Null,
+    Raw(&'a RawValue),
+    Parsed(serde_json::Value),
+}
+
+impl Serialize for Inline<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Inline::Null => s.serialize_none(),
+            Inline::Raw(raw) => raw.serialize(s),
+            Inline::Parsed(value) => value.serialize(s),
+        }
+    }
 }
 
 /// MQTT 5 properties under mosquitto's names.

@@ -404,3 +404,120 @@ fn refused_subscriptions() {
         out.stdout_text()
     );
 }
+
+#[test]
+fn property_errors_name_the_property() {
+    fails(
+        &[
+            "pub",
+            "-V",
+            "5",
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "-D",
+            "publish",
+            "message-expiry-interval",
+            "soon",
+        ],
+        1,
+        "-D publish message-expiry-interval: 'soon' is not a number from 0 to 4294967295",
+    );
+    fails(
+        &[
+            "pub",
+            "-V",
+            "5",
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "-D",
+            "connect",
+            "content-type",
+            "x",
+        ],
+        1,
+        "-D connect content-type: not a connect property; connect takes session-expiry-interval, receive-maximum, maximum-packet-size, request-problem-information, request-response-information, user-property",
+    );
+    fails(
+        &[
+            "sub",
+            "-V",
+            "5",
+            "-t",
+            "a",
+            "-D",
+            "subscribe",
+            "subscription-identifier",
+            "0",
+        ],
+        1,
+        "-D subscribe subscription-identifier: '0' is not a number from 1 to 268435455",
+    );
+    fails(
+        &[
+            "pub",
+            "-V",
+            "5",
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "-D",
+            "publish",
+            "user-property",
+            "lonely",
+        ],
+        1,
+        "-D publish user-property: user-property takes a name and a value",
+    );
+    fails(
+        &[
+            "pub", "-V", "5", "-t", "a", "-m", "x", "-D", "fly", "x", "y",
+        ],
+        1,
+        "unknown -D command 'fly': use connect, publish, subscribe, unsubscribe, disconnect or will",
+    );
+    fails(
+        &[
+            "pub",
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "-D",
+            "publish",
+            "content-type",
+            "x",
+        ],
+        1,
+        "-D (properties) is an MQTT 5 feature: add -V 5",
+    );
+    fails(
+        &["pub", "-t", "a", "-m", "x", "--content-type", "x"],
+        1,
+        "message properties are an MQTT 5 feature: add -V 5",
+    );
+    fails(
+        &[
+            "pub",
+            "-V",
+            "5",
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "--user-property",
+            "novalue",
+        ],
+        1,
+        "invalid --user-property 'novalue': use KEY=VALUE",
+    );
+    fails(
+        &["sub", "-t", "a", "--no-local"],
+        1,
+        "--no-local is an MQTT 5 feature: add -V 5",
+    );
+}

@@ -5,6 +5,8 @@ mod support;
 mod connection;
 mod errors;
 mod generated;
+mod output;
 mod pubsub;
+mod rr;
 mod sub_options;
 mod tls;
