@@ -100,10 +100,10 @@ def subscriber(client):
     return [MOTH, "sub"] if client == "moth" else ["mosquitto_sub"]
 
 
-def bench_sub(broker, client, n, lines_file, run):
+def bench_sub(broker, client, n, lines_file, run, extra=()):
     """A subscriber receiving n QoS 0 messages into a pipe; returns (wall, CPU, lines received)."""
-    cid = f"bsub-{client}-{run}"
-    sub = subprocess.Popen([*subscriber(client), *broker.addr(), "-t", "bench/sub", "-C", str(n), "-i", cid],
+    cid = f"bsub-{client}-{run}-{len(extra)}"
+    sub = subprocess.Popen([*subscriber(client), *broker.addr(), "-t", "bench/sub", "-C", str(n), "-i", cid, *extra],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     broker.wait_subscribed(cid)
     with open(lines_file, "rb") as f:
@@ -170,6 +170,15 @@ def main():
             for client in ("mosquitto", "moth"):
                 runs = [bench_sub(broker, client, n, lines_file, r) for r in range(args.runs)]
                 rows.append((f"sub, {n} QoS 0 msgs into a pipe", client, *medians(runs)))
+            # Output formats, each against the same client's plain run above.
+            formats = (
+                ("sub -F '%t %p'", ("-F", "%t %p"), ("-F", "%t %p")),
+                ("sub JSON (moth --json, mosquitto -F %j)", ("--json",), ("-F", "%j")),
+            )
+            for case, moth_args, mosquitto_args in formats:
+                for client, extra in (("mosquitto", mosquitto_args), ("moth", moth_args)):
+                    runs = [bench_sub(broker, client, n, lines_file, r, extra) for r in range(args.runs)]
+                    rows.append((f"{case}, {n} msgs", client, *medians(runs)))
             for qos, count, path in ((0, n, lines_file), (1, n, lines_file), (1, short, short_file)):
                 for client in ("mosquitto", "moth"):
                     runs = [bench_pub(broker, client, qos, count, path, r) for r in range(args.runs)]
@@ -187,6 +196,7 @@ def medians(runs):
 
 
 def report(rows):
+    plain = {client: cpu for case, client, _, cpu, _ in rows if case.startswith("sub, ")}
     print("| case | client | wall | CPU | CPU per arrived msg | arrived |")
     print("|---|---|---:|---:|---:|---:|")
     for case, client, wall, cpu, got in rows:
@@ -201,6 +211,10 @@ def report(rows):
         pairs.setdefault(case, {})[client] = (wall, cpu, got)
     for case, v in pairs.items():
         (mw, mc, mg), (qw, qc, qg) = v["moth"], v["mosquitto"]
+        if case.startswith("sub ") and not case.startswith("sub, "):
+            print(f"- {case}: moth's CPU is {mc / plain['moth']:.2f}x its plain output "
+                  f"(mosquitto_sub: {qc / plain['mosquitto']:.2f}x its own); moth/mosquitto {mc / qc:.2f}x")
+            continue
         if mg and qg:
             ratio = (mc / mg) / (qc / qg)
             print(f"- {case}: moth/mosquitto CPU per arrived message {ratio:.2f}x, wall {mw / qw:.2f}x")

@@ -60,7 +60,7 @@ pub enum Command {
         disable_help_flag = true,
         disable_version_flag = true,
         args_override_self = true,
-        after_help = crate::exit::TABLE
+        after_help = output::after_help()
     )]
     Sub(SubArgs),
 
@@ -70,7 +70,7 @@ pub enum Command {
         disable_help_flag = true,
         disable_version_flag = true,
         args_override_self = true,
-        after_help = crate::exit::TABLE
+        after_help = output::after_help()
     )]
     Rr(RrArgs),
 }
