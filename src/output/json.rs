@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -208,38 +208,64 @@ impl Serialize for UserObject<'_> {
 
 /// moth's `--json`: one object per line, schema documented in the README.
 pub struct JsonLines {
-    received_at: Vec<Item<'static>>,
     colour: bool,
-    stamp: String,
+    clock: UtcClock,
+    /// Each record is serialized here, then written in one call: serde_json writes many small
+    /// pieces, which through the output's `dyn Write` would cost a call each.
+    scratch: Vec<u8>,
 }
 
 impl JsonLines {
     pub fn new(colour: bool) -> JsonLines {
         JsonLines {
-            received_at: StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.9fZ")
-                .parse_to_owned()
-                .unwrap_or_default(),
             colour,
-            stamp: String::with_capacity(32),
+            clock: UtcClock::default(),
+            scratch: Vec::with_capacity(512),
         }
     }
 }
 
-#[derive(Serialize)]
-struct Record<'a> {
-    topic: &'a str,
-    payload: Payload<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload_encoding: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload_json: Option<&'a RawValue>,
-    qos: u8,
-    retain: bool,
-    dup: bool,
-    packet_id: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    properties: Option<JsonProperties<'a>>,
-    received_at: &'a str,
+/// RFC 3339 UTC timestamps with nanoseconds. The calendar part changes once a second, so it is
+/// formatted once a second; the nanoseconds are appended per message.
+pub struct UtcClock {
+    second: Option<u64>,
+    items: Vec<Item<'static>>,
+    text: String,
+    prefix_len: usize,
+}
+
+impl Default for UtcClock {
+    fn default() -> Self {
+        UtcClock {
+            second: None,
+            items: StrftimeItems::new("%Y-%m-%dT%H:%M:%S.")
+                .parse_to_owned()
+                .unwrap_or_default(),
+            text: String::with_capacity(32),
+            prefix_len: 0,
+        }
+    }
+}
+
+impl UtcClock {
+    /// `2026-11-24T19:48:53.998664136Z` for now.
+    pub fn now(&mut self) -> &str {
+        let since = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        if self.second != Some(since.as_secs()) {
+            self.second = Some(since.as_secs());
+            self.text.clear();
+            let utc = DateTime::<Utc>::from(
+                SystemTime::UNIX_EPOCH + Duration::from_secs(since.as_secs()),
+            );
+            let _ = write!(self.text, "{}", utc.format_with_items(self.items.iter()));
+            self.prefix_len = self.text.len();
+        }
+        self.text.truncate(self.prefix_len);
+        let _ = write!(self.text, "{:09}Z", since.subsec_nanos());
+        &self.text
+    }
 }
 
 struct JsonProperties<'a>(&'a Properties);
@@ -293,34 +319,80 @@ impl Serialize for Pairs<'_> {
     }
 }
 
-impl Format for JsonLines {
-    fn write(&mut self, out: &mut dyn Write, message: &Message) -> io::Result<()> {
-        self.stamp.clear();
-        let now = DateTime::<Utc>::from(SystemTime::now());
-        let _ = write!(
-            self.stamp,
-            "{}",
-            now.format_with_items(self.received_at.iter())
-        );
-        let payload = Payload::of(&message.payload);
-        let record = Record {
-            topic: message.topic(),
-            payload_encoding: payload.is_base64().then_some("base64"),
-            payload_json: as_json(&message.payload),
-            payload,
-            qos: message.qos,
-            retain: message.retain,
-            dup: message.dup,
-            packet_id: (message.qos > 0).then_some(message.packet_id),
-            properties: message.properties.as_deref().map(JsonProperties),
-            received_at: &self.stamp,
-        };
-        serialize(out, &record, false, self.colour)?;
-        out.write_all(b"\n")
+impl JsonLines {
+    /// `,"key":`, the key coloured on a terminal.
+    fn key(&mut self, key: &str, first: bool) {
+        let out = &mut self.scratch;
+        if !first {
+            out.push(b',');
+        }
+        if self.colour {
+            out.extend_from_slice(KEY_COLOUR);
+        }
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.push(b'"');
+        if self.colour {
+            out.extend_from_slice(RESET);
+        }
+        out.push(b':');
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        if self.colour {
+            serialize(&mut self.scratch, value, false, true)
+        } else {
+            serde_json::to_writer(&mut self.scratch, value).map_err(io::Error::from)
+        }
     }
 }
 
-fn serialize<T: Serialize>(
+impl Format for JsonLines {
+    /// The record is laid out here, key by key, and each value is written by serde_json: the
+    /// keys are fixed, so escaping them for every message would be wasted work.
+    fn write(&mut self, out: &mut dyn Write, message: &Message) -> io::Result<()> {
+        self.scratch.clear();
+        self.scratch.push(b'{');
+        self.key("topic", true);
+        self.value(message.topic())?;
+        let payload = Payload::of(&message.payload);
+        self.key("payload", false);
+        self.value(&payload)?;
+        if payload.is_base64() {
+            self.key("payload_encoding", false);
+            self.scratch.extend_from_slice(b"\"base64\"");
+        }
+        if let Some(raw) = as_json(&message.payload) {
+            self.key("payload_json", false);
+            self.scratch.extend_from_slice(raw.get().as_bytes());
+        }
+        self.key("qos", false);
+        self.scratch.push(b'0' + message.qos);
+        self.key("retain", false);
+        self.scratch
+            .extend_from_slice(if message.retain { b"true" } else { b"false" });
+        self.key("dup", false);
+        self.scratch
+            .extend_from_slice(if message.dup { b"true" } else { b"false" });
+        self.key("packet_id", false);
+        match message.qos {
+            0 => self.scratch.extend_from_slice(b"null"),
+            _ => self.value(&message.packet_id)?,
+        }
+        if let Some(props) = message.properties.as_deref() {
+            self.key("properties", false);
+            self.value(&JsonProperties(props))?;
+        }
+        self.key("received_at", false);
+        self.scratch.push(b'"');
+        let stamp = self.clock.now();
+        self.scratch.extend_from_slice(stamp.as_bytes());
+        self.scratch.extend_from_slice(b"\"}\n");
+        out.write_all(&self.scratch)
+    }
+}
+
+fn serialize<T: Serialize + ?Sized>(
     out: &mut dyn Write,
     value: &T,
     pretty: bool,
@@ -430,6 +502,26 @@ mod tests {
 
         let v = line(&message(b"", 0));
         assert_eq!(v["payload"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn the_clock_writes_rfc3339_with_nanoseconds() {
+        let mut clock = UtcClock::default();
+        let first = clock.now().to_string();
+        let second = clock.now().to_string();
+        for stamp in [&first, &second] {
+            assert_eq!(
+                stamp.len(),
+                "2026-11-24T19:48:53.998664136Z".len(),
+                "{stamp}"
+            );
+            assert!(
+                stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.',
+                "{stamp}"
+            );
+            chrono::DateTime::parse_from_rfc3339(stamp).unwrap();
+        }
+        assert!(second >= first);
     }
 
     #[test]
