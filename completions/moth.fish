@@ -29,6 +29,7 @@ complete -c moth -n "__fish_moth_needs_command" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_needs_command" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
+complete -c moth -n "__fish_moth_needs_command" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s m -l message -d 'Send this message' -r
@@ -211,7 +212,195 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-use-os-certs -d 'Tr
 complete -c moth -n "__fish_moth_using_subcommand rr" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s q -l qos -d 'QoS of each publish' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l rate -d 'Messages per second from all publishers together (open loop)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s L -l limit -d 'Stop after this many messages in all' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s i -l interval -d 'Milliseconds between connection starts' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s R -l connrate -d 'Connections per second [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s p -l port -d 'Broker port' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s k -l keepalive -d 'Keep-alive seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l key -d 'Client key (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s r -l retain -d 'Retain each message'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l quiet -d 'No live progress'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s i -l interval -d 'Milliseconds between connection starts' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s R -l connrate -d 'Connections per second [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s p -l port -d 'Broker port' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s k -l keepalive -d 'Keep-alive seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l key -d 'Client key (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l quiet -d 'No live progress'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s q -l qos -d 'QoS of each publish' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l rate -d 'Messages per second from all publishers together (open loop)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s L -l limit -d 'Stop after this many messages in all' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s i -l interval -d 'Milliseconds between connection starts' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s R -l connrate -d 'Connections per second [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s p -l port -d 'Broker port' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s k -l keepalive -d 'Keep-alive seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l key -d 'Client key (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s r -l retain -d 'Retain each message'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l quiet -d 'No live progress'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s t -l topic -d 'Topic filter to subscribe to ($share/GROUP/... for shared subscriptions)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s q -l qos -d 'QoS to subscribe with' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s L -l limit -d 'Stop after this many messages in all' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s i -l interval -d 'Milliseconds between connection starts' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s R -l connrate -d 'Connections per second [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s p -l port -d 'Broker port' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s k -l keepalive -d 'Keep-alive seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l key -d 'Client key (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l quiet -d 'No live progress'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s q -l qos -d 'QoS of each publish' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l rate -d 'Messages per second from all publishers together (open loop)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s L -l limit -d 'Stop after this many messages in all' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s i -l interval -d 'Milliseconds between connection starts' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s R -l connrate -d 'Connections per second [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s p -l port -d 'Broker port' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s k -l keepalive -d 'Keep-alive seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l key -d 'Client key (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s r -l retain -d 'Retain each message'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l quiet -d 'No live progress'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
+complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
+complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
+complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'

@@ -19,10 +19,13 @@ use cli::Command;
 pub fn main() -> ExitCode {
     report::init_colour();
     let cli = cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // pub, sub and rr are one connection each: a single thread starts fastest. bench spreads
+    // its clients over every core.
+    let builder = match cli.command {
+        Command::Bench(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match { builder }.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             report::error(&format!("cannot start the async runtime: {err}"));
@@ -34,6 +37,7 @@ pub fn main() -> ExitCode {
             Command::Pub(args) => commands::publish::run(args).await,
             Command::Sub(args) => commands::subscribe::run(args).await,
             Command::Rr(args) => commands::request::run(args).await,
+            Command::Bench(args) => commands::bench::run(*args).await,
         }
     });
     // A blocking stdin read may still be parked in tokio's thread pool; do not wait for it.

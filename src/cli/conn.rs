@@ -11,7 +11,7 @@ const REFUSED: &str = "Accepted for mosquitto compatibility, refused at run time
 /// clap's id of -D, to read its values grouped per occurrence.
 pub const PROPERTY_ID: &str = "property_words";
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct ConnArgs {
     /// Broker host name or IP address [default: localhost]
     #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION)]
@@ -72,7 +72,7 @@ pub struct ConnArgs {
     /// MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable;
     /// COMMAND is connect, publish, subscribe, unsubscribe or will
     #[arg(id = PROPERTY_ID, short = 'D', long = "property", value_names = ["COMMAND", "NAME", "VALUE"], num_args = 3..=4, action = clap::ArgAction::Append, help_heading = CONNECTION)]
-    property_words: Vec<String>,
+    pub property_words: Vec<String>,
 
     /// The -D occurrences, each `[COMMAND, NAME, VALUE...]` (filled from clap's occurrences:
     /// derive flattens them).

@@ -1,6 +1,7 @@
 //! Command-line definitions (clap). Nothing here connects or validates across flags: that is the
 //! job of `connect::ConnSpec` and of each command.
 
+mod bench;
 mod conn;
 mod output;
 mod publish;
@@ -9,6 +10,7 @@ mod subscribe;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+pub use bench::{BenchArgs, BenchConnArgs, BenchMode, LoadArgs, PublishLoadArgs, ReportArgs};
 pub use conn::{ConnArgs, RefusedArgs};
 pub use output::{ColorChoice, OutputArgs};
 pub use publish::{PubArgs, PublishPropertyArgs};
@@ -73,6 +75,17 @@ pub enum Command {
         after_help = output::after_help()
     )]
     Rr(RrArgs),
+
+    /// Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by
+    /// default)
+    #[command(
+        name = "bench",
+        disable_help_flag = true,
+        disable_version_flag = true,
+        args_override_self = true,
+        after_help = crate::exit::TABLE
+    )]
+    Bench(Box<BenchArgs>),
 }
 
 /// The clap command tree: used to parse, and to generate completions and man pages.
@@ -88,17 +101,16 @@ where
 {
     let matches = command().try_get_matches_from(args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
-    if let Some((_, sub)) = matches.subcommand() {
-        let groups: Vec<Vec<String>> = sub
-            .get_occurrences::<String>(conn::PROPERTY_ID)
-            .map(|occurrences| occurrences.map(|o| o.cloned().collect()).collect())
-            .unwrap_or_default();
-        let conn = match &mut cli.command {
-            Command::Pub(args) => &mut args.conn,
-            Command::Sub(args) => &mut args.conn,
-            Command::Rr(args) => &mut args.conn,
-        };
-        conn.property = groups;
+    if let Some((_, sub)) = matches.subcommand()
+        && let Ok(Some(occurrences)) = sub.try_get_occurrences::<String>(conn::PROPERTY_ID)
+    {
+        let groups: Vec<Vec<String>> = occurrences.map(|o| o.cloned().collect()).collect();
+        match &mut cli.command {
+            Command::Pub(args) => args.conn.property = groups,
+            Command::Sub(args) => args.conn.property = groups,
+            Command::Rr(args) => args.conn.property = groups,
+            Command::Bench(_) => {}
+        }
     }
     Ok(cli)
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each validates its own flags into a plan, then drives a
 //! `connect::Session`.
 
+pub mod bench;
 pub mod publish;
 pub mod request;
 pub mod subscribe;

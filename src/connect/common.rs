@@ -8,7 +8,7 @@ use super::spec::{ConnSpec, Endpoint};
 use super::{Event, debug};
 
 /// Seconds allowed for TCP, TLS and CONNACK together.
-pub(super) const CONNECT_TIMEOUT: u64 = 10;
+pub const CONNECT_TIMEOUT: u64 = 10;
 
 /// The host and port rumqttc wants: it formats "{host}:{port}" for the lookup, so an IPv6 literal
 /// needs brackets; for websockets the host is the whole URL (rumqttc note 20).

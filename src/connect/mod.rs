@@ -7,6 +7,7 @@ mod common;
 mod debug;
 mod describe;
 mod driver;
+mod probe;
 mod spec;
 mod tls;
 mod url;
@@ -20,6 +21,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
 
+pub use common::CONNECT_TIMEOUT;
+pub use probe::{Probe, ProbeError, Target, Timings};
 pub use spec::{ConnSpec, Endpoint, Protocol, random_u64};
 pub use tls::io_reason;
 

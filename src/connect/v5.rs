@@ -367,7 +367,7 @@ fn broken(err: ConnectionError) -> Broken {
     }
 }
 
-fn connack_code(code: ConnectReturnCode) -> u8 {
+pub(super) fn connack_code(code: ConnectReturnCode) -> u8 {
     use ConnectReturnCode::*;
     match code {
         Success => 0,

@@ -1,0 +1,256 @@
+//! `moth bench` flags. Load flags are named as emqtt-bench names them (`-c -i -R -I -L -s -q -t
+//! --prefix -n`), so users switch without relearning; those shorts therefore differ from pub/sub's
+//! (bench's connection flags are long options, except emqtt-bench's `-h -p -V -u -P -k`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+const LOAD: &str = "Load";
+const MESSAGES: &str = "Messages";
+const REPORT: &str = "Report";
+const CONNECTION: &str = "Connection";
+
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub mode: Option<BenchMode>,
+
+    /// Without a mode: publishers and subscribers in one process (pubsub)
+    #[command(flatten)]
+    pub pubsub: PubSubArgs,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum BenchMode {
+    /// Open connections and hold them; report connect latency and failures
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Conn(ConnModeArgs),
+    /// Publishers only; report send and acknowledgement rates and latency
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Pub(PubModeArgs),
+    /// Subscribers only; count and rate what arrives
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Sub(SubModeArgs),
+    /// Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Pubsub(PubSubArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConnModeArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub conn: BenchConnArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PubModeArgs {
+    #[command(flatten)]
+    pub publish: PublishLoadArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub conn: BenchConnArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SubModeArgs {
+    /// Topic filter to subscribe to ($share/GROUP/... for shared subscriptions)
+    #[arg(short = 't', long = "topic", value_name = "FILTER", default_value = "moth/bench/#", help_heading = MESSAGES)]
+    pub topic: String,
+
+    /// QoS to subscribe with
+    #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
+        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = MESSAGES)]
+    pub qos: u8,
+
+    /// Stop after this many messages in all
+    #[arg(short = 'L', long = "limit", value_name = "COUNT", help_heading = MESSAGES)]
+    pub limit: Option<u64>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub conn: BenchConnArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PubSubArgs {
+    #[command(flatten)]
+    pub publish: PublishLoadArgs,
+
+    /// Subscribers (each gets every message, unless --sub-topic is a $share/ filter)
+    #[arg(long, value_name = "COUNT", default_value_t = 1, help_heading = MESSAGES)]
+    pub subscribers: u32,
+
+    /// Subscribers' filter [default: the topic template with + for %i, %c, %u and %s]
+    #[arg(long = "sub-topic", value_name = "FILTER", help_heading = MESSAGES)]
+    pub sub_topic: Option<String>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub conn: BenchConnArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PublishLoadArgs {
+    /// Topic template: %i client index, %c client id, %u user name, %s sequence number
+    #[arg(short = 't', long = "topic", value_name = "TEMPLATE", default_value = "moth/bench/%i", help_heading = MESSAGES)]
+    pub topic: String,
+
+    /// Payload size in bytes (at least 32 in pubsub, for the latency header)
+    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 64, help_heading = MESSAGES)]
+    pub size: usize,
+
+    /// QoS of each publish
+    #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
+        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = MESSAGES)]
+    pub qos: u8,
+
+    /// Retain each message
+    #[arg(short = 'r', long, help_heading = MESSAGES)]
+    pub retain: bool,
+
+    /// Milliseconds between messages of each publisher (open loop)
+    #[arg(short = 'I', long = "interval_of_msg", visible_alias = "msg-interval", value_name = "MS", conflicts_with = "rate", help_heading = MESSAGES)]
+    pub msg_interval: Option<f64>,
+
+    /// Messages per second from all publishers together (open loop)
+    #[arg(long, value_name = "MSG_PER_S", help_heading = MESSAGES)]
+    pub rate: Option<f64>,
+
+    /// Stop after this many messages in all
+    #[arg(short = 'L', long = "limit", value_name = "COUNT", help_heading = MESSAGES)]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// Clients (connections); with --shard, in all shards together
+    #[arg(short = 'c', long = "count", value_name = "N", default_value_t = 1, help_heading = LOAD)]
+    pub count: u32,
+
+    /// Milliseconds between connection starts
+    #[arg(short = 'i', long = "interval", value_name = "MS", conflicts_with = "connrate", help_heading = LOAD)]
+    pub interval: Option<f64>,
+
+    /// Connections per second [default: 1000]
+    #[arg(short = 'R', long = "connrate", value_name = "N_PER_S", help_heading = LOAD)]
+    pub connrate: Option<f64>,
+
+    /// First client index
+    #[arg(short = 'n', long = "startnumber", value_name = "N", default_value_t = 0, help_heading = LOAD)]
+    pub startnumber: u64,
+
+    /// Client id prefix; ids are PREFIX-INDEX
+    #[arg(long, value_name = "PREFIX", default_value = "moth-bench", help_heading = LOAD)]
+    pub prefix: String,
+
+    /// Seconds to run (after warm-up) [default: 10, unless -L is given]
+    #[arg(long, value_name = "SECONDS", help_heading = LOAD)]
+    pub duration: Option<f64>,
+
+    /// Seconds at the start left out of the results
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, help_heading = LOAD)]
+    pub warmup: f64,
+
+    /// Run only this shard of the clients: I/N takes every client whose index % N == I
+    #[arg(long, value_name = "I/N", help_heading = LOAD)]
+    pub shard: Option<String>,
+
+    /// Wait until this wall-clock time to start: RFC 3339 or Unix seconds
+    #[arg(long = "start-at", value_name = "TIME", help_heading = LOAD)]
+    pub start_at: Option<String>,
+
+    /// Local source addresses to spread connections over, comma-separated (bench conn)
+    #[arg(long, value_name = "ADDR,ADDR", value_delimiter = ',', help_heading = LOAD)]
+    pub ifaddr: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Write the summary as JSON to FILE, or - for stdout
+    #[arg(long, value_name = "FILE", help_heading = REPORT)]
+    pub json: Option<String>,
+
+    /// Write the latency histograms as an HdrHistogram interval log
+    #[arg(long = "hdr-out", value_name = "FILE", help_heading = REPORT)]
+    pub hdr_out: Option<PathBuf>,
+
+    /// No live progress
+    #[arg(long, help_heading = REPORT)]
+    pub quiet: bool,
+}
+
+/// The connection flags bench shares with pub and sub, under long names (and emqtt-bench's
+/// shorts where they agree with mosquitto's).
+#[derive(Debug, Clone, Args)]
+pub struct BenchConnArgs {
+    /// Broker host
+    #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION)]
+    pub host: Option<String>,
+
+    /// Broker port
+    #[arg(short = 'p', long, value_name = "PORT", help_heading = CONNECTION)]
+    pub port: Option<u16>,
+
+    /// Broker URL (mqtt://, mqtts://, ws://, wss://)
+    #[arg(long, value_name = "URL", help_heading = CONNECTION)]
+    pub url: Option<String>,
+
+    /// MQTT version: 311 or 5
+    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION)]
+    pub protocol_version: Option<String>,
+
+    /// User name
+    #[arg(short = 'u', long, value_name = "USER", help_heading = CONNECTION)]
+    pub username: Option<String>,
+
+    /// Password
+    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", help_heading = CONNECTION)]
+    pub password: Option<String>,
+
+    /// Keep-alive seconds
+    #[arg(short = 'k', long, value_name = "SECONDS", default_value_t = 60, help_heading = CONNECTION)]
+    pub keepalive: u32,
+
+    /// Maximum QoS 1/2 messages in flight per publisher
+    #[arg(long = "max-inflight", value_name = "COUNT", default_value_t = 100, help_heading = CONNECTION)]
+    pub max_inflight: u32,
+
+    /// CA certificates (PEM) to verify the broker; turns TLS on
+    #[arg(long, value_name = "FILE", help_heading = CONNECTION)]
+    pub cafile: Option<PathBuf>,
+
+    /// Directory of CA certificates; turns TLS on
+    #[arg(long, value_name = "DIR", help_heading = CONNECTION)]
+    pub capath: Option<PathBuf>,
+
+    /// Client certificate (PEM)
+    #[arg(long, value_name = "FILE", requires = "key", help_heading = CONNECTION)]
+    pub cert: Option<PathBuf>,
+
+    /// Client key (PEM)
+    #[arg(long, value_name = "FILE", requires = "cert", help_heading = CONNECTION)]
+    pub key: Option<PathBuf>,
+
+    /// Do not check the broker's host name (no CA: accept any certificate)
+    #[arg(long, help_heading = CONNECTION)]
+    pub insecure: bool,
+
+    /// TLS version: tlsv1.3 or tlsv1.2
+    #[arg(long = "tls-version", value_name = "VERSION", help_heading = CONNECTION)]
+    pub tls_version: Option<String>,
+}

@@ -1,0 +1,161 @@
+//! `bench conn`: open connections at a set rate, hold them, and report how long connecting took
+//! (TCP, TLS, CONNACK), what failed and why, and the memory each idle connection costs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::report::{self, Outcome, Summary};
+use super::stats::{Counters, Kind, Measured, Recorder};
+use super::{Setup, stop_on_signal, stopped};
+use crate::connect::{Probe, Target};
+use crate::exit::{Failure, Result};
+
+pub async fn run(setup: Setup) -> Result<()> {
+    let target = Target::resolve(&setup.spec).await.map_err(|e| {
+        Failure::usage(format!(
+            "cannot connect to {}: {}",
+            setup.spec.endpoint, e.reason
+        ))
+    })?;
+    let counters = Arc::new(Counters::default());
+    let recorder = Recorder::new();
+    // Connections that have connected or failed; the hold starts when every one has.
+    let settled = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (_stop_tx, stop) = stop_on_signal();
+    setup.wait_for_start().await;
+    let rss_before = rss_bytes();
+    let hold_for = setup.run_time(false).unwrap_or(Duration::from_secs(10));
+    let (release_tx, release) = watch::channel(false);
+
+    let progress = report::Progress::start(
+        counters.clone(),
+        Arc::default(),
+        None,
+        setup.report.quiet,
+        None,
+    );
+    let started = Instant::now();
+    let mut connections = JoinSet::new();
+    let spec = Arc::new(setup.spec.clone());
+    let target = Arc::new(target);
+    let mut stop_ramp = stop.clone();
+    for (n, &index) in setup.clients.iter().enumerate() {
+        if *stop_ramp.borrow() {
+            break;
+        }
+        let at = started + setup.ramp * n as u32;
+        tokio::select! {
+            _ = tokio::time::sleep_until(at) => {}
+            _ = stopped(&mut stop_ramp) => break,
+        }
+        let source = (!setup.sources.is_empty()).then(|| setup.sources[n % setup.sources.len()]);
+        let (spec, target, counters) = (spec.clone(), target.clone(), counters.clone());
+        let (recorder, settled) = (recorder.clone(), settled.clone());
+        let id = setup.client_id(index);
+        let mut release = release.clone();
+        let measured_from = started + setup.warmup;
+        connections.spawn(async move {
+            let mut measured = Measured::default();
+            let began = Instant::now();
+            let opened = Probe::open(&spec, &target, &id, source).await;
+            Counters::add(&settled, 1);
+            match opened {
+                Ok((probe, timings)) => {
+                    Counters::add(&counters.connected, 1);
+                    if began >= measured_from {
+                        recorder.record(n, Kind::Tcp, timings.tcp);
+                        if !timings.tls.is_zero() {
+                            recorder.record(n, Kind::Tls, timings.tls);
+                        }
+                        recorder.record(n, Kind::Connack, timings.connack);
+                    }
+                    if let Err(e) = probe.hold(async move { stopped(&mut release).await }).await {
+                        measured.fail(&format!("dropped: {}", e.reason));
+                        Counters::add(&counters.failures, 1);
+                    }
+                }
+                Err(e) => {
+                    measured.fail(&e.reason);
+                    Counters::add(&counters.failures, 1);
+                }
+            }
+            measured
+        });
+    }
+
+    // Every connection has connected or failed (or given up at its timeout); hold them all,
+    // then measure what idle connections cost.
+    let attempted = connections.len() as u64;
+    let mut stop_hold = stop.clone();
+    let give_up = Instant::now() + Duration::from_secs(crate::connect::CONNECT_TIMEOUT + 1);
+    while Counters::get(&settled) < attempted && Instant::now() < give_up && !*stop_hold.borrow() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let held_from = Instant::now();
+    tokio::select! {
+        _ = tokio::time::sleep(hold_for) => {}
+        _ = stopped(&mut stop_hold) => {}
+    }
+    let connected = Counters::get(&counters.connected);
+    let rss_held = rss_bytes();
+    let interrupted = *stop.borrow();
+    let _ = release_tx.send(true);
+    let mut measured = Measured::default();
+    while let Some(result) = connections.join_next().await {
+        if let Ok(m) = result {
+            measured.merge(m);
+        }
+    }
+    let generator_limited = progress.finish();
+
+    let mut summary = Summary::new(
+        "conn",
+        &setup,
+        None,
+        None,
+        Outcome {
+            measured,
+            histograms: recorder.merged(),
+            measured_time: held_from.elapsed(),
+            interrupted,
+        },
+    );
+    summary.set("connected", connected.into());
+    summary.set(
+        "connect_failures",
+        (setup.clients.len() as u64 - connected).into(),
+    );
+    summary.set("generator_limited", generator_limited.into());
+    let per_connection = match (rss_before, rss_held) {
+        (Some(before), Some(held)) if connected > 0 => {
+            Some(held.saturating_sub(before) / connected)
+        }
+        _ => None,
+    };
+    summary.set("rss_per_connection_bytes", per_connection.into());
+    summary.text.push_str(&format!(
+        "  connected {connected} of {}{}\n",
+        setup.clients.len(),
+        per_connection
+            .map(|b| format!(", {b} bytes of RSS per idle connection"))
+            .unwrap_or_default()
+    ));
+    report::finish(&summary, &setup.report)
+}
+
+/// This process's resident set size, from /proc.
+fn rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}

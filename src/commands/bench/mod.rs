@@ -1,0 +1,323 @@
+//! `moth bench`: an MQTT load generator whose numbers can be trusted. Load (workers), collection
+//! (per-worker histograms, merged) and reporting (live view, summary, JSON, HdrHistogram log)
+//! are kept apart; see `load`, `conn`, `stats` and `report`.
+
+mod conn;
+mod header;
+mod load;
+mod report;
+mod stats;
+mod streams;
+
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::cli::{BenchArgs, BenchConnArgs, BenchMode, ConnArgs, LoadArgs, ReportArgs};
+use crate::connect::{ConnSpec, Protocol};
+use crate::exit::{Failure, Result};
+use crate::report as say;
+
+pub async fn run(args: BenchArgs) -> Result<()> {
+    match args.mode.unwrap_or(BenchMode::Pubsub(args.pubsub)) {
+        BenchMode::Conn(a) => conn::run(Setup::new(&a.load, &a.report, &a.conn)?).await,
+        BenchMode::Pub(a) => {
+            let setup = Setup::new(&a.load, &a.report, &a.conn)?;
+            let publish = load::PublishPlan::new(&a.publish, &setup, false)?;
+            load::run(setup, Some(publish), None).await
+        }
+        BenchMode::Sub(a) => {
+            let setup = Setup::new(&a.load, &a.report, &a.conn)?;
+            let subscribe = load::SubscribePlan::new(
+                a.topic.clone(),
+                a.qos,
+                setup.clients.len() as u32,
+                a.limit,
+            )?;
+            load::run(setup, None, Some(subscribe)).await
+        }
+        BenchMode::Pubsub(a) => {
+            let setup = Setup::new(&a.load, &a.report, &a.conn)?;
+            let publish = load::PublishPlan::new(&a.publish, &setup, true)?;
+            let filter = a
+                .sub_topic
+                .clone()
+                .unwrap_or_else(|| publish.default_filter());
+            if a.subscribers == 0 {
+                return Err(Failure::usage(
+                    "--subscribers must be at least 1 in pubsub mode",
+                ));
+            }
+            let subscribe = load::SubscribePlan::new(filter, a.publish.qos, a.subscribers, None)?;
+            load::run(setup, Some(publish), Some(subscribe)).await
+        }
+    }
+}
+
+/// Validated settings every mode shares.
+pub(super) struct Setup {
+    pub spec: ConnSpec,
+    /// Client indices this process runs (all of them, or its shard's).
+    pub clients: Vec<u64>,
+    pub shard: Option<(u64, u64)>,
+    /// Time between connection starts.
+    pub ramp: Duration,
+    pub prefix: String,
+    /// Measured time after warm-up; `None` with -L alone.
+    pub duration: Option<Duration>,
+    pub warmup: Duration,
+    pub start_at: Option<SystemTime>,
+    pub sources: Vec<IpAddr>,
+    pub report: ReportArgs,
+    pub username: String,
+}
+
+const DEFAULT_DURATION: Duration = Duration::from_secs(10);
+const DEFAULT_CONNRATE: f64 = 1000.0;
+
+impl Setup {
+    fn new(load: &LoadArgs, report: &ReportArgs, conn: &BenchConnArgs) -> Result<Setup> {
+        let spec = ConnSpec::from_args(&conn_args(conn), Protocol::V311)?;
+        if load.count == 0 {
+            return Err(Failure::usage("-c needs at least 1 client"));
+        }
+        let shard = load.shard.as_deref().map(parse_shard).transpose()?;
+        let clients: Vec<u64> = (0..u64::from(load.count))
+            .filter(|k| shard.is_none_or(|(i, n)| k % n == i))
+            .map(|k| load.startnumber + k)
+            .collect();
+        if clients.is_empty() {
+            return Err(Failure::usage(
+                "this --shard gets no clients: use fewer shards or more -c",
+            ));
+        }
+        let ramp = match (load.interval, load.connrate) {
+            (Some(ms), _) if ms >= 0.0 && ms.is_finite() => Duration::from_secs_f64(ms / 1000.0),
+            (Some(ms), _) => {
+                return Err(Failure::usage(format!(
+                    "invalid -i {ms}: use milliseconds, 0 or more"
+                )));
+            }
+            (None, Some(rate)) if rate > 0.0 && rate.is_finite() => {
+                Duration::from_secs_f64(1.0 / rate)
+            }
+            (None, Some(rate)) => {
+                return Err(Failure::usage(format!(
+                    "invalid -R {rate}: use connections per second, more than 0"
+                )));
+            }
+            (None, None) => Duration::from_secs_f64(1.0 / DEFAULT_CONNRATE),
+        };
+        let duration = match load.duration {
+            Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
+            Some(s) => {
+                return Err(Failure::usage(format!(
+                    "invalid --duration {s}: use seconds, more than 0"
+                )));
+            }
+            None => None,
+        };
+        if !(load.warmup >= 0.0 && load.warmup.is_finite()) {
+            return Err(Failure::usage(format!(
+                "invalid --warmup {}: use seconds, 0 or more",
+                load.warmup
+            )));
+        }
+        let start_at = load.start_at.as_deref().map(parse_start_at).transpose()?;
+        let sources = load
+            .ifaddr
+            .iter()
+            .map(|a| {
+                a.trim().parse::<IpAddr>().map_err(|_| {
+                    Failure::usage(format!(
+                        "invalid --ifaddr '{a}': use IP addresses, comma-separated"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        raise_descriptor_limit(clients.len());
+        Ok(Setup {
+            username: spec
+                .credentials
+                .as_ref()
+                .map(|c| c.username.clone())
+                .unwrap_or_default(),
+            spec,
+            clients,
+            shard,
+            ramp,
+            prefix: load.prefix.clone(),
+            duration,
+            warmup: Duration::from_secs_f64(load.warmup),
+            start_at,
+            sources,
+            report: report.clone(),
+        })
+    }
+
+    pub fn client_id(&self, index: u64) -> String {
+        format!("{}-{index}", self.prefix)
+    }
+
+    /// The measured time, or the default when neither --duration nor -L bounds the run.
+    pub fn run_time(&self, has_limit: bool) -> Option<Duration> {
+        match (self.duration, has_limit) {
+            (Some(d), _) => Some(d),
+            (None, true) => None,
+            (None, false) => Some(DEFAULT_DURATION),
+        }
+    }
+
+    /// Sleep until --start-at, if given.
+    pub async fn wait_for_start(&self) {
+        if let Some(at) = self.start_at
+            && let Ok(wait) = at.duration_since(SystemTime::now())
+        {
+            say::note(&format!(
+                "waiting {:.1} s for --start-at",
+                wait.as_secs_f64()
+            ));
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Bench's connection flags as pub/sub's, so the same validation applies.
+fn conn_args(b: &BenchConnArgs) -> ConnArgs {
+    ConnArgs {
+        host: b.host.clone(),
+        port: b.port,
+        url: b.url.clone(),
+        protocol_version: b.protocol_version.clone(),
+        username: b.username.clone(),
+        password: b.password.clone(),
+        keepalive: b.keepalive,
+        max_inflight: b.max_inflight,
+        cafile: b.cafile.clone(),
+        capath: b.capath.clone(),
+        cert: b.cert.clone(),
+        key: b.key.clone(),
+        insecure: b.insecure,
+        tls_version: b.tls_version.clone(),
+        nodelay: true,
+        ..ConnArgs::default()
+    }
+}
+
+fn parse_shard(text: &str) -> Result<(u64, u64)> {
+    let bad = || {
+        Failure::usage(format!(
+            "invalid --shard '{text}': use I/N with 0 <= I < N, e.g. 0/4"
+        ))
+    };
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n) = (
+        i.parse::<u64>().map_err(|_| bad())?,
+        n.parse::<u64>().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+fn parse_start_at(text: &str) -> Result<SystemTime> {
+    if let Ok(secs) = text.parse::<f64>()
+        && secs >= 0.0
+        && secs.is_finite()
+    {
+        return Ok(SystemTime::UNIX_EPOCH + Duration::from_secs_f64(secs));
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(SystemTime::from)
+        .map_err(|_| {
+            Failure::usage(format!(
+                "invalid --start-at '{text}': use RFC 3339 (2026-11-24T20:00:00Z) or Unix seconds"
+            ))
+        })
+}
+
+/// Thousands of connections need thousands of descriptors: take what the OS allows, and say so
+/// when that is not enough.
+fn raise_descriptor_limit(clients: usize) {
+    let wanted = clients as u64 * 2 + 64;
+    let limit = rlimit::increase_nofile_limit(wanted.max(4096)).unwrap_or(0);
+    if limit != 0 && limit < wanted {
+        say::warning(&format!(
+            "the descriptor limit is {limit}, below the {wanted} that {clients} clients need; raise it (ulimit -n) or use --shard"
+        ));
+    }
+}
+
+/// The run's time base: a monotonic clock anchored to Unix time once, so payload timestamps are
+/// comparable across machines (to NTP accuracy) yet never jump within a run.
+#[derive(Clone, Copy)]
+pub(super) struct Clock {
+    t0: Instant,
+    unix_ns_at_t0: u64,
+}
+
+impl Clock {
+    pub fn new() -> Clock {
+        let unix = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        Clock {
+            t0: Instant::now(),
+            unix_ns_at_t0: unix.as_nanos() as u64,
+        }
+    }
+
+    pub fn unix_ns(&self, at: Instant) -> u64 {
+        self.unix_ns_at_t0 + at.saturating_duration_since(self.t0).as_nanos() as u64
+    }
+
+    pub fn now_ns(&self) -> u64 {
+        self.unix_ns(Instant::now())
+    }
+}
+
+/// Ctrl-C and SIGTERM stop the run; the summary still prints.
+pub(super) fn stop_on_signal() -> (watch::Sender<bool>, watch::Receiver<bool>) {
+    let (tx, rx) = watch::channel(false);
+    let signal_tx = tx.clone();
+    tokio::spawn(async move {
+        super::shutdown_signal().await;
+        say::note("interrupted: stopping and printing what was measured");
+        let _ = signal_tx.send(true);
+    });
+    (tx, rx)
+}
+
+/// Resolves once `stop` is set.
+pub(super) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards() {
+        assert_eq!(parse_shard("1/4").unwrap(), (1, 4));
+        assert!(parse_shard("4/4").is_err());
+        assert!(parse_shard("1/0").is_err());
+        assert!(parse_shard("x").is_err());
+    }
+
+    #[test]
+    fn start_times() {
+        assert_eq!(
+            parse_start_at("1795000000").unwrap(),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000)
+        );
+        assert_eq!(
+            parse_start_at("2026-11-18T11:06:40Z").unwrap(),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000)
+        );
+        assert!(parse_start_at("tomorrow").is_err());
+    }
+}

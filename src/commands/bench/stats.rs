@@ -1,0 +1,194 @@
+//! What a run measured: counters shared for the live view, histograms in a few locked shards
+//! (a histogram costs tens of KiB, too much to give every one of thousands of clients its own),
+//! and each worker's own small counts, merged at the end.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use super::streams::Streams;
+
+/// Counters the live view samples; workers add to them with relaxed atomics.
+#[derive(Default)]
+pub struct Counters {
+    pub connected: AtomicU64,
+    pub sent: AtomicU64,
+    pub acked: AtomicU64,
+    pub received: AtomicU64,
+    pub failures: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// End-to-end, from the intended send time to receipt (coordinated omission corrected).
+    Latency,
+    /// End-to-end, from the actual send time to receipt.
+    Service,
+    /// Publish to PUBACK/PUBCOMP, from the intended send time.
+    Ack,
+    /// How late sends were against the schedule.
+    Lag,
+    Tcp,
+    Tls,
+    Connack,
+}
+
+/// All histograms, in microseconds (1 µs to an hour, three significant digits; they grow as
+/// values arrive, so an unused one stays small).
+pub struct Histograms {
+    pub latency: Histogram<u64>,
+    pub service: Histogram<u64>,
+    pub ack: Histogram<u64>,
+    pub lag: Histogram<u64>,
+    pub tcp: Histogram<u64>,
+    pub tls: Histogram<u64>,
+    pub connack: Histogram<u64>,
+}
+
+fn histogram() -> Histogram<u64> {
+    let mut h = Histogram::new(3).expect("valid histogram precision");
+    h.auto(true);
+    h
+}
+
+impl Default for Histograms {
+    fn default() -> Self {
+        Histograms {
+            latency: histogram(),
+            service: histogram(),
+            ack: histogram(),
+            lag: histogram(),
+            tcp: histogram(),
+            tls: histogram(),
+            connack: histogram(),
+        }
+    }
+}
+
+impl Histograms {
+    fn get(&mut self, kind: Kind) -> &mut Histogram<u64> {
+        match kind {
+            Kind::Latency => &mut self.latency,
+            Kind::Service => &mut self.service,
+            Kind::Ack => &mut self.ack,
+            Kind::Lag => &mut self.lag,
+            Kind::Tcp => &mut self.tcp,
+            Kind::Tls => &mut self.tls,
+            Kind::Connack => &mut self.connack,
+        }
+    }
+
+    pub fn all(&self) -> [(&'static str, &Histogram<u64>); 7] {
+        [
+            ("latency", &self.latency),
+            ("service", &self.service),
+            ("ack", &self.ack),
+            ("lag", &self.lag),
+            ("tcp", &self.tcp),
+            ("tls", &self.tls),
+            ("connack", &self.connack),
+        ]
+    }
+
+    fn merge(&mut self, other: &Histograms) {
+        for kind in [
+            Kind::Latency,
+            Kind::Service,
+            Kind::Ack,
+            Kind::Lag,
+            Kind::Tcp,
+            Kind::Tls,
+            Kind::Connack,
+        ] {
+            let theirs = match kind {
+                Kind::Latency => &other.latency,
+                Kind::Service => &other.service,
+                Kind::Ack => &other.ack,
+                Kind::Lag => &other.lag,
+                Kind::Tcp => &other.tcp,
+                Kind::Tls => &other.tls,
+                Kind::Connack => &other.connack,
+            };
+            let _ = self.get(kind).add(theirs);
+        }
+    }
+}
+
+/// Histograms shared by all workers, split into shards so that workers rarely wait for a lock.
+#[derive(Clone)]
+pub struct Recorder {
+    shards: Arc<[Mutex<Histograms>]>,
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        let n = std::thread::available_parallelism().map_or(2, |n| n.get()) * 4;
+        Recorder {
+            shards: (0..n).map(|_| Mutex::new(Histograms::default())).collect(),
+        }
+    }
+
+    /// Record one duration; `worker` picks the shard.
+    pub fn record(&self, worker: usize, kind: Kind, d: Duration) {
+        let micros = (d.as_micros() as u64).max(1);
+        let shard = &self.shards[worker % self.shards.len()];
+        let _ = shard
+            .lock()
+            .expect("histogram lock")
+            .get(kind)
+            .record(micros);
+    }
+
+    pub fn merged(&self) -> Histograms {
+        let mut all = Histograms::default();
+        for shard in self.shards.iter() {
+            all.merge(&shard.lock().expect("histogram lock"));
+        }
+        all
+    }
+}
+
+/// One worker's counts.
+#[derive(Default)]
+pub struct Measured {
+    pub streams: Streams,
+    /// Counts within the measured window (after warm-up).
+    pub sent: u64,
+    pub acked: u64,
+    pub received: u64,
+    /// Over the whole run, for loss accounting.
+    pub sent_total: u64,
+    pub received_total: u64,
+    pub failures: BTreeMap<String, u64>,
+}
+
+impl Measured {
+    pub fn fail(&mut self, reason: &str) {
+        *self.failures.entry(reason.to_string()).or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: Measured) {
+        self.sent += other.sent;
+        self.acked += other.acked;
+        self.received += other.received;
+        self.sent_total += other.sent_total;
+        self.received_total += other.received_total;
+        for (reason, n) in other.failures {
+            *self.failures.entry(reason).or_default() += n;
+        }
+        self.streams.merge(other.streams);
+    }
+}
