@@ -54,7 +54,7 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s k -l keepalive -d 'Sec
 complete -c moth -n "__fish_moth_using_subcommand pub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s P -l pw -d 'Password' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l will-payload -d 'Payload of the will [default: empty]' -r
@@ -109,7 +109,7 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -s k -l keepalive -d 'Sec
 complete -c moth -n "__fish_moth_using_subcommand sub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s P -l pw -d 'Password' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l will-payload -d 'Payload of the will [default: empty]' -r
@@ -176,7 +176,7 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -s k -l keepalive -d 'Seco
 complete -c moth -n "__fish_moth_using_subcommand rr" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s P -l pw -d 'Password' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l will-payload -d 'Payload of the will [default: empty]' -r
@@ -239,7 +239,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s P -l pw -d 'Password' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s k -l keepalive -d 'Keep-alive seconds' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l cert -d 'Client certificate (PEM)' -r -F
@@ -274,7 +274,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s P -l pw -d 'Password' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s k -l keepalive -d 'Keep-alive seconds' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cert -d 'Client certificate (PEM)' -r -F
@@ -309,7 +309,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s P -l pw -d 'Password' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s k -l keepalive -d 'Keep-alive seconds' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cert -d 'Client certificate (PEM)' -r -F
@@ -342,7 +342,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s P -l pw -d 'Password' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s k -l keepalive -d 'Keep-alive seconds' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cert -d 'Client certificate (PEM)' -r -F
@@ -379,7 +379,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s P -l pw -d 'Password' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s k -l keepalive -d 'Keep-alive seconds' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cert -d 'Client certificate (PEM)' -r -F

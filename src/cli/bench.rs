@@ -226,8 +226,8 @@ pub struct BenchConnArgs {
     #[arg(short = 'k', long, value_name = "SECONDS", default_value_t = 60, help_heading = CONNECTION)]
     pub keepalive: u32,
 
-    /// Maximum QoS 1/2 messages in flight per publisher
-    #[arg(long = "max-inflight", value_name = "COUNT", default_value_t = 100, help_heading = CONNECTION)]
+    /// Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker's limit)
+    #[arg(long = "max-inflight", value_name = "COUNT", default_value_t = 20, help_heading = CONNECTION)]
     pub max_inflight: u32,
 
     /// CA certificates (PEM) to verify the broker; turns TLS on

@@ -61,8 +61,9 @@ pub struct ConnArgs {
     #[arg(short = 'P', long = "pw", value_name = "PASSWORD", help_heading = CONNECTION)]
     pub password: Option<String>,
 
-    /// Maximum QoS 1 and 2 messages in flight at once
-    #[arg(short = 'M', long = "max-inflight", value_name = "COUNT", default_value_t = 100, help_heading = CONNECTION)]
+    /// Maximum QoS 1 and 2 messages in flight at once. Above the broker's limit (mosquitto's
+    /// max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid
+    #[arg(short = 'M', long = "max-inflight", value_name = "COUNT", default_value_t = 20, help_heading = CONNECTION)]
     pub max_inflight: u32,
 
     /// Disable Nagle's algorithm (lower latency for small messages)

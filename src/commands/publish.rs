@@ -63,6 +63,12 @@ pub async fn run(args: PubArgs) -> Result<()> {
         .ok_or_else(|| Failure::usage("give the topic to publish to with -t"))?;
     topic::validate_topic(&topic)
         .map_err(|why| Failure::usage(format!("invalid topic '{topic}' (-t): {why}")))?;
+    if args.qos == 2 && spec.protocol == Protocol::V311 && spec.max_inflight > 20 {
+        report::warning(&format!(
+            "-M {} at QoS 2: a broker that allows fewer messages in flight (mosquitto: 20) drops the excess of an MQTT 3.1.1 client without saying so; use -V 5 to be told",
+            spec.max_inflight
+        ));
+    }
     // Read -f and -s before connecting, so a missing file costs no connection.
     let source = source(&args).await?;
     report::set_quiet(args.conn.quiet);

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bench;
 mod connection;
 mod errors;
 mod generated;

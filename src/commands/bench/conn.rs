@@ -111,6 +111,17 @@ pub async fn run(setup: Setup) -> Result<()> {
         }
     }
     let generator_limited = progress.finish();
+    if connected == 0 && !interrupted {
+        let reasons: Vec<String> = measured
+            .failures
+            .iter()
+            .map(|(r, n)| format!("{n} x {r}"))
+            .collect();
+        return Err(Failure::usage(format!(
+            "no connection succeeded: {}",
+            reasons.join("; ")
+        )));
+    }
 
     let mut summary = Summary::new(
         "conn",

@@ -157,6 +157,11 @@ pub async fn run(
     publish: Option<PublishPlan>,
     subscribe: Option<SubscribePlan>,
 ) -> Result<()> {
+    if !setup.sources.is_empty() {
+        return Err(Failure::usage(
+            "--ifaddr works with bench conn only: rumqttc, which pub and sub use, cannot bind a source address",
+        ));
+    }
     let mode = match (&publish, &subscribe) {
         (Some(_), Some(_)) => "pubsub",
         (Some(_), None) => "pub",
