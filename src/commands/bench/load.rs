@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::header::{self, Header};
 use super::report::{self, Outcome, Summary};
 use super::stats::{Counters, Kind, Measured, Recorder};
+use super::ticker::Ticker;
 use super::{Clock, Setup, stop_on_signal, stopped};
 use crate::cli::PublishLoadArgs;
 use crate::connect::{ConnSpec, Event, Filter, Granted, OutgoingPublish, Reconnect, Session};
@@ -223,6 +224,7 @@ pub async fn run(
     let budget = Arc::new(AtomicU64::new(0));
     let lag_now = Arc::new(AtomicU64::new(0));
     let publish = publish.map(Arc::new);
+    let ticker = Ticker::start(setup.clients.len());
     if let Some(plan) = &publish {
         let mut ready = Vec::new();
         for (n, &index) in setup.clients.iter().enumerate() {
@@ -243,6 +245,7 @@ pub async fn run(
                 recorder: recorder.clone(),
                 budget: budget.clone(),
                 lag_now: lag_now.clone(),
+                ticker: ticker.clone(),
                 publishers: setup.clients.len() as u32,
             };
             publishers.spawn(worker.run(ready_tx, window_rx.clone(), stop.clone()));
@@ -318,6 +321,7 @@ pub async fn run(
             }
         }
     }
+    ticker.close();
     let elapsed_send = window
         .end
         .map_or_else(|| start.elapsed(), |end| end.min(Instant::now()) - start);
@@ -405,6 +409,7 @@ struct Publisher {
     recorder: Recorder,
     budget: Arc<AtomicU64>,
     lag_now: Arc<AtomicU64>,
+    ticker: Ticker,
 }
 
 impl Publisher {
@@ -458,7 +463,7 @@ impl Publisher {
                 }
                 if intended > Instant::now() {
                     tokio::select! {
-                        _ = tokio::time::sleep_until(intended) => {}
+                        _ = self.ticker.sleep_until(self.offset as usize, intended.into_std()) => {}
                         _ = stopped(&mut stop) => break,
                     }
                 }
@@ -477,9 +482,7 @@ impl Publisher {
                     Some((template, index, id, user)) => expand(template, *index, id, user, seq),
                     None => self.topic.clone(),
                 };
-                if qos > 0 {
-                    pending.lock().expect("pending lock").push_back(intended);
-                }
+                pending.lock().expect("pending lock").push_back(intended);
                 let sent = publisher.publish(OutgoingPublish {
                     topic,
                     qos,
@@ -511,7 +514,7 @@ impl Publisher {
                 acked_seen += 1;
                 Counters::add(&self.counters.acked, 1);
                 match queue.pop_front() {
-                    Some(intended) if window.measured(intended) => {
+                    Some(intended) if window.measured(intended) && qos > 0 => {
                         measured_ack.acked += 1;
                         self.recorder.record(
                             self.offset as usize,
@@ -519,9 +522,8 @@ impl Publisher {
                             now.saturating_duration_since(intended),
                         );
                     }
-                    Some(_) => {}
-                    None if qos == 0 => measured_ack.acked += 1,
-                    None => {}
+                    Some(intended) if window.measured(intended) => measured_ack.acked += 1,
+                    _ => {}
                 }
             }
         };

@@ -8,6 +8,7 @@ mod load;
 mod report;
 mod stats;
 mod streams;
+mod ticker;
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""moth bench against one Mosquitto, in one run: the numbers BENCHMARKS.md records for bench.
+
+Usage: benches/broker_load.py [--seconds 5]
+
+Builds moth in release mode, starts its own Mosquitto on a free loopback port and measures:
+  * the highest publish rate moth sustains (closed loop, as fast as acknowledgements allow) at
+    QoS 0 and 1 with 1 and 100 connections, with moth's CPU beside the broker's (from /proc);
+  * RSS per idle connection for 1,000 and 10,000 connections (bench conn);
+  * end-to-end latency percentiles of `moth bench` at 100 msg/s, QoS 1, against a QoS 1
+    ping-pong measured independently: a minimal MQTT 3.1.1 client written here on raw sockets
+    publishes one message, waits until its subscriber socket receives it, and repeats.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MOTH = os.path.join(ROOT, "target", "release", "moth")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+class Broker:
+    def __init__(self, workdir):
+        self.port = free_port()
+        conf = os.path.join(workdir, "mosquitto.conf")
+        with open(conf, "w") as f:
+            if os.geteuid() == 0:
+                f.write("user root\n")
+            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\nmax_connections -1\n")
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.proc = subprocess.Popen([binary, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.time() > deadline:
+                    sys.exit("mosquitto did not start")
+                time.sleep(0.02)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def bench(broker, args):
+    """Run moth bench; return (summary, moth CPU s, broker CPU s, wall s)."""
+    cmd = [MOTH, "bench", *args[:1], "-h", "127.0.0.1", "-p", str(broker.port), "--quiet", "--json", "-", *args[1:]]
+    broker_cpu = cpu_seconds(broker.proc.pid)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - t0
+    # Popen.communicate reaped it; its CPU comes from the parent's children rusage delta.
+    return json.loads(out), wall, cpu_seconds(broker.proc.pid) - broker_cpu
+
+
+def rate_runs(broker, seconds):
+    rows = []
+    for qos in (0, 1):
+        for clients in (1, 100):
+            before = os.times()
+            summary, wall, broker_cpu = bench(broker, ["pub", "-c", str(clients), "-q", str(qos), "-R", "1000",
+                                                       "--duration", str(seconds), "--warmup", "1"])
+            after = os.times()
+            moth_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+            rows.append((qos, clients, summary["send_rate"], summary["ack_rate"], moth_cpu / wall, broker_cpu / wall))
+    return rows
+
+
+def rss_runs(broker):
+    rows = []
+    for clients in (1000, 10000):
+        summary, _, _ = bench(broker, ["conn", "-c", str(clients), "-R", "5000", "--duration", "2"])
+        rows.append((clients, summary["connected"], summary["rss_per_connection_bytes"]))
+    return rows
+
+
+# --- a minimal MQTT 3.1.1 client on raw sockets, for the independent ping-pong ---
+
+def remaining_length(n):
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def mqtt_string(s):
+    data = s.encode()
+    return struct.pack("!H", len(data)) + data
+
+
+def packet(kind, body):
+    return bytes([kind]) + remaining_length(len(body)) + body
+
+
+def read_packet(sock, buf):
+    while True:
+        if len(buf) >= 2:
+            mult, length, i = 1, 0, 1
+            while i < len(buf):
+                length += (buf[i] & 0x7F) * mult
+                if buf[i] & 0x80 == 0:
+                    break
+                mult *= 128
+                i += 1
+            else:
+                i = None
+            if i is not None and len(buf) >= i + 1 + length:
+                kind, body = buf[0], bytes(buf[i + 1:i + 1 + length])
+                del buf[:i + 1 + length]
+                return kind, body
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        buf.extend(chunk)
+
+
+def connect(port, client_id):
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    body = mqtt_string("MQTT") + bytes([4, 0x02]) + struct.pack("!H", 60) + mqtt_string(client_id)
+    sock.sendall(packet(0x10, body))
+    buf = bytearray()
+    kind, _ = read_packet(sock, buf)
+    assert kind == 0x20, "no CONNACK"
+    return sock, buf
+
+
+def pingpong(port, count):
+    sub, sub_buf = connect(port, "pingpong-sub")
+    sub.sendall(packet(0x82, struct.pack("!H", 1) + mqtt_string("pingpong") + b"\x01"))
+    kind, _ = read_packet(sub, sub_buf)
+    assert kind == 0x90, "no SUBACK"
+    pub, pub_buf = connect(port, "pingpong-pub")
+    samples = []
+    for i in range(count):
+        mid = i % 65535 + 1
+        body = mqtt_string("pingpong") + struct.pack("!H", mid) + b"x" * 32
+        t0 = time.perf_counter()
+        pub.sendall(packet(0x32, body))
+        while True:
+            kind, body = read_packet(sub, sub_buf)
+            if kind & 0xF0 == 0x30:
+                break
+        samples.append((time.perf_counter() - t0) * 1e6)
+        # Acknowledge on both sides before the next round.
+        if kind & 0x06:
+            sub_mid = body[2 + struct.unpack("!H", body[:2])[0]:][:2]
+            sub.sendall(packet(0x40, sub_mid))
+        read_packet(pub, pub_buf)
+        time.sleep(0.01)
+    samples.sort()
+    pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
+    return {"p50": pick(0.5), "p90": pick(0.9), "p99": pick(0.99), "max": samples[-1]}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5)
+    args = parser.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    with tempfile.TemporaryDirectory() as work:
+        broker = Broker(work)
+        try:
+            rates = rate_runs(broker, args.seconds)
+            rss = rss_runs(broker)
+            latency, _, _ = bench(broker, ["pubsub", "-c", "1", "--rate", "100", "-q", "1", "--duration", "10", "--warmup", "1"])
+            hand = pingpong(broker.port, 1000)
+        finally:
+            broker.stop()
+
+    print("| QoS | connections | sent/s | acked/s | moth CPU | broker CPU | moth / broker |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for qos, clients, sent, acked, moth, brk in rates:
+        print(f"| {qos} | {clients} | {sent:,.0f} | {acked:,.0f} | {moth * 100:.0f}% | {brk * 100:.0f}% | {moth / brk:.2f} |")
+    print()
+    print("| idle connections | connected | RSS per connection |")
+    print("|---:|---:|---:|")
+    for clients, connected, per in rss:
+        print(f"| {clients:,} | {connected:,} | {per:,} bytes |")
+    print()
+    print("| QoS 1 latency, µs | p50 | p90 | p99 | max |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| moth bench, 100 msg/s, from schedule | {latency['latency_us_p50']} | {latency['latency_us_p90']} | "
+          f"{latency['latency_us_p99']} | {latency['latency_us_max']} |")
+    print(f"| moth bench, 100 msg/s, from actual send | {latency['service_latency_us_p50']} | "
+          f"{latency['service_latency_us_p90']} | {latency['service_latency_us_p99']} | {latency['service_latency_us_max']} |")
+    print(f"| ping-pong by hand (raw sockets, Python) | {hand['p50']:.0f} | {hand['p90']:.0f} | {hand['p99']:.0f} | {hand['max']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

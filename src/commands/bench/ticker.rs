@@ -1,0 +1,89 @@
+//! Wake-ups at exact instants for open-loop schedules. tokio's timer has millisecond resolution,
+//! so a send scheduled with it runs up to a millisecond (in practice about 1.3 ms) late, and that
+//! delay would be measured as broker latency. One thread sleeps precisely until the next due
+//! send of any publisher and wakes that publisher.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+use tokio::sync::Notify;
+
+#[derive(Default)]
+struct Queue {
+    due: BinaryHeap<Reverse<(Instant, usize)>>,
+    closed: bool,
+}
+
+#[derive(Clone)]
+pub struct Ticker {
+    queue: Arc<(Mutex<Queue>, Condvar)>,
+    wakers: Arc<Vec<Notify>>,
+}
+
+impl Ticker {
+    /// A ticker for `workers` publishers, numbered from 0.
+    pub fn start(workers: usize) -> Ticker {
+        let ticker = Ticker {
+            queue: Arc::default(),
+            wakers: Arc::new((0..workers).map(|_| Notify::new()).collect()),
+        };
+        let this = ticker.clone();
+        std::thread::Builder::new()
+            .name("moth-ticker".into())
+            .spawn(move || this.run())
+            .expect("cannot start the ticker thread");
+        ticker
+    }
+
+    /// Resolves at `at` (a little after, by the OS's timer slack, tens of microseconds).
+    pub async fn sleep_until(&self, worker: usize, at: Instant) {
+        if at <= Instant::now() {
+            return;
+        }
+        let woken = self.wakers[worker].notified();
+        {
+            let (lock, wake) = &*self.queue;
+            lock.lock()
+                .expect("ticker lock")
+                .due
+                .push(Reverse((at, worker)));
+            wake.notify_one();
+        }
+        woken.await;
+    }
+
+    pub fn close(&self) {
+        let (lock, wake) = &*self.queue;
+        lock.lock().expect("ticker lock").closed = true;
+        wake.notify_one();
+    }
+
+    fn run(self) {
+        let (lock, wake) = &*self.queue;
+        let mut queue = lock.lock().expect("ticker lock");
+        loop {
+            if queue.closed {
+                return;
+            }
+            let now = Instant::now();
+            match queue.due.peek() {
+                None => queue = wake.wait(queue).expect("ticker lock"),
+                Some(Reverse((at, _))) if *at > now => {
+                    let wait = *at - now;
+                    queue = wake.wait_timeout(queue, wait).expect("ticker lock").0;
+                }
+                Some(_) => {
+                    while let Some(Reverse((at, worker))) = queue.due.peek().copied() {
+                        if at > now {
+                            break;
+                        }
+                        queue.due.pop();
+                        self.wakers[worker].notify_one();
+                    }
+                }
+            }
+        }
+    }
+}
