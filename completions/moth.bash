@@ -109,7 +109,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench)
-            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version conn pub sub pubsub help"
+            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version conn pub sub pubsub help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,6 +223,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ifaddr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -319,7 +323,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__conn)
-            opts="-c -i -R -n -h -p -V -u -P -k --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
+            opts="-c -i -R -n -h -p -V -u -P -k --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +378,10 @@ _moth() {
                     return 0
                     ;;
                 --start-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -557,7 +565,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__pub)
-            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
+            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -663,6 +671,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ifaddr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -759,7 +771,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__pubsub)
-            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
+            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -873,6 +885,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ifaddr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -969,7 +985,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__sub)
-            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
+            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1048,6 +1064,10 @@ _moth() {
                     return 0
                     ;;
                 --start-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -21,8 +21,20 @@ pub fn main() -> ExitCode {
     let cli = cli::parse();
     // pub, sub and rr are one connection each: a single thread starts fastest. bench spreads
     // its clients over every core.
-    let builder = match cli.command {
-        Command::Bench(_) => tokio::runtime::Builder::new_multi_thread(),
+    let builder = match &cli.command {
+        Command::Bench(args) => match args.threads() {
+            Some(0) => {
+                report::usage_error("--threads needs at least 1");
+                return ExitCode::from(exit::FAILURE);
+            }
+            Some(1) => tokio::runtime::Builder::new_current_thread(),
+            Some(n) => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(n);
+                builder
+            }
+            None => tokio::runtime::Builder::new_multi_thread(),
+        },
         _ => tokio::runtime::Builder::new_current_thread(),
     };
     let runtime = match { builder }.enable_all().build() {

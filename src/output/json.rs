@@ -14,7 +14,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use serde_json::value::RawValue;
 
-use super::Format;
+use super::{Format, StackText};
 use crate::connect::{Message, Properties};
 use crate::report;
 
@@ -94,7 +94,7 @@ pub fn mosquitto(
         Inline::Null
     };
     // mosquitto's own (odd) timestamp shape: 2026-11-24T19:42:52.406622Z+0000
-    let mut tst = String::with_capacity(32);
+    let mut tst = StackText::default();
     let _ = write!(
         tst,
         "{}.{:06}Z{}",
@@ -104,7 +104,7 @@ pub fn mosquitto(
     );
     let payload = Payload::of(&message.payload);
     let record = MosquittoRecord {
-        tst: &tst,
+        tst: tst.as_str(),
         topic: message.topic(),
         qos: message.qos,
         retain: message.retain as u8,

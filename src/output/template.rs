@@ -7,8 +7,8 @@ use std::time::SystemTime;
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, Local};
 
-use super::Format;
 use super::json::{self, JsonStyle};
+use super::{Format, StackText};
 use crate::connect::Message;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -492,39 +492,6 @@ fn hex(out: &mut dyn Write, spec: &Spec, payload: &[u8], digits: &[u8; 16]) -> i
         blank(out, b' ', pad)?;
     }
     Ok(())
-}
-
-/// A fixed buffer for short texts (times), so formatting them needs no allocation.
-struct StackText {
-    buf: [u8; 64],
-    len: usize,
-}
-
-impl Default for StackText {
-    fn default() -> Self {
-        StackText {
-            buf: [0; 64],
-            len: 0,
-        }
-    }
-}
-
-impl StackText {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
-    }
-}
-
-impl std::fmt::Write for StackText {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(std::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! from its intended send time, and the coordinator that starts, stops and drains them.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -434,143 +434,141 @@ impl Publisher {
         let Some(window) = window(&mut window_rx).await else {
             return measured;
         };
-        // Intended send times, oldest first, matched to acknowledgements in order (a broker acks
-        // one client's messages in the order it sent them).
-        let pending: Arc<Mutex<VecDeque<Instant>>> = Arc::default();
         let deliveries = session.deliveries();
         let publisher = session.publisher();
         let qos = self.plan.qos;
-
+        // Closed loop keeps this many messages outstanding: the in-flight window at QoS 1 and 2,
+        // so that latency is the broker's and not a queue's inside moth.
+        let outstanding_limit = match qos {
+            0 => 256,
+            _ => u64::from(self.spec.max_inflight),
+        };
+        // Intended send times, oldest first, matched to completions in order (a broker
+        // acknowledges one client's messages in the order they were sent).
+        let mut pending: VecDeque<Instant> = VecDeque::new();
         let first = window.start
             + self
                 .plan
                 .interval
                 .map_or(Duration::ZERO, |i| i * self.offset / self.publishers.max(1));
         let mut seq: u64 = 0;
-        let sending = async {
-            loop {
-                let intended = match self.plan.interval {
-                    Some(interval) => first + interval * seq as u32,
-                    None => Instant::now(),
-                };
-                if window.end.is_some_and(|end| intended >= end) || *stop.borrow() {
-                    break;
-                }
-                if let Some(limit) = self.plan.limit
-                    && self.budget.fetch_add(1, Ordering::Relaxed) >= limit
-                {
-                    break;
-                }
-                if intended > Instant::now() {
-                    tokio::select! {
-                        _ = self.ticker.sleep_until(self.offset as usize, intended.into_std()) => {}
-                        _ = stopped(&mut stop) => break,
-                    }
-                }
-                let now = Instant::now();
-                let lag = now.saturating_duration_since(intended);
-                self.lag_now
-                    .fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
-                let payload = Header {
-                    publisher: self.publisher_id,
-                    seq,
-                    intended_ns: window.clock.unix_ns(intended),
-                    sent_ns: window.clock.unix_ns(now),
-                }
-                .payload(self.plan.size);
-                let topic = match &self.per_message_topic {
-                    Some((template, index, id, user)) => expand(template, *index, id, user, seq),
-                    None => self.topic.clone(),
-                };
-                pending.lock().expect("pending lock").push_back(intended);
-                let sent = publisher.publish(OutgoingPublish {
-                    topic,
-                    qos,
-                    retain: self.plan.retain,
-                    payload,
-                    properties: None,
-                });
-                if sent.await.is_err() {
-                    break;
-                }
-                Counters::add(&self.counters.sent, 1);
-                measured.sent_total += 1;
-                if window.measured(intended) {
-                    measured.sent += 1;
-                    if self.plan.interval.is_some() {
-                        self.recorder.record(self.offset as usize, Kind::Lag, lag);
-                    }
-                }
-                seq += 1;
-            }
-        };
+        let mut completed = 0u64;
+        let mut sending = true;
+        let mut grace: Option<Instant> = None;
+        // The wait for the next scheduled send lives across loop turns: re-creating it on every
+        // turn would queue the same wake-up again and again.
+        let mut tick: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> =
+            None;
 
-        // Acknowledgements are counted while sending, and for a grace period after.
-        let mut acked_seen = 0u64;
-        let mut acks = |measured_ack: &mut Measured, count: u64| {
-            let now = Instant::now();
-            let mut queue = pending.lock().expect("pending lock");
-            while acked_seen < count {
-                acked_seen += 1;
-                Counters::add(&self.counters.acked, 1);
-                match queue.pop_front() {
-                    Some(intended) if window.measured(intended) && qos > 0 => {
-                        measured_ack.acked += 1;
-                        self.recorder.record(
-                            self.offset as usize,
-                            Kind::Ack,
-                            now.saturating_duration_since(intended),
-                        );
-                    }
-                    Some(intended) if window.measured(intended) => measured_ack.acked += 1,
-                    _ => {}
+        loop {
+            let next = self
+                .plan
+                .interval
+                .map(|interval| first + interval * seq as u32);
+            if sending {
+                let due = next.unwrap_or_else(Instant::now);
+                let over_budget = self
+                    .plan
+                    .limit
+                    .is_some_and(|limit| self.budget.load(Ordering::Relaxed) >= limit);
+                if window.end.is_some_and(|end| due >= end) || over_budget || *stop.borrow() {
+                    sending = false;
                 }
             }
-        };
-        let mut ack_stats = Measured::default();
-        {
-            let mut sending = std::pin::pin!(sending);
-            loop {
-                tokio::select! {
-                    _ = &mut sending => break,
-                    _ = deliveries.changed() => acks(&mut ack_stats, deliveries.count()),
-                    event = session.next() => {
-                        if let Some(reason) = failure_of(event) {
-                            ack_stats.fail(&reason);
-                            Counters::add(&self.counters.failures, 1);
-                            break;
+            if !sending && grace.is_none() {
+                grace = Some(Instant::now() + ACK_GRACE);
+            }
+            if !sending && completed >= measured.sent_total {
+                break;
+            }
+            let room = next.is_some() || measured.sent_total - completed < outstanding_limit;
+            if tick.is_none() {
+                let (ticker, worker) = (self.ticker.clone(), self.offset as usize);
+                let at = next.unwrap_or_else(Instant::now).into_std();
+                tick = Some(Box::pin(
+                    async move { ticker.sleep_until(worker, at).await },
+                ));
+            }
+            tokio::select! {
+                biased;
+                _ = deliveries.changed() => {
+                    let now = Instant::now();
+                    let count = deliveries.count();
+                    while completed < count {
+                        completed += 1;
+                        Counters::add(&self.counters.acked, 1);
+                        if let Some(intended) = pending.pop_front()
+                            && window.measured(intended)
+                        {
+                            measured.acked += 1;
+                            if qos > 0 {
+                                self.recorder.record(self.offset as usize, Kind::Ack, now.saturating_duration_since(intended));
+                            }
                         }
                     }
                 }
-            }
-        }
-        let deadline = Instant::now() + ACK_GRACE;
-        while deliveries.count() < measured.sent_total && Instant::now() < deadline {
-            tokio::select! {
-                _ = deliveries.changed() => {}
-                _ = tokio::time::sleep_until(deadline) => {}
                 event = session.next() => {
                     if let Some(reason) = failure_of(event) {
-                        ack_stats.fail(&reason);
+                        measured.fail(&reason);
+                        Counters::add(&self.counters.failures, 1);
                         break;
                     }
                 }
+                _ = stopped(&mut stop), if sending => {}
+                _ = tokio::time::sleep_until(grace.unwrap_or_else(Instant::now)), if grace.is_some() => {
+                    let missing = measured.sent_total - completed;
+                    if qos > 0 && missing > 0 {
+                        *measured.failures.entry("not acknowledged in time".into()).or_default() += missing;
+                    }
+                    break;
+                }
+                _ = tick.as_mut().expect("armed above"), if sending && room => {
+                    tick = None;
+                    let intended = next.unwrap_or_else(Instant::now);
+                    let now = Instant::now();
+                    if now < intended {
+                        // A wake-up left over from an earlier turn: wait for the right one.
+                        continue;
+                    }
+                    if self.plan.limit.is_some_and(|limit| self.budget.fetch_add(1, Ordering::Relaxed) >= limit) {
+                        sending = false;
+                        continue;
+                    }
+                    let lag = now.saturating_duration_since(intended);
+                    self.lag_now.fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
+                    let payload = Header {
+                        publisher: self.publisher_id,
+                        seq,
+                        intended_ns: window.clock.unix_ns(intended),
+                        sent_ns: window.clock.unix_ns(now),
+                    }
+                    .payload(self.plan.size);
+                    let topic = match &self.per_message_topic {
+                        Some((template, index, id, user)) => expand(template, *index, id, user, seq),
+                        None => self.topic.clone(),
+                    };
+                    pending.push_back(intended);
+                    let publish = OutgoingPublish { topic, qos, retain: self.plan.retain, payload, properties: None };
+                    if publisher.publish(publish).await.is_err() {
+                        break;
+                    }
+                    Counters::add(&self.counters.sent, 1);
+                    measured.sent_total += 1;
+                    if window.measured(intended) {
+                        measured.sent += 1;
+                        if next.is_some() {
+                            self.recorder.record(self.offset as usize, Kind::Lag, lag);
+                        }
+                    }
+                    seq += 1;
+                }
             }
-        }
-        acks(&mut ack_stats, deliveries.count());
-        if qos > 0 && deliveries.count() < measured.sent_total {
-            let missing = measured.sent_total - deliveries.count();
-            *ack_stats
-                .failures
-                .entry("not acknowledged in time".into())
-                .or_default() += missing;
         }
         session.disconnect();
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
             while !matches!(session.next().await, Event::Closed | Event::Failed(_)) {}
         })
         .await;
-        measured.merge(ack_stats);
         measured
     }
 }

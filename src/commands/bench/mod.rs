@@ -73,6 +73,8 @@ pub(super) struct Setup {
     pub sources: Vec<IpAddr>,
     pub report: ReportArgs,
     pub username: String,
+    /// Worker threads of the runtime (for the report).
+    pub threads: usize,
 }
 
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
@@ -155,6 +157,7 @@ impl Setup {
             start_at,
             sources,
             report: report.clone(),
+            threads: tokio::runtime::Handle::current().metrics().num_workers(),
         })
     }
 

@@ -192,6 +192,7 @@ impl Summary {
         };
         let rate = |n: u64| (n as f64 / secs * 10.0).round() / 10.0;
         put("mode", mode.into());
+        put("threads", setup.threads.into());
         put("clients", setup.clients.len().into());
         put(
             "protocol",
@@ -271,8 +272,9 @@ impl Summary {
             })
             .unwrap_or_default();
         text.push_str(&format!(
-            "moth bench {mode}: {} client(s){subs}{qos}, {:.1} s measured{}{}\n",
+            "moth bench {mode}: {} client(s){subs}{qos}, {} thread(s), {:.1} s measured{}{}\n",
             setup.clients.len(),
+            setup.threads,
             secs,
             if setup.warmup > Duration::ZERO {
                 format!(" after {:.1} s warm-up", setup.warmup.as_secs_f64())
