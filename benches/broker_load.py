@@ -15,7 +15,6 @@ Builds moth in release mode, starts its own Mosquitto on a free loopback port an
 import argparse
 import json
 import os
-import shutil
 import socket
 import statistics
 import struct
@@ -25,45 +24,16 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import Broker  # noqa: E402  (one broker set-up for both scripts)
 MOTH = os.path.join(ROOT, "target", "release", "moth")
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-class Broker:
-    def __init__(self, workdir):
-        self.port = free_port()
-        conf = os.path.join(workdir, "mosquitto.conf")
-        with open(conf, "w") as f:
-            if os.geteuid() == 0:
-                f.write("user root\n")
-            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\nmax_connections -1\n")
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.proc = subprocess.Popen([binary, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                if time.time() > deadline:
-                    sys.exit("mosquitto did not start")
-                time.sleep(0.02)
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
 
 
 def bench(broker, args):

@@ -213,31 +213,28 @@ impl Session {
         let (tx, events) = mpsc::channel(EVENT_CAPACITY);
         let closing = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(Progress::default());
-        let client = match spec.protocol {
-            Protocol::V311 => {
-                let (client, eventloop) = v4::new(spec, REQUEST_CAPACITY);
-                let source = common::Source::new(v4::Loop(eventloop), spec);
+        // One driver per protocol; a macro, as a closure cannot be generic over the event loop.
+        macro_rules! drive {
+            ($eventloop:expr) => {
                 tokio::spawn(driver::run(
-                    source,
+                    common::Source::new($eventloop, spec),
                     tx,
                     reconnect,
                     closing.clone(),
                     progress.clone(),
-                ));
+                ))
+            };
+        }
+        let client = match spec.protocol {
+            Protocol::V311 => {
+                let (client, eventloop) = v4::new(spec, REQUEST_CAPACITY);
+                drive!(v4::Loop(eventloop));
                 Client::V4(client)
             }
             Protocol::V5 => {
                 let (client, eventloop) = v5::new(spec, REQUEST_CAPACITY);
-                let client = v5::Client::new(client, &spec.properties);
-                let source = common::Source::new(v5::Loop(eventloop), spec);
-                tokio::spawn(driver::run(
-                    source,
-                    tx,
-                    reconnect,
-                    closing.clone(),
-                    progress.clone(),
-                ));
-                Client::V5(client)
+                drive!(v5::Loop(eventloop));
+                Client::V5(v5::Client::new(client, &spec.properties))
             }
         };
         let (requests, mut queue) = mpsc::unbounded_channel::<Request>();

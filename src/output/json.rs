@@ -110,7 +110,10 @@ pub fn mosquitto(
         retain: message.retain as u8,
         payloadlen: message.payload.len(),
         mid: (message.qos > 0).then_some(message.packet_id),
-        properties: message.properties.as_deref().map(MosquittoProperties),
+        properties: message
+            .properties
+            .as_deref()
+            .map(|p| PropertiesJson(p, Style::Mosquitto)),
         payload_encoding: (!inline && payload.is_base64()).then_some("base64"),
         payload: if inline { None } else { Some(payload) },
         inlined: inline.then_some(inlined),
@@ -128,7 +131,7 @@ struct MosquittoRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     mid: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    properties: Option<MosquittoProperties<'a>>,
+    properties: Option<PropertiesJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     payload_encoding: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,41 +157,73 @@ impl Serialize for Inline<'_> {
     }
 }
 
-/// MQTT 5 properties under mosquitto's names.
-struct MosquittoProperties<'a>(&'a Properties);
+/// Whose key names a properties object uses: mosquitto's `%j` (hyphens, user properties as an
+/// object, the first subscription identifier) or moth's `--json` (underscores, user properties
+/// as `[key, value]` pairs, every subscription identifier).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Mosquitto,
+    Moth,
+}
 
-impl Serialize for MosquittoProperties<'_> {
+struct PropertiesJson<'a>(&'a Properties, Style);
+
+impl Serialize for PropertiesJson<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let p = self.0;
+        let (p, style) = (self.0, self.1);
+        let key = |mosquitto: &'static str, moth: &'static str| match style {
+            Style::Mosquitto => mosquitto,
+            Style::Moth => moth,
+        };
         let mut map = s.serialize_map(None)?;
         if let Some(v) = p.payload_format_indicator {
-            map.serialize_entry("payload-format-indicator", &v)?;
+            map.serialize_entry(
+                key("payload-format-indicator", "payload_format_indicator"),
+                &v,
+            )?;
         }
         if let Some(v) = p.message_expiry_interval {
-            map.serialize_entry("message-expiry-interval", &v)?;
+            map.serialize_entry(
+                key("message-expiry-interval", "message_expiry_interval"),
+                &v,
+            )?;
         }
         if let Some(v) = p.topic_alias {
-            map.serialize_entry("topic-alias", &v)?;
+            map.serialize_entry(key("topic-alias", "topic_alias"), &v)?;
         }
         if let Some(v) = &p.response_topic {
-            map.serialize_entry("response-topic", v)?;
+            map.serialize_entry(key("response-topic", "response_topic"), v)?;
         }
         if let Some(v) = &p.correlation_data {
             let data = Payload::of(v);
             if data.is_base64() {
-                map.serialize_entry("correlation-data-encoding", "base64")?;
+                map.serialize_entry(
+                    key("correlation-data-encoding", "correlation_data_encoding"),
+                    "base64",
+                )?;
             }
-            map.serialize_entry("correlation-data", &data)?;
+            map.serialize_entry(key("correlation-data", "correlation_data"), &data)?;
         }
         if !p.user_properties.is_empty() {
-            // mosquitto prints an object; duplicate keys stay, in order, as it does.
-            map.serialize_entry("user-properties", &UserObject(&p.user_properties))?;
+            match style {
+                // mosquitto prints an object; duplicate keys stay, in order, as it does.
+                Style::Mosquitto => {
+                    map.serialize_entry("user-properties", &UserObject(&p.user_properties))?
+                }
+                Style::Moth => {
+                    map.serialize_entry("user_properties", &Pairs(&p.user_properties))?
+                }
+            }
         }
-        if let Some(id) = p.subscription_identifiers.first() {
-            map.serialize_entry("subscription-identifier", id)?;
+        match (style, p.subscription_identifiers.first()) {
+            (Style::Mosquitto, Some(id)) => map.serialize_entry("subscription-identifier", id)?,
+            (Style::Moth, Some(_)) => {
+                map.serialize_entry("subscription_identifiers", &p.subscription_identifiers)?
+            }
+            (_, None) => {}
         }
         if let Some(v) = &p.content_type {
-            map.serialize_entry("content-type", v)?;
+            map.serialize_entry(key("content-type", "content_type"), v)?;
         }
         map.end()
     }
@@ -268,44 +303,6 @@ impl UtcClock {
     }
 }
 
-struct JsonProperties<'a>(&'a Properties);
-
-impl Serialize for JsonProperties<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let p = self.0;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = p.payload_format_indicator {
-            map.serialize_entry("payload_format_indicator", &v)?;
-        }
-        if let Some(v) = p.message_expiry_interval {
-            map.serialize_entry("message_expiry_interval", &v)?;
-        }
-        if let Some(v) = p.topic_alias {
-            map.serialize_entry("topic_alias", &v)?;
-        }
-        if let Some(v) = &p.response_topic {
-            map.serialize_entry("response_topic", v)?;
-        }
-        if let Some(v) = &p.correlation_data {
-            let data = Payload::of(v);
-            if data.is_base64() {
-                map.serialize_entry("correlation_data_encoding", "base64")?;
-            }
-            map.serialize_entry("correlation_data", &data)?;
-        }
-        if !p.user_properties.is_empty() {
-            map.serialize_entry("user_properties", &Pairs(&p.user_properties))?;
-        }
-        if !p.subscription_identifiers.is_empty() {
-            map.serialize_entry("subscription_identifiers", &p.subscription_identifiers)?;
-        }
-        if let Some(v) = &p.content_type {
-            map.serialize_entry("content_type", v)?;
-        }
-        map.end()
-    }
-}
-
 /// User properties as a list of `[key, value]` pairs: order and duplicates kept.
 struct Pairs<'a>(&'a [(String, String)]);
 
@@ -381,7 +378,7 @@ impl Format for JsonLines {
         }
         if let Some(props) = message.properties.as_deref() {
             self.key("properties", false);
-            self.value(&JsonProperties(props))?;
+            self.value(&PropertiesJson(props, Style::Moth))?;
         }
         self.key("received_at", false);
         self.scratch.push(b'"');

@@ -564,13 +564,18 @@ impl Publisher {
                 }
             }
         }
-        session.disconnect();
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            while !matches!(session.next().await, Event::Closed | Event::Failed(_)) {}
-        })
-        .await;
+        close(&mut session).await;
         measured
     }
+}
+
+/// Disconnect cleanly, waiting a little for the DISCONNECT to be written.
+async fn close(session: &mut Session) {
+    session.disconnect();
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while !matches!(session.next().await, Event::Closed | Event::Failed(_)) {}
+    })
+    .await;
 }
 
 /// A session event that ends a worker, as a failure reason.
@@ -680,11 +685,7 @@ impl Subscriber {
                 }
             }
         }
-        session.disconnect();
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            while !matches!(session.next().await, Event::Closed | Event::Failed(_)) {}
-        })
-        .await;
+        close(&mut session).await;
         measured
     }
 }
