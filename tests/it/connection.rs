@@ -124,13 +124,17 @@ fn pub_fails_when_the_broker_vanishes_before_acknowledging() {
     broker.stop();
     let out = publisher.finish();
     out.assert_code(7);
+    // "one" was almost surely acknowledged before the broker froze; on a very slow machine its
+    // PUBACK may still have been on the way, so either count is a correct account.
     let port = broker.port;
-    assert_eq!(
-        out.stderr,
-        format!(
-            "moth: error: connection to 127.0.0.1:{port} lost: the broker closed the connection; 1 of 2 message(s) unconfirmed\n"
-        )
+    let prefix = format!(
+        "moth: error: connection to 127.0.0.1:{port} lost: the broker closed the connection; "
     );
+    let counts = [
+        format!("{prefix}1 of 2 message(s) unconfirmed\n"),
+        format!("{prefix}2 of 2 message(s) unconfirmed\n"),
+    ];
+    assert!(counts.contains(&out.stderr), "{}", out.stderr);
 }
 
 fn broker_pid(broker: &Broker) -> String {
