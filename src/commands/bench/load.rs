@@ -283,10 +283,23 @@ pub async fn run(
     // Sending phase: publishers stop on their own (deadline, -L) or on Ctrl-C.
     let mut measured = Measured::default();
     let mut stop_for_wait = stop.clone();
-    if publish.is_some() {
+    if let Some(plan) = &publish {
         while let Some(result) = publishers.join_next().await {
             if let Ok(m) = result {
                 measured.merge(m);
+            }
+        }
+        // A slow schedule may have nothing left to send before the deadline: the run still
+        // lasts until then (unless -L ran out or Ctrl-C came).
+        let limit_reached = plan
+            .limit
+            .is_some_and(|limit| budget.load(Ordering::Relaxed) >= limit);
+        if let Some(end) = window.end
+            && !limit_reached
+        {
+            tokio::select! {
+                _ = tokio::time::sleep_until(end) => {}
+                _ = stopped(&mut stop_for_wait) => {}
             }
         }
     } else {
