@@ -32,7 +32,9 @@ pub(super) fn connect(spec: &ConnSpec) {
 }
 
 pub(super) fn line(client_id: &str, what: &str) {
-    eprintln!("Client {client_id} {what}");
+    // Not eprintln!: it panics when stderr is a closed pipe (`moth sub -d 2>&1 | head`).
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "Client {client_id} {what}");
 }
 
 pub(super) fn received_publish(client_id: &str, message: &Message) {

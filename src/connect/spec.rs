@@ -179,6 +179,11 @@ impl ConnSpec {
             }),
         };
 
+        if args.will_topic.is_none() && properties.will != Default::default() {
+            return Err(Failure::usage(
+                "-D will ... sets properties of a will: add --will-topic",
+            ));
+        }
         let will = match &args.will_topic {
             None => None,
             Some(topic) => {
