@@ -7,6 +7,7 @@ mod common;
 mod debug;
 mod describe;
 mod driver;
+mod fallback;
 mod probe;
 mod spec;
 mod tls;

@@ -1,15 +1,20 @@
 //! rustls client configuration from the TLS flags, with errors that name the file and the problem.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::{ClientConfig, RootCertStore};
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, RootCertStore, SignatureScheme};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
 
-use super::verify::{AnyCertificate, AnyHostname};
+use super::fallback::Trust;
+use super::verify::{AnyCertificate, Verifier};
 use crate::cli::ConnArgs;
 use crate::exit::{Failure, Result};
 use crate::report;
@@ -23,6 +28,7 @@ pub struct TlsOptions<'a> {
     pub os_certs: bool,
     pub alpn: Option<&'a str>,
     pub version: Option<&'a str>,
+    pub debug: bool,
 }
 
 impl<'a> TlsOptions<'a> {
@@ -36,6 +42,7 @@ impl<'a> TlsOptions<'a> {
             os_certs: args.tls_use_os_certs,
             alpn: args.tls_alpn.as_deref(),
             version: args.tls_version.as_deref(),
+            debug: args.debug,
         }
     }
 
@@ -87,48 +94,106 @@ pub fn client_config(
         );
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate::new(provider.clone())))
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate::new(
+                provider.clone(),
+                opts.debug,
+            )))
     } else {
-        let roots = Arc::new(roots(opts, has_ca)?);
-        let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+        let (roots, pinned) = roots(opts, has_ca)?;
+        let anchors = roots.roots.clone();
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
-            .map_err(|e| Failure::usage(format!("cannot use the CA certificates: {e}")))?;
+            .map_err(|_| {
+                Failure::usage(
+                    "none of the CA certificates given can be used; check --cafile and --capath",
+                )
+            })?;
         if opts.insecure {
             report::warning(
                 "--insecure: the broker's host name is not checked against its certificate",
             );
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AnyHostname::new(webpki)))
-        } else {
-            builder.with_webpki_verifier(webpki)
         }
+        let trust = Trust {
+            anchors,
+            pinned,
+            algorithms: provider.signature_verification_algorithms,
+        };
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Verifier::new(
+                webpki,
+                trust,
+                !opts.insecure,
+                opts.debug,
+            )))
     };
 
-    let mut config =
-        match (opts.cert, opts.key) {
-            (Some(cert), Some(key)) => {
-                let chain = read_certs(cert, "--cert")?;
-                let key_der = read_key(key)?;
-                builder.with_client_auth_cert(chain, key_der).map_err(|e| match e {
-                rustls::Error::InconsistentKeys(_) => Failure::usage(format!(
-                    "the private key in --key {} does not match the certificate in --cert {}",
-                    key.display(),
-                    cert.display()
-                )),
-                other => Failure::usage(format!(
-                    "cannot use --cert {} with --key {}: {other}",
-                    cert.display(),
-                    key.display()
-                )),
-            })?
-            }
-            _ => builder.with_no_client_auth(),
-        };
+    let client_cert = match (opts.cert, opts.key) {
+        (Some(cert), Some(key)) => Some(client_certificate(&provider, cert, key)?),
+        _ => None,
+    };
+    let mut config = builder.with_client_cert_resolver(Arc::new(ClientCert(client_cert)));
     if let Some(alpn) = opts.alpn {
         config.alpn_protocols = vec![alpn.as_bytes().to_vec()];
     }
     Ok(Some(Arc::new(config)))
+}
+
+/// Set when a broker asks for a client certificate, so that TLS 1.2's bare handshake_failure
+/// alert can be told apart from a cipher mismatch. Process-wide because the error is described
+/// far from the connection; one process talks to one broker.
+pub(super) static CLIENT_CERT_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// The client certificate, sent as given: rustls's own `with_client_auth_cert` parses it with
+/// webpki, which refuses the X.509 v1 certificates mosquitto-tls(7) makes and brokers accept.
+#[derive(Debug)]
+struct ClientCert(Option<Arc<CertifiedKey>>);
+
+impl ResolvesClientCert for ClientCert {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        CLIENT_CERT_REQUESTED.store(true, Ordering::Relaxed);
+        self.0.clone()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+fn client_certificate(
+    provider: &CryptoProvider,
+    cert: &Path,
+    key: &Path,
+) -> Result<Arc<CertifiedKey>> {
+    let chain = read_certs(cert, "--cert")?;
+    let key_der = read_key(key)?;
+    let signing_key = provider.key_provider.load_private_key(key_der).map_err(|_| {
+        Failure::usage(format!(
+            "--key {} holds a private key rustls cannot sign with (it takes RSA, ECDSA P-256/P-384 and Ed25519 keys)",
+            key.display()
+        ))
+    })?;
+    let leaf = X509Certificate::from_der(&chain[0]).map_err(|_| {
+        Failure::usage(format!(
+            "--cert {}: its first certificate cannot be parsed as X.509",
+            cert.display()
+        ))
+    })?;
+    // The same comparison rustls's `keys_match` makes, on x509-parser's reading of the key.
+    if let Some(spki) = signing_key.public_key() {
+        if spki.as_ref() != leaf.1.public_key().raw {
+            return Err(Failure::usage(format!(
+                "the private key in --key {} does not match the certificate in --cert {}",
+                key.display(),
+                cert.display()
+            )));
+        }
+    }
+    Ok(Arc::new(CertifiedKey::new(chain, signing_key)))
 }
 
 fn versions(given: Option<&str>) -> Result<&'static [&'static rustls::SupportedProtocolVersion]> {
@@ -149,21 +214,25 @@ fn versions(given: Option<&str>) -> Result<&'static [&'static rustls::SupportedP
     }
 }
 
-fn roots(opts: &TlsOptions, has_ca: bool) -> Result<RootCertStore> {
+/// The trust anchors, and the certificates given with --cafile and --capath, which a broker may
+/// present as they are (pinned).
+fn roots(opts: &TlsOptions, has_ca: bool) -> Result<(RootCertStore, Vec<CertificateDer<'static>>)> {
     let mut roots = RootCertStore::empty();
+    let mut pinned = Vec::new();
     if let Some(file) = opts.cafile {
         for (n, cert) in read_certs(file, "--cafile")?.into_iter().enumerate() {
-            roots.add(cert).map_err(|e| {
+            roots.add(cert.clone()).map_err(|_| {
                 Failure::usage(format!(
-                    "certificate {} in --cafile {} is not a usable CA certificate: {e}",
+                    "certificate {} in --cafile {} is not a usable CA certificate: it cannot be parsed as X.509",
                     n + 1,
                     file.display()
                 ))
             })?;
+            pinned.push(cert);
         }
     }
     if let Some(dir) = opts.capath {
-        add_ca_dir(&mut roots, dir)?;
+        add_ca_dir(&mut roots, &mut pinned, dir)?;
     }
     // mqtts:// and wss:// without a CA fall back to the system's trust store, as browsers do.
     if opts.os_certs || !has_ca {
@@ -175,10 +244,14 @@ fn roots(opts: &TlsOptions, has_ca: bool) -> Result<RootCertStore> {
             ));
         }
     }
-    Ok(roots)
+    Ok((roots, pinned))
 }
 
-fn add_ca_dir(roots: &mut RootCertStore, dir: &Path) -> Result<()> {
+fn add_ca_dir(
+    roots: &mut RootCertStore,
+    pinned: &mut Vec<CertificateDer<'static>>,
+    dir: &Path,
+) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Failure::usage(format!(
             "cannot read --capath {}: {}",
@@ -195,8 +268,12 @@ fn add_ca_dir(roots: &mut RootCertStore, dir: &Path) -> Result<()> {
         let Ok(pem) = std::fs::read(&path) else {
             continue;
         };
-        let certs = CertificateDer::pem_slice_iter(&pem).filter_map(|c| c.ok());
-        added += roots.add_parsable_certificates(certs).0;
+        for cert in CertificateDer::pem_slice_iter(&pem).filter_map(|c| c.ok()) {
+            if roots.add(cert.clone()).is_ok() {
+                added += 1;
+                pinned.push(cert);
+            }
+        }
     }
     if added == 0 {
         return Err(Failure::usage(format!(

@@ -1,6 +1,9 @@
 //! TLS and mutual TLS against Mosquitto with a PKI generated per test, and every certificate
 //! problem named in words.
 
+use std::path::Path;
+
+use crate::support::pki::GuidePki;
 use crate::support::{Broker, TlsListener, run, spawn};
 
 fn tls_args(broker: &Broker, host: &str, extra: &[&str]) -> Vec<String> {
@@ -246,7 +249,7 @@ fn server_certificate_problems() {
             &["--cafile", &other_ca, "-t", "m", "-m", "x"],
         ),
         &format!(
-            "cannot connect to localhost:{port}: the broker's certificate is not signed by a trusted CA (unknown issuer); pass its CA with --cafile"
+            "cannot connect to localhost:{port}: the broker's certificate is issued by CN=moth test CA, which is not a trusted CA (unknown issuer); pass that CA's certificate with --cafile"
         ),
     );
     // Not a certificate at all, and corrupt PEM.
@@ -355,7 +358,7 @@ fn server_certificate_problems() {
             &["--cafile", &ca, "-t", "m", "-m", "x"],
         ),
         &format!(
-            "cannot connect to localhost:{port}: the broker's certificate expired on 2021-01-01"
+            "cannot connect to localhost:{port}: the broker's certificate expired on 2021-01-01; the broker needs a new certificate (or this machine's clock is wrong)"
         ),
     );
 }
@@ -483,7 +486,478 @@ fn ca_directory_and_os_trust_store() {
             &["--tls-use-os-certs", "-t", "c", "-m", "x"],
         ),
         &format!(
-            "cannot connect to localhost:{port}: the broker's certificate is not signed by a trusted CA (unknown issuer); pass its CA with --cafile"
+            "cannot connect to localhost:{port}: the broker's certificate is issued by CN=moth test CA, which is not a trusted CA (unknown issuer); pass that CA's certificate with --cafile"
         ),
     );
+}
+
+fn p(path: &Path) -> String {
+    path.to_str().unwrap().to_string()
+}
+
+/// A broker serving the certificates mosquitto-tls(7)'s commands make (X.509 v1, CN only).
+fn guide_broker(mode: TlsListener) -> (Broker, GuidePki) {
+    let mut broker = Broker::config().tls(mode).start();
+    let guide = GuidePki::generate(broker.dir(), "guide", "Mosquitto guide CA", "localhost");
+    guide.install(
+        broker.pki.as_ref().unwrap(),
+        &guide.server_cert,
+        &guide.server_key,
+    );
+    broker.restart();
+    (broker, guide)
+}
+
+#[track_caller]
+fn assert_debug_line(out: &crate::support::Output, line: &str) {
+    assert!(
+        out.stderr.lines().any(|l| l == line),
+        "no line {line:?} in:\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn mosquitto_guide_server_certificate_is_verified() {
+    let (broker, guide) = guide_broker(TlsListener::Server);
+    let ca = p(&guide.ca_cert);
+    let port = broker.tls_port;
+    // The fixture is what mosquitto's own client accepts.
+    let oracle = run(
+        crate::support::mosquitto_client("mosquitto_pub").args([
+            "-h",
+            "localhost",
+            "-p",
+            &port.to_string(),
+            "--cafile",
+            &ca,
+            "-t",
+            "g",
+            "-m",
+            "x",
+        ]),
+        b"",
+    );
+    oracle.assert_success();
+
+    // The handshake signature is made with the v1 certificate's key, on both TLS versions.
+    for version in ["tlsv1.2", "tlsv1.3"] {
+        let out = run(
+            moth_tls(
+                &broker,
+                "pub",
+                "localhost",
+                &[
+                    "--cafile",
+                    &ca,
+                    "--tls-version",
+                    version,
+                    "-d",
+                    "-t",
+                    "g",
+                    "-m",
+                    "x",
+                    "-q",
+                    "1",
+                ],
+            ),
+            b"",
+        );
+        out.assert_success();
+        assert_debug_line(
+            &out,
+            "TLS: certificate accepted by moth's fallback verifier: X.509 v1 certificate, host name from CN",
+        );
+        // --insecure without a CA still checks the handshake signature with that key.
+        let out = run(
+            moth_tls(
+                &broker,
+                "pub",
+                "127.0.0.1",
+                &["--insecure", "--tls-version", version, "-t", "g", "-m", "x"],
+            ),
+            b"",
+        );
+        out.assert_success();
+    }
+
+    // The CN is checked as OpenSSL checks it.
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "127.0.0.1",
+            &["--cafile", &ca, "-t", "g", "-m", "x"],
+        ),
+        &format!(
+            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the host name 127.0.0.1 (it is for: localhost); connect by a name it lists, or use --insecure to skip the check"
+        ),
+    );
+    let out = run(
+        moth_tls(
+            &broker,
+            "pub",
+            "127.0.0.1",
+            &["--cafile", &ca, "--insecure", "-d", "-t", "g", "-m", "x"],
+        ),
+        b"",
+    );
+    out.assert_success();
+    assert_debug_line(
+        &out,
+        "TLS: certificate accepted by moth's fallback verifier: X.509 v1 certificate, host name not checked (--insecure)",
+    );
+
+    // Another CA: the fallback names the issuer it could not find.
+    let other_ca = p(&broker.pki.as_ref().unwrap().other_ca_cert);
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--cafile", &other_ca, "-t", "g", "-m", "x"],
+        ),
+        &format!(
+            "cannot connect to localhost:{port}: the broker's certificate is issued by O=moth tests, CN=Mosquitto guide CA, which is not a trusted CA (unknown issuer); pass that CA's certificate with --cafile"
+        ),
+    );
+    // A CA made again under the same name: the signature does not verify.
+    let again = GuidePki::generate(broker.dir(), "again", "Mosquitto guide CA", "localhost");
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--cafile", &p(&again.ca_cert), "-t", "g", "-m", "x"],
+        ),
+        &format!(
+            "cannot connect to localhost:{port}: the broker's certificate names O=moth tests, CN=Mosquitto guide CA as its issuer, but that CA's key did not sign it (bad signature; was the CA made again?); pass the CA that signed it with --cafile"
+        ),
+    );
+}
+
+#[test]
+fn mosquitto_guide_client_certificate_is_sent_as_given() {
+    let (broker, guide) = guide_broker(TlsListener::Mutual);
+    let (ca, cert, key) = (
+        p(&guide.ca_cert),
+        p(&guide.client_cert),
+        p(&guide.client_key),
+    );
+    let port = broker.tls_port;
+    for version in ["tlsv1.2", "tlsv1.3"] {
+        let out = run(
+            moth_tls(
+                &broker,
+                "pub",
+                "localhost",
+                &[
+                    "--cafile",
+                    &ca,
+                    "--cert",
+                    &cert,
+                    "--key",
+                    &key,
+                    "--tls-version",
+                    version,
+                    "-t",
+                    "c",
+                    "-m",
+                    "x",
+                    "-q",
+                    "1",
+                ],
+            ),
+            b"",
+        );
+        out.assert_success();
+        assert_eq!(out.stderr, "");
+        // Without a certificate, on both versions (TLS 1.2 has no alert of its own for this).
+        refused(
+            moth_tls(
+                &broker,
+                "pub",
+                "localhost",
+                &[
+                    "--cafile",
+                    &ca,
+                    "--tls-version",
+                    version,
+                    "-t",
+                    "c",
+                    "-m",
+                    "x",
+                ],
+            ),
+            &format!(
+                "cannot connect to localhost:{port}: the broker wants a client certificate: pass --cert and --key"
+            ),
+        );
+    }
+    // The key must still belong to the certificate.
+    let server_key = p(&guide.server_key);
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &[
+                "--cafile",
+                &ca,
+                "--cert",
+                &cert,
+                "--key",
+                &server_key,
+                "-t",
+                "c",
+                "-m",
+                "x",
+            ],
+        ),
+        &format!(
+            "the private key in --key {server_key} does not match the certificate in --cert {cert}"
+        ),
+    );
+}
+
+#[test]
+fn self_signed_certificate_given_as_cafile_is_pinned() {
+    let mut broker = Broker::config().tls(TlsListener::Server).start();
+    let guide = GuidePki::generate(broker.dir(), "guide", "Mosquitto guide CA", "localhost");
+    let (cert, key) = guide.self_signed("self", "localhost");
+    guide.install(broker.pki.as_ref().unwrap(), &cert, &key);
+    broker.restart();
+    let port = broker.tls_port;
+    let out = run(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--cafile", &p(&cert), "-d", "-t", "s", "-m", "x"],
+        ),
+        b"",
+    );
+    out.assert_success();
+    assert_debug_line(
+        &out,
+        "TLS: certificate accepted by moth's fallback verifier: pinned (it is one of the --cafile/--capath certificates), host name from CN",
+    );
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "127.0.0.1",
+            &["--cafile", &p(&cert), "-t", "s", "-m", "x"],
+        ),
+        &format!(
+            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the host name 127.0.0.1 (it is for: localhost); connect by a name it lists, or use --insecure to skip the check"
+        ),
+    );
+    // A self-signed certificate that is not the one given is a CA used as a server certificate.
+    let (other, _) = guide.self_signed("other", "localhost");
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--cafile", &p(&other), "-t", "s", "-m", "x"],
+        ),
+        &format!(
+            "cannot connect to localhost:{port}: the broker's certificate is a CA certificate (CA:TRUE), not a server certificate; pass that very certificate with --cafile to trust it alone, or give the broker a server certificate signed by the CA"
+        ),
+    );
+}
+
+#[test]
+fn v1_intermediate_ca_is_refused() {
+    let mut broker = Broker::config().tls(TlsListener::Server).start();
+    let guide = GuidePki::generate(broker.dir(), "guide", "Mosquitto guide CA", "localhost");
+    let (intermediate, intermediate_key) = guide.sign(
+        "intermediate",
+        "v1 intermediate",
+        &guide.ca_cert,
+        &guide.ca_key,
+    );
+    let (leaf, leaf_key) = guide.sign("leaf", "localhost", &intermediate, &intermediate_key);
+    let chain = guide.dir().join("chain.crt");
+    let text =
+        std::fs::read_to_string(&leaf).unwrap() + &std::fs::read_to_string(&intermediate).unwrap();
+    std::fs::write(&chain, text).unwrap();
+    guide.install(broker.pki.as_ref().unwrap(), &chain, &leaf_key);
+    broker.restart();
+    let port = broker.tls_port;
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--cafile", &p(&guide.ca_cert), "-t", "i", "-m", "x"],
+        ),
+        &format!(
+            "cannot connect to localhost:{port}: the broker's chain uses O=moth tests, CN=v1 intermediate, an X.509 v1 certificate, as an intermediate CA, and a v1 certificate cannot say it may sign; pass it with --cafile, or make it again with `-extensions v3_ca`"
+        ),
+    );
+    // Trusted directly, it is an anchor, as OpenSSL has it.
+    run(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--cafile", &p(&intermediate), "-t", "i", "-m", "x"],
+        ),
+        b"",
+    )
+    .assert_success();
+}
+
+#[test]
+fn certificate_problems_in_words() {
+    let mut broker = Broker::config().tls(TlsListener::Server).start();
+    let ca = p(&broker.pki.as_ref().unwrap().ca_cert);
+    let port = broker.tls_port;
+    let pub_localhost = |broker: &Broker| {
+        moth_tls(
+            broker,
+            "pub",
+            "localhost",
+            &["--cafile", &ca, "-t", "w", "-m", "x"],
+        )
+    };
+    type MakeCert = Box<dyn Fn(&crate::support::Pki)>;
+    let cases: [(&str, MakeCert); 4] = [
+        (
+            "the broker's certificate is not valid until 2099-01-01; check this machine's clock, or give the broker a certificate valid now",
+            Box::new(|pki| {
+                pki.replace_server_cert_with(&["localhost"], |params| {
+                    params.not_before = rcgen::date_time_ymd(2099, 1, 1);
+                })
+            }),
+        ),
+        (
+            "the broker's certificate is a CA certificate (CA:TRUE), not a server certificate; pass that very certificate with --cafile to trust it alone, or give the broker a server certificate signed by the CA",
+            Box::new(|pki| {
+                pki.replace_server_cert_with(&["localhost"], |params| {
+                    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+                })
+            }),
+        ),
+        (
+            "the broker's certificate is not meant for TLS servers: its extended key usage allows clientAuth, not serverAuth; make it again with extendedKeyUsage = serverAuth",
+            Box::new(|pki| {
+                pki.replace_server_cert_with(&["localhost"], |params| {
+                    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+                })
+            }),
+        ),
+        (
+            "the broker's certificate names CN=moth test CA as its issuer, but that CA's key did not sign it (bad signature; was the CA made again?); pass the CA that signed it with --cafile",
+            Box::new(|pki| pki.replace_server_cert_signed_by_impostor(&["localhost"])),
+        ),
+    ];
+    for (sentence, make) in &cases {
+        make(broker.pki.as_ref().unwrap());
+        broker.restart();
+        refused(
+            pub_localhost(&broker),
+            &format!("cannot connect to localhost:{port}: {sentence}"),
+        );
+    }
+}
+
+#[test]
+fn handshake_failures_in_words() {
+    // No cipher suite in common: rustls offers only AEAD suites. (mosquitto's tls_version is a
+    // minimum, and `ciphers` covers TLS 1.2 only, hence --tls-version.)
+    let broker = Broker::config()
+        .tls(TlsListener::Server)
+        .line("ciphers ECDHE-ECDSA-AES128-SHA256")
+        .start();
+    let ca = p(&broker.pki.as_ref().unwrap().ca_cert);
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &[
+                "--cafile",
+                &ca,
+                "--tls-version",
+                "tlsv1.2",
+                "-t",
+                "h",
+                "-m",
+                "x",
+            ],
+        ),
+        &format!(
+            "cannot connect to localhost:{}: the broker refused the TLS handshake: it shares no cipher suite or key exchange with moth; check the ciphers setting of its listener",
+            broker.tls_port
+        ),
+    );
+    // No TLS version in common.
+    let broker = Broker::config()
+        .tls(TlsListener::Server)
+        .line("tls_version tlsv1.3")
+        .start();
+    let ca = p(&broker.pki.as_ref().unwrap().ca_cert);
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &[
+                "--cafile",
+                &ca,
+                "--tls-version",
+                "tlsv1.2",
+                "-t",
+                "h",
+                "-m",
+                "x",
+            ],
+        ),
+        &format!(
+            "cannot connect to localhost:{}: the broker does not accept the TLS version offered; change or drop --tls-version",
+            broker.tls_port
+        ),
+    );
+}
+
+#[test]
+fn expired_client_certificate_is_rejected_in_words() {
+    let broker = Broker::config().tls(TlsListener::Mutual).start();
+    let pki = broker.pki.as_ref().unwrap();
+    let (cert, key) = pki.client_cert_with("expired-client", |params| {
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    });
+    for version in ["tlsv1.2", "tlsv1.3"] {
+        refused(
+            moth_tls(
+                &broker,
+                "pub",
+                "localhost",
+                &[
+                    "--cafile",
+                    &p(&pki.ca_cert),
+                    "--cert",
+                    &p(&cert),
+                    "--key",
+                    &p(&key),
+                    "--tls-version",
+                    version,
+                    "-t",
+                    "e",
+                    "-m",
+                    "x",
+                    "-q",
+                    "1",
+                ],
+            ),
+            &format!(
+                "cannot connect to localhost:{}: the broker rejected the client certificate (--cert): it has expired or is not valid yet; renew it",
+                broker.tls_port
+            ),
+        );
+    }
 }
