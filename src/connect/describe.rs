@@ -272,7 +272,7 @@ fn alert_cause(alert: AlertDescription) -> String {
         }
         // TLS 1.2 has no alert for a missing client certificate: mosquitto says handshake_failure.
         AlertDescription::HandshakeFailure
-            if super::tls::CLIENT_CERT_REQUESTED.load(std::sync::atomic::Ordering::Relaxed) =>
+            if super::tls::CLIENT_CERT_MISSING.load(std::sync::atomic::Ordering::Relaxed) =>
         {
             "the broker wants a client certificate: pass --cert and --key".into()
         }

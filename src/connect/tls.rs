@@ -139,10 +139,10 @@ pub fn client_config(
     Ok(Some(Arc::new(config)))
 }
 
-/// Set when a broker asks for a client certificate, so that TLS 1.2's bare handshake_failure
-/// alert can be told apart from a cipher mismatch. Process-wide because the error is described
-/// far from the connection; one process talks to one broker.
-pub(super) static CLIENT_CERT_REQUESTED: AtomicBool = AtomicBool::new(false);
+/// Set when a broker asks for a client certificate and none was given, so that TLS 1.2's bare
+/// handshake_failure alert can be told apart from a cipher mismatch. Process-wide because the
+/// error is described far from the connection; one process talks to one broker.
+pub(super) static CLIENT_CERT_MISSING: AtomicBool = AtomicBool::new(false);
 
 /// The client certificate, sent as given: rustls's own `with_client_auth_cert` parses it with
 /// webpki, which refuses the X.509 v1 certificates mosquitto-tls(7) makes and brokers accept.
@@ -155,7 +155,9 @@ impl ResolvesClientCert for ClientCert {
         _root_hint_subjects: &[&[u8]],
         _sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
-        CLIENT_CERT_REQUESTED.store(true, Ordering::Relaxed);
+        if self.0.is_none() {
+            CLIENT_CERT_MISSING.store(true, Ordering::Relaxed);
+        }
         self.0.clone()
     }
 

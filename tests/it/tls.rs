@@ -460,11 +460,20 @@ fn ca_directory_and_os_trust_store() {
             &broker,
             "pub",
             "localhost",
-            &["--capath", dir.to_str().unwrap(), "-t", "c", "-m", "x"],
+            &[
+                "--capath",
+                dir.to_str().unwrap(),
+                "-d",
+                "-t",
+                "c",
+                "-m",
+                "x",
+            ],
         ),
         b"",
     );
     out.assert_success();
+    assert_debug_line(&out, "TLS: certificate accepted by webpki");
     let empty = broker.dir().join("empty");
     std::fs::create_dir(&empty).unwrap();
     refused(
