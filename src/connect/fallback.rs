@@ -237,14 +237,14 @@ fn check_chain(
             let spki = der::contents(candidate.public_key().raw).unwrap_or_default();
             match signed_by(current_der, spki, &trust.algorithms) {
                 Signature::Valid => {
-                    next = Some(i);
+                    next = Some((i, candidate.clone()));
                     break;
                 }
                 Signature::Invalid => wrong_key = true,
                 Signature::Unsupported => unsupported = true,
             }
         }
-        let Some(i) = next else {
+        let Some((i, ca)) = next else {
             let issuer = name_text(current.issuer());
             return Err(describe::refusal(if wrong_key {
                 describe::bad_signature(&issuer)
@@ -255,9 +255,6 @@ fn check_chain(
             }));
         };
         used[i] = true;
-        let Some(ca) = presented[i].clone() else {
-            continue;
-        };
         let ca_name = name_text(ca.subject());
         // A v1 certificate has no basicConstraints: OpenSSL trusts one as a root, never as an
         // intermediate, since nothing says it may sign.
