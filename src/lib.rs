@@ -7,6 +7,7 @@ pub mod commands;
 pub mod connect;
 pub mod exit;
 pub mod generate;
+pub mod limits;
 pub mod output;
 pub mod properties;
 pub mod report;

@@ -45,7 +45,71 @@ pub fn note(message: &str) {
 }
 
 fn emit(label: &str, message: &str) {
-    // One line: a multi-line library message must not break scripts that read stderr line-wise.
+    // One line: a multi-line library message must not break scripts that read stderr line-wise,
+    // and no control byte (a NUL, an escape sequence) from user input may reach the terminal.
     let message = message.replace(['\n', '\r'], " ");
+    let message = cut(&escape_controls(&message), MAX_LINE);
     let _ = writeln!(std::io::stderr().lock(), "moth: {label} {message}");
+}
+
+/// Quoted user input (a topic, a value) is cut to this many characters in messages.
+const MAX_QUOTED: usize = 200;
+/// No message line is longer than this, whatever it holds.
+const MAX_LINE: usize = 2000;
+
+/// User input for a message: in single quotes, control characters escaped, and cut to 200
+/// characters with an ellipsis, so that a 65 KB topic still gives a short line.
+pub fn quote(text: &str) -> String {
+    format!("'{}'", shorten(text))
+}
+
+/// What `quote` puts between the quotes.
+pub fn shorten(text: &str) -> String {
+    cut(&escape_controls(text), MAX_QUOTED)
+}
+
+/// Control characters as escapes (`\0`, `\n`, `\x1b`, `\u{85}`); everything else as is.
+pub fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// At most `max` characters, the last of them an ellipsis when something was cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max.saturating_sub(1)) {
+        Some((at, _)) if text[at..].chars().nth(1).is_some() => format!("{}…", &text[..at]),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_input_is_short_and_printable() {
+        assert_eq!(quote("a/b"), "'a/b'");
+        assert_eq!(quote("a\0b\n\x1b[31m\u{85}"), "'a\\0b\\n\\x1b[31m\\u{85}'");
+        let long = quote(&"é".repeat(65_536));
+        assert_eq!(long.chars().count(), MAX_QUOTED + 2);
+        assert!(long.ends_with("é…'"), "{long}");
+        let exact = "x".repeat(MAX_QUOTED);
+        assert_eq!(quote(&exact), format!("'{exact}'"));
+    }
 }

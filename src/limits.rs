@@ -1,0 +1,77 @@
+//! MQTT's own size limits, checked before connecting: past them rumqttc would either refuse to
+//! send after the connection is up or send a malformed packet that the broker drops unexplained.
+
+/// The largest packet MQTT can express: a remaining length of 268,435,455 bytes.
+pub const MAX_PACKET_SIZE: usize = 268_435_455;
+
+/// The longest string or binary field (topic, client id, user name, password, will payload):
+/// a two-byte length prefix.
+pub const MAX_FIELD: usize = 65_535;
+
+/// A field (user name, client id, ...) that must fit MQTT's two-byte length, or a sentence saying
+/// which one does not.
+pub fn check_field(what: &str, len: usize) -> Result<(), String> {
+    if len > MAX_FIELD {
+        return Err(format!(
+            "{what} is {len} bytes long; MQTT allows at most {MAX_FIELD}"
+        ));
+    }
+    Ok(())
+}
+
+/// The remaining length of a PUBLISH: topic, packet id (QoS 1 and 2), MQTT 5 properties and
+/// payload. `properties` is the encoded length of the MQTT 5 properties, `None` on 3.1.1.
+pub fn publish_size(topic: usize, qos: u8, properties: Option<usize>, payload: usize) -> usize {
+    let packet_id = if qos > 0 { 2 } else { 0 };
+    let properties = properties.map_or(0, |len| len + varint_len(len));
+    (2 + topic + packet_id + properties).saturating_add(payload)
+}
+
+/// A sentence when a PUBLISH of this size cannot be sent.
+pub fn check_publish(
+    topic: usize,
+    qos: u8,
+    properties: Option<usize>,
+    payload: usize,
+) -> Result<(), String> {
+    let size = publish_size(topic, qos, properties, payload);
+    if size > MAX_PACKET_SIZE {
+        return Err(format!(
+            "the message is too large for MQTT: {payload} bytes of payload make a {size}-byte packet, and MQTT's limit is {MAX_PACKET_SIZE}"
+        ));
+    }
+    Ok(())
+}
+
+/// Bytes of MQTT's variable-length integer for `n`.
+pub fn varint_len(n: usize) -> usize {
+    match n {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_largest_payload_fills_the_packet_exactly() {
+        // topic "t", QoS 0, 3.1.1: 2 + 1 bytes before the payload.
+        assert!(check_publish(1, 0, None, MAX_PACKET_SIZE - 3).is_ok());
+        assert_eq!(
+            check_publish(1, 0, None, MAX_PACKET_SIZE - 2).unwrap_err(),
+            "the message is too large for MQTT: 268435453 bytes of payload make a 268435456-byte packet, and MQTT's limit is 268435455"
+        );
+        // QoS 1 adds a packet id, MQTT 5 at least the properties' length byte.
+        assert!(check_publish(1, 1, Some(0), MAX_PACKET_SIZE - 6).is_ok());
+        assert!(check_publish(1, 1, Some(0), MAX_PACKET_SIZE - 5).is_err());
+        assert!(check_field("the user name (-u)", 65_535).is_ok());
+        assert_eq!(
+            check_field("the user name (-u)", 65_536).unwrap_err(),
+            "the user name (-u) is 65536 bytes long; MQTT allows at most 65535"
+        );
+    }
+}
