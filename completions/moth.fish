@@ -36,7 +36,7 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s m -l message -d 'Send 
 complete -c moth -n "__fish_moth_using_subcommand pub" -s f -l file -d 'Send the contents of a file as one message (binary-safe)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat -d 'Publish the message this many times (with -m, -f, -s or -n)' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat-delay -d 'Seconds to wait after each delivery before the next --repeat (fractions allowed)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat-delay -d 'Seconds to wait after each delivery before the next --repeat (fractions allowed; at most a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l response-topic -d 'MQTT 5: topic the receiver should answer on' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l content-type -d 'Content type, e.g. application/json' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l correlation-data -d 'Correlation data to pair an answer with its request' -r
@@ -53,7 +53,7 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s I -l id-prefix -d 'Cli
 complete -c moth -n "__fish_moth_using_subcommand pub" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
@@ -108,7 +108,7 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -s I -l id-prefix -d 'Cli
 complete -c moth -n "__fish_moth_using_subcommand sub" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
@@ -175,7 +175,7 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -s I -l id-prefix -d 'Clie
 complete -c moth -n "__fish_moth_using_subcommand rr" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
@@ -215,20 +215,20 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -l version -d 'Print versi
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s q -l qos -d 'QoS of each publish' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l rate -d 'Messages per second from all publishers together (open loop)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop; 0.001 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s L -l limit -d 'Stop after this many messages in all' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s i -l interval -d 'Milliseconds between connection starts' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s R -l connrate -d 'Connections per second [default: 1000]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
@@ -256,15 +256,15 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s i -l interval -d 'Milliseconds between connection starts' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s R -l connrate -d 'Connections per second [default: 1000]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
@@ -289,18 +289,18 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s q -l qos -d 'QoS of each publish' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l rate -d 'Messages per second from all publishers together (open loop)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop; 0.001 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s L -l limit -d 'Stop after this many messages in all' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s i -l interval -d 'Milliseconds between connection starts' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s R -l connrate -d 'Connections per second [default: 1000]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
@@ -326,15 +326,15 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s t -l topic -d 'Topic filter to subscribe to ($share/GROUP/... for shared subscriptions)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s q -l qos -d 'QoS to subscribe with' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s L -l limit -d 'Stop after this many messages in all' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s i -l interval -d 'Milliseconds between connection starts' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s R -l connrate -d 'Connections per second [default: 1000]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
@@ -359,20 +359,20 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s q -l qos -d 'QoS of each publish' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l rate -d 'Messages per second from all publishers together (open loop)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop; 0.001 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s L -l limit -d 'Stop after this many messages in all' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s c -l count -d 'Clients (connections); with --shard, in all shards together' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s i -l interval -d 'Milliseconds between connection starts' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s R -l connrate -d 'Connections per second [default: 1000]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s n -l startnumber -d 'First client index' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l duration -d 'Seconds to run (after warm-up) [default: 10, unless -L is given]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l warmup -d 'Seconds at the start left out of the results' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r

@@ -177,7 +177,8 @@ impl PropertySets {
             }
             other => {
                 return Err(Failure::usage(format!(
-                    "unknown -D command '{other}': use {COMMANDS}"
+                    "unknown -D command {}: use {COMMANDS}",
+                    crate::report::quote(other)
                 )));
             }
         }
@@ -228,7 +229,10 @@ fn message_property(
 fn number(text: &str, min: u64, max: u64, bad: &dyn Fn(String) -> Failure) -> Result<u64> {
     match text.parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(bad(format!("'{text}' is not a number from {min} to {max}"))),
+        _ => Err(bad(format!(
+            "{} is not a number from {min} to {max}",
+            crate::report::quote(text)
+        ))),
     }
 }
 
@@ -243,7 +247,8 @@ pub fn user_property(text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
         _ => Err(Failure::usage(format!(
-            "invalid --user-property '{text}': use KEY=VALUE"
+            "invalid --user-property {}: use KEY=VALUE",
+            crate::report::quote(text)
         ))),
     }
 }

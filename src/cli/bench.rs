@@ -3,8 +3,11 @@
 //! (bench's connection flags are long options, except emqtt-bench's `-h -p -V -u -P -k`).
 
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand};
+
+use super::values::{self, MAX_CLIENTS};
 
 const LOAD: &str = "Load";
 const MESSAGES: &str = "Messages";
@@ -82,11 +85,12 @@ pub struct SubModeArgs {
 
     /// QoS to subscribe with
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
-        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = MESSAGES)]
+        allow_negative_numbers = true, value_parser = values::qos(), help_heading = MESSAGES)]
     pub qos: u8,
 
     /// Stop after this many messages in all
-    #[arg(short = 'L', long = "limit", value_name = "COUNT", help_heading = MESSAGES)]
+    #[arg(short = 'L', long = "limit", value_name = "COUNT", allow_negative_numbers = true,
+        value_parser = values::whole::<u64>(1, u64::MAX, "a count"), help_heading = MESSAGES)]
     pub limit: Option<u64>,
 
     #[command(flatten)]
@@ -103,7 +107,8 @@ pub struct PubSubArgs {
     pub publish: PublishLoadArgs,
 
     /// Subscribers (each gets every message, unless --sub-topic is a $share/ filter)
-    #[arg(long, value_name = "COUNT", default_value_t = 1, help_heading = MESSAGES)]
+    #[arg(long, value_name = "COUNT", default_value_t = 1, allow_negative_numbers = true,
+        value_parser = values::whole::<u32>(1, MAX_CLIENTS.into(), "a count"), help_heading = MESSAGES)]
     pub subscribers: u32,
 
     /// Subscribers' filter [default: the topic template with + for %i, %c, %u and %s]
@@ -125,72 +130,84 @@ pub struct PublishLoadArgs {
     pub topic: String,
 
     /// Payload size in bytes (at least 32 in pubsub, for the latency header)
-    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 64, help_heading = MESSAGES)]
+    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 64, allow_negative_numbers = true,
+        value_parser = values::whole::<usize>(0, crate::limits::MAX_PACKET_SIZE as u64, "bytes"), help_heading = MESSAGES)]
     pub size: usize,
 
     /// QoS of each publish
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
-        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = MESSAGES)]
+        allow_negative_numbers = true, value_parser = values::qos(), help_heading = MESSAGES)]
     pub qos: u8,
 
     /// Retain each message
     #[arg(short = 'r', long, help_heading = MESSAGES)]
     pub retain: bool,
 
-    /// Milliseconds between messages of each publisher (open loop)
-    #[arg(short = 'I', long = "interval_of_msg", visible_alias = "msg-interval", value_name = "MS", conflicts_with = "rate", help_heading = MESSAGES)]
-    pub msg_interval: Option<f64>,
+    /// Milliseconds between messages of each publisher (open loop; 0.001 to a year)
+    #[arg(short = 'I', long = "interval_of_msg", visible_alias = "msg-interval", value_name = "MS", conflicts_with = "rate",
+        allow_negative_numbers = true, value_parser = values::interval_millis(), help_heading = MESSAGES)]
+    pub msg_interval: Option<Duration>,
 
-    /// Messages per second from all publishers together (open loop)
-    #[arg(long, value_name = "MSG_PER_S", help_heading = MESSAGES)]
+    /// Messages per second from all publishers together (open loop; 0.001 to 1e9)
+    #[arg(long, value_name = "MSG_PER_S", allow_negative_numbers = true,
+        value_parser = values::rate("messages"), help_heading = MESSAGES)]
     pub rate: Option<f64>,
 
     /// Stop after this many messages in all
-    #[arg(short = 'L', long = "limit", value_name = "COUNT", help_heading = MESSAGES)]
+    #[arg(short = 'L', long = "limit", value_name = "COUNT", allow_negative_numbers = true,
+        value_parser = values::whole::<u64>(1, u64::MAX, "a count"), help_heading = MESSAGES)]
     pub limit: Option<u64>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
-    /// Clients (connections); with --shard, in all shards together
-    #[arg(short = 'c', long = "count", value_name = "N", default_value_t = 1, help_heading = LOAD)]
+    /// Clients (connections), up to 10,000,000; with --shard, in all shards together
+    #[arg(short = 'c', long = "count", value_name = "N", default_value_t = 1, allow_negative_numbers = true,
+        value_parser = values::whole::<u32>(1, MAX_CLIENTS.into(), "a count"), help_heading = LOAD)]
     pub count: u32,
 
-    /// Milliseconds between connection starts
-    #[arg(short = 'i', long = "interval", value_name = "MS", conflicts_with = "connrate", help_heading = LOAD)]
-    pub interval: Option<f64>,
+    /// Milliseconds between connection starts (0 to a year)
+    #[arg(short = 'i', long = "interval", value_name = "MS", conflicts_with = "connrate",
+        allow_negative_numbers = true, value_parser = values::millis(), help_heading = LOAD)]
+    pub interval: Option<Duration>,
 
-    /// Connections per second [default: 1000]
-    #[arg(short = 'R', long = "connrate", value_name = "N_PER_S", help_heading = LOAD)]
+    /// Connections per second, 0.001 to 1e9 [default: 1000]
+    #[arg(short = 'R', long = "connrate", value_name = "N_PER_S", allow_negative_numbers = true,
+        value_parser = values::rate("connections"), help_heading = LOAD)]
     pub connrate: Option<f64>,
 
-    /// First client index
-    #[arg(short = 'n', long = "startnumber", value_name = "N", default_value_t = 0, help_heading = LOAD)]
+    /// First client index (client indices end at 4294967295)
+    #[arg(short = 'n', long = "startnumber", value_name = "N", default_value_t = 0, allow_negative_numbers = true,
+        value_parser = values::whole::<u64>(0, u32::MAX as u64, "a client index"), help_heading = LOAD)]
     pub startnumber: u64,
 
     /// Client id prefix; ids are PREFIX-INDEX
     #[arg(long, value_name = "PREFIX", default_value = "moth-bench", help_heading = LOAD)]
     pub prefix: String,
 
-    /// Seconds to run (after warm-up) [default: 10, unless -L is given]
-    #[arg(long, value_name = "SECONDS", help_heading = LOAD)]
-    pub duration: Option<f64>,
+    /// Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::positive_seconds(), help_heading = LOAD)]
+    pub duration: Option<Duration>,
 
-    /// Seconds at the start left out of the results
-    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, help_heading = LOAD)]
-    pub warmup: f64,
+    /// Seconds at the start left out of the results (0 to a year)
+    #[arg(long, value_name = "SECONDS", default_value = "0", allow_negative_numbers = true,
+        value_parser = values::seconds(), help_heading = LOAD)]
+    pub warmup: Duration,
 
     /// Run only this shard of the clients: I/N takes every client whose index % N == I
     #[arg(long, value_name = "I/N", help_heading = LOAD)]
     pub shard: Option<String>,
 
-    /// Wait until this wall-clock time to start: RFC 3339 or Unix seconds
-    #[arg(long = "start-at", value_name = "TIME", help_heading = LOAD)]
-    pub start_at: Option<String>,
+    /// Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead
+    #[arg(long = "start-at", value_name = "TIME", allow_negative_numbers = true,
+        value_parser = values::start_at(), help_heading = LOAD)]
+    pub start_at: Option<SystemTime>,
 
     /// Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every
     /// hand-off on one core: about 0.1 ms less added latency, fewer messages per second
-    #[arg(long, value_name = "N", help_heading = LOAD)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+        value_parser = values::whole::<usize>(1, 1024, "a thread count"), help_heading = LOAD)]
     pub threads: Option<usize>,
 
     /// Local source addresses to spread connections over, comma-separated (bench conn)
@@ -222,7 +239,8 @@ pub struct BenchConnArgs {
     pub host: Option<String>,
 
     /// Broker port
-    #[arg(short = 'p', long, value_name = "PORT", help_heading = CONNECTION)]
+    #[arg(short = 'p', long, value_name = "PORT", allow_negative_numbers = true,
+        value_parser = values::whole::<u16>(1, 65535, "a port"), help_heading = CONNECTION)]
     pub port: Option<u16>,
 
     /// Broker URL (mqtt://, mqtts://, ws://, wss://)
@@ -238,16 +256,18 @@ pub struct BenchConnArgs {
     pub username: Option<String>,
 
     /// Password
-    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", help_heading = CONNECTION)]
+    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION)]
     pub password: Option<String>,
 
     /// Keep-alive seconds
-    #[arg(short = 'k', long, value_name = "SECONDS", default_value_t = 60, help_heading = CONNECTION)]
-    pub keepalive: u32,
+    #[arg(short = 'k', long, value_name = "SECONDS", default_value_t = 60, allow_negative_numbers = true,
+        value_parser = values::whole::<u16>(5, 65535, "whole seconds"), help_heading = CONNECTION)]
+    pub keepalive: u16,
 
     /// Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker's limit)
-    #[arg(long = "max-inflight", value_name = "COUNT", default_value_t = 20, help_heading = CONNECTION)]
-    pub max_inflight: u32,
+    #[arg(long = "max-inflight", value_name = "COUNT", default_value_t = 20, allow_negative_numbers = true,
+        value_parser = values::whole::<u16>(1, 65535, "a count"), help_heading = CONNECTION)]
+    pub max_inflight: u16,
 
     /// CA certificates (PEM) to verify the broker; turns TLS on
     #[arg(long, value_name = "FILE", help_heading = CONNECTION)]

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::values;
+
 const CONNECTION: &str = "Connection";
 const TLS: &str = "TLS";
 const WILL: &str = "Will";
@@ -18,7 +20,8 @@ pub struct ConnArgs {
     pub host: Option<String>,
 
     /// Broker port [default: 1883, or 8883 with TLS]
-    #[arg(short = 'p', long, value_name = "PORT", help_heading = CONNECTION)]
+    #[arg(short = 'p', long, value_name = "PORT", allow_negative_numbers = true,
+        value_parser = values::whole::<u16>(1, 65535, "a port"), help_heading = CONNECTION)]
     pub port: Option<u16>,
 
     /// Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic
@@ -42,29 +45,32 @@ pub struct ConnArgs {
     pub id_prefix: Option<String>,
 
     /// Seconds between keep-alive pings, 5 to 65535
-    #[arg(short = 'k', long, value_name = "SECONDS", default_value_t = 60, help_heading = CONNECTION)]
-    pub keepalive: u32,
+    #[arg(short = 'k', long, value_name = "SECONDS", default_value_t = 60, allow_negative_numbers = true,
+        value_parser = values::whole::<u16>(5, 65535, "whole seconds"), help_heading = CONNECTION)]
+    pub keepalive: u16,
 
     /// Keep the session after disconnecting (needs -i or -I)
     #[arg(short = 'c', long = "disable-clean-session", help_heading = CONNECTION)]
     pub disable_clean_session: bool,
 
     /// MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]
-    #[arg(short = 'x', long = "session-expiry", value_name = "SECONDS", allow_hyphen_values = true, help_heading = CONNECTION)]
-    pub session_expiry: Option<String>,
+    #[arg(short = 'x', long = "session-expiry", value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::session_expiry(), help_heading = CONNECTION)]
+    pub session_expiry: Option<u32>,
 
     /// User name
     #[arg(short = 'u', long, value_name = "USER", help_heading = CONNECTION)]
     pub username: Option<String>,
 
-    /// Password
-    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", help_heading = CONNECTION)]
+    /// Password (may begin with -: whatever follows -P is the password)
+    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION)]
     pub password: Option<String>,
 
     /// Maximum QoS 1 and 2 messages in flight at once. Above the broker's limit (mosquitto's
     /// max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid
-    #[arg(short = 'M', long = "max-inflight", value_name = "COUNT", default_value_t = 20, help_heading = CONNECTION)]
-    pub max_inflight: u32,
+    #[arg(short = 'M', long = "max-inflight", value_name = "COUNT", default_value_t = 20, allow_negative_numbers = true,
+        value_parser = values::whole::<u16>(1, 65535, "a count"), help_heading = CONNECTION)]
+    pub max_inflight: u16,
 
     /// Disable Nagle's algorithm (lower latency for small messages)
     #[arg(long, help_heading = CONNECTION)]
@@ -97,7 +103,8 @@ pub struct ConnArgs {
     pub will_payload: Option<String>,
 
     /// QoS of the will
-    #[arg(long = "will-qos", value_name = "QOS", requires = "will_topic", value_parser = clap::value_parser!(u8).range(0..=2), help_heading = WILL)]
+    #[arg(long = "will-qos", value_name = "QOS", requires = "will_topic", allow_negative_numbers = true,
+        value_parser = values::qos(), help_heading = WILL)]
     pub will_qos: Option<u8>,
 
     /// Retain the will

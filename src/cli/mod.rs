@@ -7,6 +7,7 @@ mod output;
 mod publish;
 mod request;
 mod subscribe;
+pub mod values;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -131,11 +132,24 @@ pub fn parse() -> Cli {
                 std::process::exit(1);
             }
             _ => {
+                let err = shorten_quoted_input(err);
                 crate::report::usage_error(&one_line(&err.render().to_string()));
                 std::process::exit(1);
             }
         },
     }
+}
+
+/// clap quotes the offending value or argument whole: a 65 KB value would make a 65 KB line.
+fn shorten_quoted_input(mut err: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue};
+    for kind in [ContextKind::InvalidValue, ContextKind::InvalidArg] {
+        if let Some(ContextValue::String(text)) = err.get(kind) {
+            let short = crate::report::shorten(text);
+            err.insert(kind, ContextValue::String(short));
+        }
+    }
+    err
 }
 
 /// clap's multi-line message as one line: what is wrong, any tip, and where help is.
@@ -240,8 +254,36 @@ mod tests {
         let err = try_parse_from(["moth", "pub", "-t", "a", "-m", "x", "-q", "3"]).unwrap_err();
         assert_eq!(
             one_line(&err.render().to_string()),
-            "invalid value '3' for '--qos <QOS>': 3 is not in 0..=2 (see --help)"
+            "invalid value '3' for '--qos <QOS>': use 0, 1 or 2 (see --help)"
         );
+        // A negative number is a value to check, not an unknown flag.
+        let err = try_parse_from(["moth", "pub", "-t", "a", "-m", "x", "-k", "-1"]).unwrap_err();
+        assert_eq!(
+            one_line(&err.render().to_string()),
+            "invalid value '-1' for '--keepalive <SECONDS>': use whole seconds from 5 to 65535 (see --help)"
+        );
+        let long = "9".repeat(70_000);
+        let err = shorten_quoted_input(
+            try_parse_from(["moth", "pub", "-t", "a", "-m", "x", "-p", &long]).unwrap_err(),
+        );
+        assert!(one_line(&err.render().to_string()).len() < 300);
+    }
+
+    #[test]
+    fn a_password_may_begin_with_a_dash() {
+        let cli = try_parse_from([
+            "moth", "pub", "-t", "a", "-m", "x", "-u", "u", "-P", "--s3cr3t",
+        ])
+        .unwrap();
+        let Command::Pub(args) = cli.command else {
+            panic!("expected pub")
+        };
+        assert_eq!(args.conn.password.as_deref(), Some("--s3cr3t"));
+        let cli = try_parse_from(["moth", "bench", "-P", "-x", "-L", "1"]).unwrap();
+        let Command::Bench(args) = cli.command else {
+            panic!("expected bench")
+        };
+        assert_eq!(args.pubsub.conn.password.as_deref(), Some("-x"));
     }
 
     #[test]

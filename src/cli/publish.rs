@@ -2,10 +2,12 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgGroup, Args};
 
 use super::conn::ConnArgs;
+use super::values;
 
 const MESSAGE: &str = "Message";
 
@@ -39,7 +41,7 @@ pub struct PubArgs {
 
     /// Quality of service: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
-        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = MESSAGE)]
+        allow_negative_numbers = true, value_parser = values::qos(), help_heading = MESSAGE)]
     pub qos: u8,
 
     /// Ask the broker to retain the message
@@ -47,12 +49,15 @@ pub struct PubArgs {
     pub retain: bool,
 
     /// Publish the message this many times (with -m, -f, -s or -n)
-    #[arg(long, value_name = "COUNT", default_value_t = 1, conflicts_with = "stdin_line", help_heading = MESSAGE)]
+    #[arg(long, value_name = "COUNT", default_value_t = 1, conflicts_with = "stdin_line", allow_negative_numbers = true,
+        value_parser = values::whole::<u64>(1, u64::MAX, "a count"), help_heading = MESSAGE)]
     pub repeat: u64,
 
-    /// Seconds to wait after each delivery before the next --repeat (fractions allowed)
-    #[arg(long = "repeat-delay", value_name = "SECONDS", requires = "repeat", allow_hyphen_values = true, help_heading = MESSAGE)]
-    pub repeat_delay: Option<f64>,
+    /// Seconds to wait after each delivery before the next --repeat (fractions allowed; at most
+    /// a year)
+    #[arg(long = "repeat-delay", value_name = "SECONDS", requires = "repeat", allow_negative_numbers = true,
+        value_parser = values::seconds(), help_heading = MESSAGE)]
+    pub repeat_delay: Option<Duration>,
 
     /// MQTT 5: topic the receiver should answer on
     #[arg(long = "response-topic", value_name = "TOPIC", help_heading = PROPERTIES)]
@@ -78,11 +83,13 @@ pub struct PublishPropertyArgs {
     pub correlation_data: Option<String>,
 
     /// Seconds after which the broker drops the message if undelivered
-    #[arg(long = "message-expiry", value_name = "SECONDS", help_heading = PROPERTIES)]
+    #[arg(long = "message-expiry", value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::whole::<u32>(0, u32::MAX as u64, "whole seconds"), help_heading = PROPERTIES)]
     pub message_expiry: Option<u32>,
 
     /// Payload format indicator: 0 bytes, 1 UTF-8 text
-    #[arg(long = "payload-format", value_name = "0|1", value_parser = clap::value_parser!(u8).range(0..=1), help_heading = PROPERTIES)]
+    #[arg(long = "payload-format", value_name = "0|1", allow_negative_numbers = true,
+        value_parser = values::whole::<u8>(0, 1, "a format indicator"), help_heading = PROPERTIES)]
     pub payload_format: Option<u8>,
 
     /// A user property KEY=VALUE (repeatable; order and duplicates kept)

@@ -8,6 +8,7 @@ use clap::{ArgGroup, Args};
 use super::conn::ConnArgs;
 use super::output::OutputArgs;
 use super::publish::PublishPropertyArgs;
+use super::values;
 
 const REQUEST: &str = "Request";
 
@@ -41,15 +42,17 @@ pub struct RrArgs {
 
     /// Quality of service for the request and the response subscription
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
-        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = REQUEST)]
+        allow_negative_numbers = true, value_parser = values::qos(), help_heading = REQUEST)]
     pub qos: u8,
 
     /// Exit after this many responses
-    #[arg(short = 'C', long = "count", value_name = "COUNT", default_value_t = 1, help_heading = REQUEST)]
+    #[arg(short = 'C', long = "count", value_name = "COUNT", default_value_t = 1, allow_negative_numbers = true,
+        value_parser = values::whole::<u64>(1, u64::MAX, "a count"), help_heading = REQUEST)]
     pub count: u64,
 
     /// Exit with code 27 if no response arrives within this many seconds
-    #[arg(short = 'W', long = "timeout", value_name = "SECONDS", help_heading = REQUEST)]
+    #[arg(short = 'W', long = "timeout", value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::whole::<u32>(1, u32::MAX as u64, "whole seconds"), help_heading = REQUEST)]
     pub timeout: Option<u32>,
 
     #[command(flatten)]

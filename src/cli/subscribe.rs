@@ -4,6 +4,7 @@ use clap::Args;
 
 use super::conn::ConnArgs;
 use super::output::OutputArgs;
+use super::values;
 
 const SUBSCRIPTION: &str = "Subscription";
 
@@ -23,15 +24,17 @@ pub struct SubArgs {
 
     /// Quality of service to subscribe with: 0, 1 or 2
     #[arg(short = 'q', long, value_name = "QOS", default_value_t = 0,
-        value_parser = clap::value_parser!(u8).range(0..=2), help_heading = SUBSCRIPTION)]
+        allow_negative_numbers = true, value_parser = values::qos(), help_heading = SUBSCRIPTION)]
     pub qos: u8,
 
     /// Exit after receiving this many messages
-    #[arg(short = 'C', long = "count", value_name = "COUNT", help_heading = SUBSCRIPTION)]
+    #[arg(short = 'C', long = "count", value_name = "COUNT", allow_negative_numbers = true,
+        value_parser = values::whole::<u64>(1, u64::MAX, "a count"), help_heading = SUBSCRIPTION)]
     pub count: Option<u64>,
 
     /// Exit with code 27 if no -C count is reached within this many seconds
-    #[arg(short = 'W', long = "timeout", value_name = "SECONDS", help_heading = SUBSCRIPTION)]
+    #[arg(short = 'W', long = "timeout", value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::whole::<u32>(1, u32::MAX as u64, "whole seconds"), help_heading = SUBSCRIPTION)]
     pub timeout: Option<u32>,
 
     /// Do not print stale retained messages
@@ -55,7 +58,8 @@ pub struct SubArgs {
     pub retain_as_published: bool,
 
     /// Print only this percentage of messages, chosen at random (0.1 to 100)
-    #[arg(long = "random-filter", value_name = "PERCENT", help_heading = SUBSCRIPTION)]
+    #[arg(long = "random-filter", value_name = "PERCENT", allow_negative_numbers = true,
+        value_parser = values::percent(), help_heading = SUBSCRIPTION)]
     pub random_filter: Option<f64>,
 
     /// MQTT 5: do not receive the messages this client publishes itself

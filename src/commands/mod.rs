@@ -16,6 +16,8 @@ use tokio::io::AsyncReadExt;
 use crate::cli::PublishPropertyArgs;
 use crate::connect::{ConnSpec, Properties, Protocol, io_reason};
 use crate::exit::{Failure, Result};
+use crate::limits::{MAX_PACKET_SIZE, check_publish, varint_len};
+use crate::report::quote;
 
 /// The message properties to publish with: -D publish ... and the friendly flags (which win).
 pub fn message_properties(
@@ -28,8 +30,9 @@ pub fn message_properties(
         props.content_type = Some(v.clone());
     }
     if let Some(v) = response_topic {
-        crate::topic::validate_topic(v)
-            .map_err(|why| Failure::usage(format!("invalid --response-topic '{v}': {why}")))?;
+        crate::topic::validate_topic(v).map_err(|why| {
+            Failure::usage(format!("invalid --response-topic {}: {why}", quote(v)))
+        })?;
         props.response_topic = Some(v.clone());
     }
     if let Some(v) = &args.correlation_data {
@@ -69,20 +72,33 @@ pub async fn read_payload(
         return Ok(Bytes::copy_from_slice(message.as_bytes()));
     }
     if let Some(path) = file {
-        return std::fs::read(path).map(Bytes::from).map_err(|e| {
+        let unreadable = |e: std::io::Error| {
             Failure::usage(format!(
                 "cannot read -f {}: {}",
-                path.display(),
+                crate::report::shorten(&path.to_string_lossy()),
                 io_reason(&e)
             ))
-        });
+        };
+        // Refuse an oversized file before reading it all into memory.
+        let len = std::fs::metadata(path).map_err(unreadable)?.len();
+        if len > MAX_PACKET_SIZE as u64 {
+            let path = crate::report::shorten(&path.to_string_lossy());
+            return Err(too_large(&format!("-f {path} ({len} bytes)")));
+        }
+        return std::fs::read(path).map(Bytes::from).map_err(unreadable);
     }
     if stdin_file {
+        refuse_closed_stdin("-s")?;
         let mut all = Vec::new();
+        // One byte past the limit is enough to know the message cannot be sent.
         tokio::io::stdin()
+            .take(MAX_PACKET_SIZE as u64 + 1)
             .read_to_end(&mut all)
             .await
             .map_err(|e| Failure::usage(format!("cannot read stdin (-s): {}", io_reason(&e))))?;
+        if all.len() > MAX_PACKET_SIZE {
+            return Err(too_large("stdin (-s)"));
+        }
         if all.is_empty() {
             return Err(Failure::usage(
                 "stdin is empty (-s): nothing to send; use -n to send an empty message",
@@ -91,6 +107,77 @@ pub async fn read_payload(
         return Ok(Bytes::from(all));
     }
     Ok(Bytes::new())
+}
+
+fn too_large(source: &str) -> Failure {
+    Failure::usage(format!(
+        "{source} is larger than an MQTT packet can carry ({MAX_PACKET_SIZE} bytes)"
+    ))
+}
+
+/// A message must fit one MQTT packet with its topic and properties; say so before connecting.
+pub fn check_message_size(
+    topic: &str,
+    qos: u8,
+    properties: Option<&Properties>,
+    v5: bool,
+    payload: usize,
+) -> Result<()> {
+    let properties = v5.then(|| properties.map_or(0, properties_len));
+    check_publish(topic.len(), qos, properties, payload).map_err(Failure::usage)
+}
+
+/// The encoded length of MQTT 5 publish properties: an identifier byte and the value each.
+fn properties_len(p: &Properties) -> usize {
+    let string = |s: &Option<String>| s.as_ref().map_or(0, |s| 3 + s.len());
+    p.payload_format_indicator.map_or(0, |_| 2)
+        + p.message_expiry_interval.map_or(0, |_| 5)
+        + p.topic_alias.map_or(0, |_| 3)
+        + string(&p.response_topic)
+        + p.correlation_data.as_ref().map_or(0, |d| 3 + d.len())
+        + p.user_properties
+            .iter()
+            .map(|(k, v)| 5 + k.len() + v.len())
+            .sum::<usize>()
+        + p.subscription_identifiers
+            .iter()
+            .map(|id| 1 + varint_len(*id))
+            .sum::<usize>()
+        + string(&p.content_type)
+}
+
+/// Rust's runtime opens /dev/null read-write in place of a closed stdin (so that no file the
+/// process opens becomes fd 0); a shell's `< /dev/null` opens it read-only. So a read-write
+/// /dev/null on fd 0 means the caller closed stdin (`<&-`): say so rather than send nothing.
+pub fn refuse_closed_stdin(flag: &str) -> Result<()> {
+    if stdin_was_closed() {
+        return Err(Failure::usage(format!(
+            "stdin is closed ({flag}): give the message on stdin, e.g. `echo hi | moth pub ... {flag}`"
+        )));
+    }
+    Ok(())
+}
+
+fn stdin_was_closed() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(stdin), Ok(null)) = (
+        std::fs::metadata("/proc/self/fd/0"),
+        std::fs::metadata("/dev/null"),
+    ) else {
+        return false;
+    };
+    if stdin.rdev() != null.rdev() || stdin.ino() != null.ino() {
+        return false;
+    }
+    // `flags:` in fdinfo is octal; O_RDWR is 2 in the access mode bits.
+    std::fs::read_to_string("/proc/self/fdinfo/0")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+        })
+        .is_some_and(|flags| flags & 0o3 == 0o2)
 }
 
 /// Resolves on the first SIGINT or SIGTERM.

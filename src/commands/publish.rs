@@ -9,7 +9,9 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::{oneshot, watch};
 
 use crate::cli::PubArgs;
-use crate::commands::{message_properties, read_payload, shutdown_signal};
+use crate::commands::{
+    check_message_size, message_properties, read_payload, refuse_closed_stdin, shutdown_signal,
+};
 use crate::connect::{
     ConnSpec, Event, OutgoingPublish, Properties, Protocol, Publisher, Reconnect, Session,
 };
@@ -61,8 +63,12 @@ pub async fn run(args: PubArgs) -> Result<()> {
         .clone()
         .or_else(|| spec.url_topic.clone())
         .ok_or_else(|| Failure::usage("give the topic to publish to with -t"))?;
-    topic::validate_topic(&topic)
-        .map_err(|why| Failure::usage(format!("invalid topic '{topic}' (-t): {why}")))?;
+    topic::validate_topic(&topic).map_err(|why| {
+        Failure::usage(format!(
+            "invalid topic {} (-t): {why}",
+            report::quote(&topic)
+        ))
+    })?;
     if args.qos == 2 && spec.protocol == Protocol::V311 && spec.max_inflight > 20 {
         report::warning(&format!(
             "-M {} at QoS 2: a broker that allows fewer messages in flight (mosquitto: 20) drops the excess of an MQTT 3.1.1 client without saying so; use -V 5 to be told",
@@ -71,6 +77,15 @@ pub async fn run(args: PubArgs) -> Result<()> {
     }
     // Read -f and -s before connecting, so a missing file costs no connection.
     let source = source(&args).await?;
+    if let Source::Single { payload, .. } = &source {
+        check_message_size(
+            &topic,
+            args.qos,
+            properties.as_deref(),
+            spec.protocol == Protocol::V5,
+            payload.len(),
+        )?;
+    }
     report::set_quiet(args.conn.quiet);
 
     let template = Template {
@@ -195,6 +210,7 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
 
 async fn source(args: &PubArgs) -> Result<Source> {
     if args.stdin_line {
+        refuse_closed_stdin("-l")?;
         return Ok(Source::Lines);
     }
     let payload = read_payload(
@@ -203,22 +219,14 @@ async fn source(args: &PubArgs) -> Result<Source> {
         args.stdin_file,
     )
     .await?;
-    let delay = match args.repeat_delay {
-        None => None,
-        Some(s) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
-        Some(s) => {
-            return Err(Failure::usage(format!(
-                "invalid --repeat-delay {s}: use a number of seconds, 0 or more"
-            )));
-        }
-    };
     if args.repeat == 0 {
         return Err(Failure::usage("--repeat needs a count of at least 1"));
     }
     Ok(Source::Single {
         payload,
         repeat: args.repeat,
-        delay,
+        // Range-checked by its clap parser (at most a year).
+        delay: args.repeat_delay,
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::subscribe::{Plan, receive};
-use super::{message_properties, read_payload};
+use super::{check_message_size, message_properties, read_payload};
 use crate::cli::RrArgs;
 use crate::connect::{ConnSpec, OutgoingPublish, Protocol, random_u64};
 use crate::exit::{Failure, Result};
@@ -26,12 +26,17 @@ pub async fn run(args: RrArgs) -> Result<()> {
         .clone()
         .or_else(|| spec.url_topic.clone())
         .ok_or_else(|| Failure::usage("give the topic to send the request to with -t"))?;
-    topic::validate_topic(&request_topic)
-        .map_err(|why| Failure::usage(format!("invalid topic '{request_topic}' (-t): {why}")))?;
+    topic::validate_topic(&request_topic).map_err(|why| {
+        Failure::usage(format!(
+            "invalid topic {} (-t): {why}",
+            report::quote(&request_topic)
+        ))
+    })?;
     let response_topic = args.response_topic.clone();
     topic::validate_topic(&response_topic).map_err(|why| {
         Failure::usage(format!(
-            "invalid response topic '{response_topic}' (-e): {why}"
+            "invalid response topic {} (-e): {why}",
+            report::quote(&response_topic)
         ))
     })?;
     if args.count == 0 {
@@ -67,6 +72,13 @@ pub async fn run(args: RrArgs) -> Result<()> {
         args.stdin_file,
     )
     .await?;
+    check_message_size(
+        &request_topic,
+        args.qos,
+        Some(&properties),
+        true,
+        payload.len(),
+    )?;
     let format = output::format_for(&args.output)?;
     report::set_quiet(args.conn.quiet);
 

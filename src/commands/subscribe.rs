@@ -158,7 +158,10 @@ fn plan(args: &SubArgs, spec: &ConnSpec) -> Result<Plan> {
     ] {
         for filter in list.iter() {
             topic::validate_filter(filter).map_err(|why| {
-                Failure::usage(format!("invalid filter '{filter}' ({flag}): {why}"))
+                Failure::usage(format!(
+                    "invalid filter {} ({flag}): {why}",
+                    report::quote(filter)
+                ))
             })?;
         }
     }

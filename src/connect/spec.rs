@@ -11,12 +11,14 @@ use super::tls;
 use super::url::BrokerUrl;
 use crate::cli::ConnArgs;
 use crate::exit::{Failure, Result};
+use crate::limits::check_field;
 use crate::properties::PropertySets;
+use crate::report::quote;
 use crate::topic;
 
 /// The largest packet MQTT can express (remaining length 268,435,455). rumqttc's 10 KiB default
 /// must never limit a user's payload.
-pub const MAX_PACKET_SIZE: usize = 268_435_455;
+pub const MAX_PACKET_SIZE: usize = crate::limits::MAX_PACKET_SIZE;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
@@ -129,8 +131,9 @@ impl ConnSpec {
         }
 
         let (endpoint, url_topic) = endpoint(args, url.as_ref(), tls.is_some())?;
+        // The clap parsers enforce these ranges; ConnArgs built in code (bench) must too.
         let keep_alive = match args.keepalive {
-            5..=65535 => args.keepalive as u16,
+            5..=65535 => args.keepalive,
             other => {
                 return Err(Failure::usage(format!(
                     "invalid keep-alive {other} (-k): it must be between 5 and 65535 seconds"
@@ -138,7 +141,7 @@ impl ConnSpec {
             }
         };
         let max_inflight = match args.max_inflight {
-            1..=65535 => args.max_inflight as u16,
+            1..=65535 => args.max_inflight,
             other => {
                 return Err(Failure::usage(format!(
                     "invalid max inflight {other} (-M): it must be between 1 and 65535"
@@ -166,12 +169,30 @@ impl ConnSpec {
             .password
             .clone()
             .or_else(|| url.as_ref().and_then(|u| u.password.clone()));
+        if let Some(username) = &username {
+            check_field("the user name (-u)", username.len()).map_err(Failure::usage)?;
+        }
+        if let Some(password) = &password {
+            check_field("the password (-P)", password.len()).map_err(Failure::usage)?;
+        }
         let credentials = match (username, password) {
             (None, None) => None,
             (None, Some(_)) if protocol == Protocol::V311 => {
                 return Err(Failure::usage(
                     "a password (-P) needs a user name (-u) in MQTT 3.1.1; add -u or use -V 5",
                 ));
+            }
+            // rumqttc leaves an empty user name out of CONNECT, and a 3.1.1 password without a
+            // user name is a protocol error the broker answers by hanging up.
+            (Some(user), Some(_)) if user.is_empty() && protocol == Protocol::V311 => {
+                let why = if args.username.is_some() {
+                    "the user name (-u) is empty"
+                } else {
+                    "the -L URL has a password but no user name"
+                };
+                return Err(Failure::usage(format!(
+                    "{why}: a password needs a user name in MQTT 3.1.1; give one, or use -V 5"
+                )));
             }
             (username, password) => Some(Credentials {
                 username: username.unwrap_or_default(),
@@ -188,8 +209,12 @@ impl ConnSpec {
             None => None,
             Some(topic) => {
                 topic::validate_topic(topic).map_err(|why| {
-                    Failure::usage(format!("invalid --will-topic '{topic}': {why}"))
+                    Failure::usage(format!("invalid --will-topic {}: {why}", quote(topic)))
                 })?;
+                if let Some(payload) = &args.will_payload {
+                    check_field("the will payload (--will-payload)", payload.len())
+                        .map_err(Failure::usage)?;
+                }
                 Some(Will {
                     topic: topic.clone(),
                     payload: Bytes::from(args.will_payload.clone().unwrap_or_default()),
@@ -227,7 +252,8 @@ fn parse_protocol(given: Option<&str>, default: Protocol) -> Result<Protocol> {
             "MQTT 3.1 (-V 31) is not supported: moth speaks 3.1.1 and 5; use -V 311 or -V 5",
         )),
         Some(other) => Err(Failure::usage(format!(
-            "invalid protocol version '{other}' (-V): use 311, 5, mqttv311 or mqttv5"
+            "invalid protocol version {} (-V): use 311, 5, mqttv311 or mqttv5",
+            quote(other)
         ))),
     }
 }
@@ -286,24 +312,17 @@ fn client_id(args: &ConnArgs) -> Result<String> {
         (None, Some(prefix)) => format!("{prefix}{}", std::process::id()),
         (None, None) => format!("moth-{:016x}", random_u64()),
     };
-    if id.len() > 65535 {
-        return Err(Failure::usage(
-            "the client id (-i) is longer than 65535 bytes",
-        ));
-    }
+    let what = if args.id.is_some() {
+        "the client id (-i)"
+    } else {
+        "the client id (-I and the process id)"
+    };
+    check_field(what, id.len()).map_err(Failure::usage)?;
     Ok(id)
 }
 
 fn session_expiry(args: &ConnArgs, protocol: Protocol) -> Result<Option<u32>> {
-    let given = match args.session_expiry.as_deref() {
-        None => None,
-        Some("-1") | Some("∞") => Some(u32::MAX),
-        Some(text) => Some(text.parse::<u32>().map_err(|_| {
-            Failure::usage(format!(
-                "invalid session expiry '{text}' (-x): use seconds from 0 to 4294967295, or -1 for never"
-            ))
-        })?),
-    };
+    let given = args.session_expiry;
     match protocol {
         Protocol::V311 if given.is_some() => Err(Failure::usage(
             "-x (session expiry) is an MQTT 5 feature: add -V 5",
@@ -358,15 +377,31 @@ mod tests {
 
     #[test]
     fn invalid_values_are_refused_before_they_reach_rumqttc() {
-        assert!(err(&["-k", "0"]).contains("between 5 and 65535"));
-        assert!(err(&["-k", "70000"]).contains("between 5 and 65535"));
-        assert!(err(&["-M", "0"]).contains("-M"));
         assert!(err(&["-c"]).contains("needs a client id"));
         assert!(err(&["-V", "31"]).contains("3.1 (-V 31) is not supported"));
         assert!(err(&["-V", "4"]).contains("invalid protocol version"));
         assert!(err(&["-x", "10"]).contains("MQTT 5"));
-        assert!(err(&["-V", "5", "-x", "soon"]).contains("invalid session expiry"));
         assert!(err(&["-P", "pw"]).contains("needs a user name"));
+        assert_eq!(
+            err(&["-u", "", "-P", "pw"]),
+            "the user name (-u) is empty: a password needs a user name in MQTT 3.1.1; give one, or use -V 5"
+        );
+        assert_eq!(
+            err(&["-L", "mqtt://:pw@h"]),
+            "the -L URL has a password but no user name: a password needs a user name in MQTT 3.1.1; give one, or use -V 5"
+        );
+        assert!(spec(&["-V", "5", "-L", "mqtt://:pw@h"]).is_ok());
+        let long = "u".repeat(65_536);
+        assert_eq!(
+            err(&["-u", &long]),
+            "the user name (-u) is 65536 bytes long; MQTT allows at most 65535"
+        );
+        assert!(err(&["-u", "u", "-P", &long]).starts_with("the password (-P) is 65536 bytes"));
+        assert!(err(&["-i", &long]).starts_with("the client id (-i) is 65536 bytes"));
+        assert!(
+            err(&["--will-topic", "w", "--will-payload", &long])
+                .starts_with("the will payload (--will-payload) is 65536 bytes")
+        );
         assert!(err(&["--will-topic", "a/#"]).contains("--will-topic"));
         assert!(err(&["--psk", "00"]).contains("--psk is not supported"));
         assert!(err(&["-L", "mqtt://h", "-p", "1"]).contains("drop -h"));

@@ -322,19 +322,29 @@ fn bad_combinations_are_refused() {
             vec!["--shard", "2/2"],
             "moth: error: invalid --shard '2/2': use I/N with 0 <= I < N, e.g. 0/4",
         ),
-        (vec!["-c", "0"], "moth: error: -c needs at least 1 client"),
+        (
+            vec!["-c", "0"],
+            "moth: error: invalid value '0' for '--count <N>': use a count from 1 to 10000000 (see --help)",
+        ),
         (
             vec!["--subscribers", "0"],
-            "moth: error: --subscribers must be at least 1 in pubsub mode",
+            "moth: error: invalid value '0' for '--subscribers <COUNT>': use a count from 1 to 10000000 (see --help)",
         ),
-        (vec!["-L", "0"], "moth: error: -L needs at least 1 message"),
+        (
+            vec!["-L", "0"],
+            "moth: error: invalid value '0' for '--limit <COUNT>': use a count from 1 to 18446744073709551615 (see --help)",
+        ),
+        (
+            vec!["-c", "2", "--shard", "0/3"],
+            "moth: error: --shard 0/3 splits 2 client(s) into more shards than clients: use N up to -c",
+        ),
         (
             vec!["--ifaddr", "127.0.0.1"],
             "moth: error: --ifaddr works with bench conn only: rumqttc, which pub and sub use, cannot bind a source address",
         ),
         (
             vec!["--start-at", "soon"],
-            "moth: error: invalid --start-at 'soon': use RFC 3339 (2026-11-24T20:00:00Z) or Unix seconds",
+            "moth: error: invalid value 'soon' for '--start-at <TIME>': use RFC 3339 (2026-11-24T20:00:00Z) or Unix seconds, at most a day from now (see --help)",
         ),
         (
             vec!["-t", "a/#"],

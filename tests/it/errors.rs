@@ -21,12 +21,12 @@ fn invalid_flag_values() {
     fails(
         &["pub", "-t", "a", "-m", "x", "-k", "0"],
         1,
-        "invalid keep-alive 0 (-k): it must be between 5 and 65535 seconds",
+        "invalid value '0' for '--keepalive <SECONDS>': use whole seconds from 5 to 65535 (see --help)",
     );
     fails(
         &["pub", "-t", "a", "-m", "x", "-k", "65536"],
         1,
-        "invalid keep-alive 65536 (-k): it must be between 5 and 65535 seconds",
+        "invalid value '65536' for '--keepalive <SECONDS>': use whole seconds from 5 to 65535 (see --help)",
     );
     fails(
         &["pub", "-t", "a", "-m", "x", "-V", "31"],
@@ -46,17 +46,17 @@ fn invalid_flag_values() {
     fails(
         &["pub", "-t", "a", "-m", "x", "-M", "0"],
         1,
-        "invalid max inflight 0 (-M): it must be between 1 and 65535",
+        "invalid value '0' for '--max-inflight <COUNT>': use a count from 1 to 65535 (see --help)",
     );
     fails(
         &["pub", "-t", "a", "-m", "x", "-q", "3"],
         1,
-        "invalid value '3' for '--qos <QOS>': 3 is not in 0..=2 (see --help)",
+        "invalid value '3' for '--qos <QOS>': use 0, 1 or 2 (see --help)",
     );
     fails(
         &["pub", "-t", "a", "-m", "x", "-p", "http"],
         1,
-        "invalid value 'http' for '--port <PORT>': invalid digit found in string (see --help)",
+        "invalid value 'http' for '--port <PORT>': use a port from 1 to 65535 (see --help)",
     );
     fails(
         &["pub", "-t", "a", "-m", "x", "--bogus"],
@@ -76,7 +76,7 @@ fn invalid_flag_values() {
     fails(
         &["pub", "-t", "a", "-m", "x", "-V", "5", "-x", "soon"],
         1,
-        "invalid session expiry 'soon' (-x): use seconds from 0 to 4294967295, or -1 for never",
+        "invalid value 'soon' for '--session-expiry <SECONDS>': use seconds from 0 to 4294967295, or -1 for never (see --help)",
     );
     fails(
         &["pub", "-t", "a", "-m", "x", "-P", "pw"],
@@ -86,7 +86,7 @@ fn invalid_flag_values() {
     fails(
         &["pub", "-t", "a", "-m", "x", "--repeat", "0"],
         1,
-        "--repeat needs a count of at least 1",
+        "invalid value '0' for '--repeat <COUNT>': use a count from 1 to 18446744073709551615 (see --help)",
     );
     fails(
         &[
@@ -101,22 +101,22 @@ fn invalid_flag_values() {
             "-1",
         ],
         1,
-        "invalid --repeat-delay -1: use a number of seconds, 0 or more",
+        "invalid value '-1' for '--repeat-delay <SECONDS>': use seconds from 0 to 31536000 (see --help)",
     );
     fails(
         &["sub", "-t", "a", "-C", "0"],
         1,
-        "-C needs a count of at least 1",
+        "invalid value '0' for '--count <COUNT>': use a count from 1 to 18446744073709551615 (see --help)",
     );
     fails(
         &["sub", "-t", "a", "-W", "0"],
         1,
-        "-W needs a timeout of at least 1 second",
+        "invalid value '0' for '--timeout <SECONDS>': use whole seconds from 1 to 4294967295 (see --help)",
     );
     fails(
         &["sub", "-t", "a", "--random-filter", "0"],
         1,
-        "invalid --random-filter 0: use a percentage from 0.1 to 100",
+        "invalid value '0' for '--random-filter <PERCENT>': use a percentage from 0.1 to 100 (see --help)",
     );
     fails(
         &["sub", "-t", "a", "--retain-as-published"],

@@ -47,7 +47,8 @@ pub async fn run(setup: Setup) -> Result<()> {
         if *stop_ramp.borrow() {
             break;
         }
-        let at = started + setup.ramp * n as u32;
+        // -c and -i are bounded (10,000,000 clients, a year apart); saturate all the same.
+        let at = started + setup.ramp.saturating_mul(n as u32);
         tokio::select! {
             _ = tokio::time::sleep_until(at) => {}
             _ = stopped(&mut stop_ramp) => break,

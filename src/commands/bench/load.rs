@@ -39,8 +39,14 @@ pub struct PublishPlan {
 impl PublishPlan {
     pub fn new(args: &PublishLoadArgs, setup: &Setup, pubsub: bool) -> Result<PublishPlan> {
         let probe = expand(&args.topic, 0, "c", "u", 0);
-        topic::validate_topic(&probe)
-            .map_err(|why| Failure::usage(format!("invalid -t '{}': {why}", args.topic)))?;
+        topic::validate_topic(&probe).map_err(|why| {
+            Failure::usage(format!(
+                "invalid -t {}: {why}",
+                crate::report::quote(&args.topic)
+            ))
+        })?;
+        crate::limits::check_publish(probe.len(), args.qos, None, args.size)
+            .map_err(|why| Failure::usage(format!("-s {}: {why}", args.size)))?;
         if pubsub && args.size < header::LEN {
             return Err(Failure::usage(format!(
                 "-s {} is too small: pubsub payloads carry a {}-byte latency header",
@@ -49,26 +55,24 @@ impl PublishPlan {
             )));
         }
         let publishers = setup.clients.len() as f64;
+        // -I and --rate come range-checked from their clap parsers.
         let interval = match (args.msg_interval, args.rate) {
-            (Some(ms), _) if ms > 0.0 && ms.is_finite() => {
-                Some(Duration::from_secs_f64(ms / 1000.0))
-            }
-            (Some(ms), _) => {
-                return Err(Failure::usage(format!(
-                    "invalid -I {ms}: use milliseconds, more than 0"
-                )));
-            }
-            (None, Some(rate)) if rate > 0.0 && rate.is_finite() => {
+            (Some(interval), _) => Some(interval),
+            (None, Some(rate)) => {
                 // --rate is for all shards together; this process sends its share.
                 let total_clients = setup
                     .shard
                     .map_or(publishers, |(_, n)| publishers * n as f64);
-                Some(Duration::from_secs_f64(total_clients / rate))
-            }
-            (None, Some(rate)) => {
-                return Err(Failure::usage(format!(
-                    "invalid --rate {rate}: use messages per second, more than 0"
-                )));
+                Some(
+                    Duration::try_from_secs_f64(total_clients / rate)
+                        .ok()
+                        .filter(|i| !i.is_zero())
+                        .ok_or_else(|| {
+                            Failure::usage(format!(
+                                "--rate {rate} for {total_clients} publishers gives no usable interval between messages"
+                            ))
+                        })?,
+                )
             }
             (None, None) => None,
         };
@@ -118,8 +122,12 @@ impl SubscribePlan {
         subscribers: u32,
         limit: Option<u64>,
     ) -> Result<SubscribePlan> {
-        topic::validate_filter(&filter)
-            .map_err(|why| Failure::usage(format!("invalid filter '{filter}': {why}")))?;
+        topic::validate_filter(&filter).map_err(|why| {
+            Failure::usage(format!(
+                "invalid filter {}: {why}",
+                crate::report::quote(&filter)
+            ))
+        })?;
         if limit == Some(0) {
             return Err(Failure::usage("-L needs at least 1 message"));
         }
@@ -477,7 +485,7 @@ impl Publisher {
             let next = self
                 .plan
                 .interval
-                .map(|interval| first + interval * seq as u32);
+                .map(|interval| scheduled(first, interval, seq));
             if sending {
                 let due = next.unwrap_or_else(Instant::now);
                 let over_budget = self
@@ -580,6 +588,19 @@ impl Publisher {
         close(&mut session).await;
         measured
     }
+}
+
+/// When message `seq` of a schedule is due. Past any run's end (a year at most) it saturates
+/// instead of overflowing: `Duration * u32` would panic, and `seq as u32` would wrap.
+fn scheduled(first: Instant, interval: Duration, seq: u64) -> Instant {
+    const FAR: Duration = Duration::from_secs(2 * 366 * 24 * 3600);
+    let offset = interval.as_nanos().saturating_mul(u128::from(seq));
+    u64::try_from(offset)
+        .ok()
+        .map(Duration::from_nanos)
+        .filter(|offset| *offset < FAR)
+        .and_then(|offset| first.checked_add(offset))
+        .unwrap_or(first + FAR)
 }
 
 /// Disconnect cleanly, waiting a little for the DISCONNECT to be written.

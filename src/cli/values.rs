@@ -1,0 +1,245 @@
+//! Value parsers for every number on the command line: times, rates, counts and codes. Each
+//! refuses what it cannot represent (negative, NaN, infinite, out of range, not a number) with
+//! the range in words, so clap reports `invalid value 'X' for '--flag <UNIT>': use ... from A to
+//! B` and exits 1, and nothing downstream can overflow: times become `Duration`s through
+//! `Duration::try_from_secs_f64`, never `from_secs_f64` (which panics on 1e300).
+
+use std::time::{Duration, SystemTime};
+
+/// The longest time any flag accepts: a year. Far beyond any useful delay or run, and small
+/// enough that `Instant + time` and `time × u32` cannot overflow.
+pub const MAX_SECONDS: f64 = 31_536_000.0;
+
+/// The shortest schedule interval (`-I`), 1 µs: the precise ticker cannot keep a shorter one.
+const MIN_INTERVAL_MS: f64 = 0.001;
+
+/// The highest rate (`--rate`, `-R`): one per nanosecond.
+const MAX_RATE: f64 = 1e9;
+/// The lowest rate: one per 1000 s, so that the interval it implies stays a short `Duration`.
+const MIN_RATE: f64 = 0.001;
+
+/// The most clients a bench run may have (in all shards): the client list is held in memory.
+pub const MAX_CLIENTS: u32 = 10_000_000;
+
+/// `--start-at` may be at most this far ahead: further is almost surely milliseconds given as
+/// seconds, and the run would wait for years.
+const MAX_START_AHEAD: Duration = Duration::from_secs(24 * 3600);
+
+/// A finite number (`NaN`, `inf` and empty text are not).
+fn finite(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A whole number from `min` to `max`, as `T`. `what` completes "use ... from MIN to MAX".
+pub fn whole<T>(
+    min: u64,
+    max: u64,
+    what: &'static str,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: TryFrom<u64> + Clone + Send + Sync + 'static,
+{
+    move |text: &str| {
+        text.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|v| (min..=max).contains(v))
+            .and_then(|v| T::try_from(v).ok())
+            .ok_or_else(|| format!("use {what} from {min} to {max}"))
+    }
+}
+
+/// A quality of service level.
+pub fn qos() -> impl Fn(&str) -> Result<u8, String> + Clone + Send + Sync + 'static {
+    |text: &str| match text.trim() {
+        "0" => Ok(0),
+        "1" => Ok(1),
+        "2" => Ok(2),
+        _ => Err("use 0, 1 or 2".to_string()),
+    }
+}
+
+/// The unit a time is given in on the command line.
+#[derive(Clone, Copy)]
+pub enum Unit {
+    Seconds,
+    Millis,
+}
+
+/// A time from `min` to `max` (in `unit`; fractions allowed). With `min` above 0 a value that
+/// rounds to nothing is refused too.
+pub fn time(
+    unit: Unit,
+    min: f64,
+    max: f64,
+) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        let (name, per_second) = match unit {
+            Unit::Seconds => ("seconds", 1.0),
+            Unit::Millis => ("milliseconds", 1000.0),
+        };
+        let bad = || format!("use {name} from {min} to {max}");
+        let value = finite(text).filter(|v| (min..=max).contains(v));
+        let duration = value
+            .and_then(|v| Duration::try_from_secs_f64(v / per_second).ok())
+            .ok_or_else(bad)?;
+        if min > 0.0 && duration.is_zero() {
+            return Err(bad());
+        }
+        Ok(duration)
+    }
+}
+
+/// Seconds from 0 to a year.
+pub fn seconds() -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static {
+    time(Unit::Seconds, 0.0, MAX_SECONDS)
+}
+
+/// Seconds from a millisecond to a year: how long something lasts.
+pub fn positive_seconds()
+-> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static {
+    time(Unit::Seconds, 0.001, MAX_SECONDS)
+}
+
+/// Milliseconds from 0 to a year.
+pub fn millis() -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static {
+    time(Unit::Millis, 0.0, MAX_SECONDS * 1000.0)
+}
+
+/// Milliseconds from 1 µs to a year: a schedule's interval.
+pub fn interval_millis() -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync + 'static
+{
+    time(Unit::Millis, MIN_INTERVAL_MS, MAX_SECONDS * 1000.0)
+}
+
+/// Events per second, from one per 1000 s to one per nanosecond.
+pub fn rate(
+    what: &'static str,
+) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        finite(text)
+            .filter(|v| (MIN_RATE..=MAX_RATE).contains(v))
+            .ok_or_else(|| format!("use {what} per second from {MIN_RATE} to {MAX_RATE}"))
+    }
+}
+
+/// A percentage from 0.1 to 100.
+pub fn percent() -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
+    |text: &str| {
+        finite(text)
+            .filter(|v| (0.1..=100.0).contains(v))
+            .ok_or_else(|| "use a percentage from 0.1 to 100".to_string())
+    }
+}
+
+/// MQTT 5 session expiry: seconds, or -1 (or ∞) for a session that never expires.
+pub fn session_expiry() -> impl Fn(&str) -> Result<u32, String> + Clone + Send + Sync + 'static {
+    |text: &str| match text.trim() {
+        "-1" | "∞" => Ok(u32::MAX),
+        text => text
+            .parse::<u32>()
+            .map_err(|_| "use seconds from 0 to 4294967295, or -1 for never".to_string()),
+    }
+}
+
+/// A wall-clock time to start at: RFC 3339 or Unix seconds, at most a day from now.
+pub fn start_at() -> impl Fn(&str) -> Result<SystemTime, String> + Clone + Send + Sync + 'static {
+    |text: &str| {
+        let bad = || {
+            "use RFC 3339 (2026-11-24T20:00:00Z) or Unix seconds, at most a day from now"
+                .to_string()
+        };
+        let at = match finite(text) {
+            Some(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs)
+                .ok()
+                .and_then(|d| SystemTime::UNIX_EPOCH.checked_add(d)),
+            Some(_) => None,
+            None => chrono::DateTime::parse_from_rfc3339(text.trim())
+                .ok()
+                .map(SystemTime::from),
+        }
+        .ok_or_else(bad)?;
+        let latest = SystemTime::now()
+            .checked_add(MAX_START_AHEAD)
+            .ok_or_else(bad)?;
+        if at > latest {
+            return Err(bad());
+        }
+        Ok(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ODD: [&str; 9] = [
+        "-1",
+        "0",
+        "1e300",
+        "1e-300",
+        "18446744073709551616",
+        "NaN",
+        "inf",
+        "abc",
+        "",
+    ];
+
+    #[test]
+    fn times_refuse_what_a_duration_cannot_hold() {
+        let parse = seconds();
+        let accepted: Vec<&str> = ODD.into_iter().filter(|v| parse(v).is_ok()).collect();
+        assert_eq!(accepted, ["0", "1e-300"]);
+        assert_eq!(parse("0.5").unwrap(), Duration::from_millis(500));
+        assert_eq!(
+            parse("1e300").unwrap_err(),
+            "use seconds from 0 to 31536000"
+        );
+        let parse = positive_seconds();
+        assert!(ODD.into_iter().all(|v| parse(v).is_err()));
+        assert_eq!(
+            interval_millis()("1e-300").unwrap_err(),
+            "use milliseconds from 0.001 to 31536000000"
+        );
+        assert_eq!(millis()("2.5").unwrap(), Duration::from_micros(2500));
+    }
+
+    #[test]
+    fn counts_rates_and_codes() {
+        let port = whole::<u16>(1, 65535, "a port");
+        assert_eq!(port("1883").unwrap(), 1883);
+        assert_eq!(port("0").unwrap_err(), "use a port from 1 to 65535");
+        assert!(ODD.into_iter().all(|v| port(v).is_err()));
+        let parse = rate("messages");
+        assert!(ODD.into_iter().all(|v| parse(v).is_err()));
+        assert_eq!(parse("5000").unwrap(), 5000.0);
+        assert_eq!(qos()("3").unwrap_err(), "use 0, 1 or 2");
+        assert_eq!(session_expiry()("-1").unwrap(), u32::MAX);
+        assert!(session_expiry()("-2").is_err());
+        assert_eq!(percent()("0.1").unwrap(), 0.1);
+    }
+
+    #[test]
+    fn start_times() {
+        let parse = start_at();
+        assert_eq!(
+            parse("1700000000").unwrap(),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+        );
+        assert_eq!(
+            parse("2023-11-14T22:13:20Z").unwrap(),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+        );
+        let soon = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600;
+        assert!(parse(&soon.to_string()).is_ok());
+        assert!(parse(&(soon + 2 * 86_400).to_string()).is_err());
+        assert!(parse("tomorrow").is_err());
+        assert!(parse("1e19").is_err());
+        assert!(parse("9999-01-01T00:00:00Z").is_err());
+        assert_eq!(parse("0").unwrap(), SystemTime::UNIX_EPOCH);
+    }
+}
