@@ -45,8 +45,8 @@ impl BrokerUrl {
     pub fn parse(url: &str) -> Result<BrokerUrl> {
         let bad = |why: &str| {
             Failure::usage(format!(
-                "invalid -L URL '{}': {why}; expected mqtt://[user[:password]@]host[:port]/topic",
-                redact_password(url)
+                "invalid -L URL {}: {why}; expected mqtt://[user[:password]@]host[:port]/topic",
+                crate::report::quote(&redact_password(url))
             ))
         };
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
@@ -72,8 +72,13 @@ impl BrokerUrl {
                 None => (Some(decode(info, &bad)?), None),
             },
         };
-        let (host, port) = split_host_port(hostport)
-            .ok_or_else(|| bad("the port is not a number from 1 to 65535"))?;
+        let (host, port) = split_host_port(hostport).ok_or_else(|| {
+            if userinfo.is_none() && path.contains('@') {
+                bad("the port is not a number from 1 to 65535 (write a / in a password as %2F)")
+            } else {
+                bad("the port is not a number from 1 to 65535")
+            }
+        })?;
         if host.is_empty() {
             return Err(bad("no host"));
         }
@@ -133,13 +138,14 @@ fn decode(text: &str, bad: &dyn Fn(&str) -> Failure) -> Result<String> {
     String::from_utf8(out).map_err(|_| bad("a % escape decodes to text that is not UTF-8"))
 }
 
-/// The URL with any password replaced, for messages.
+/// The URL with any password replaced, for messages. A password may hold an unescaped `/` or
+/// `@` (the URL is then invalid, and its error message shows it), so everything from the first
+/// `:` up to the last `@` goes: hiding part of a path is better than showing part of a password.
 pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
+    match rest.rfind('@') {
         Some(at) => match rest[..at].split_once(':') {
             Some((user, _)) => format!("{scheme}://{user}:****{}", &rest[at..]),
             None => url.to_string(),
@@ -189,5 +195,12 @@ mod tests {
         assert!(BrokerUrl::parse("mqtt://:1883").is_err());
         assert!(BrokerUrl::parse("broker:1883").is_err());
         assert!(BrokerUrl::parse("mqtt://h/%zz").is_err());
+        let err = BrokerUrl::parse("mqtt://u:se/cr@et@h/t").unwrap_err();
+        assert_eq!(
+            err.message,
+            "invalid -L URL 'mqtt://u:****@h/t': the port is not a number from 1 to 65535 (write a / in a password as %2F); expected mqtt://[user[:password]@]host[:port]/topic"
+        );
+        assert_eq!(redact_password("ws://u:p@h:1/mqtt"), "ws://u:****@h:1/mqtt");
+        assert_eq!(redact_password("mqtt://h/a@b"), "mqtt://h/a@b");
     }
 }
