@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::{Error as MqttError, QoS};
 use std::sync::Arc;
 
 use rumqttc::v5::mqttbytes::v5::{
@@ -342,12 +342,37 @@ fn broken(err: ConnectionError) -> Broken {
         }) => {
             let code = reason_code as u8;
             let detail = reason_string.map(|s| format!(": {s}")).unwrap_or_default();
-            Broken::Lost {
-                cause: format!(
-                    "the broker closed the connection: {} (code {code}){detail}",
-                    describe::reason(code)
-                ),
+            let cause = format!(
+                "the broker closed the connection: {} (code {code}){detail}",
+                describe::reason(code)
+            );
+            // A refusal of what we sent would only be repeated after reconnecting.
+            if refuses_what_was_sent(code) {
+                Broken::Refused(crate::exit::Failure::new(crate::exit::REFUSED, cause))
+            } else {
+                Broken::Lost { cause }
             }
+        }
+        // rumqttc fails the connection on a reason code outside its tables, such as mosquitto's
+        // PUBACK 149 (packet too large, from message_size_limit): it is still the broker's answer.
+        ConnectionError::MqttState(StateError::Deserialization(
+            MqttError::InvalidConnectReturnCode(code)
+            | MqttError::InvalidSubscribeReasonCode(code)
+            | MqttError::InvalidReason(code),
+        )) => Broken::Refused(crate::exit::Failure::new(
+            crate::exit::REFUSED,
+            format!(
+                "the broker refused: {} (code {code})",
+                describe::reason(code)
+            ),
+        )),
+        ConnectionError::MqttState(StateError::OutgoingPacketTooLarge { pkt_size, max }) => {
+            Broken::Refused(crate::exit::Failure::new(
+                crate::exit::REFUSED,
+                format!(
+                    "the broker takes packets of at most {max} bytes (its CONNACK said so); this one is {pkt_size}"
+                ),
+            ))
         }
         ConnectionError::MqttState(StateError::ConnectionAborted) => Broken::Lost {
             cause: describe::CLOSED.into(),
@@ -365,6 +390,29 @@ fn broken(err: ConnectionError) -> Broken {
             cause: describe::cause(&other),
         },
     }
+}
+
+/// DISCONNECT reason codes that refuse what this client sent, as opposed to the broker going
+/// away or taking the session elsewhere.
+fn refuses_what_was_sent(code: u8) -> bool {
+    matches!(
+        code,
+        0x81 | 0x82
+            | 0x87
+            | 0x8F
+            | 0x90
+            | 0x93
+            | 0x94
+            | 0x95
+            | 0x96
+            | 0x97
+            | 0x99
+            | 0x9A
+            | 0x9B
+            | 0x9E
+            | 0xA1
+            | 0xA2
+    )
 }
 
 pub(super) fn connack_code(code: ConnectReturnCode) -> u8 {
