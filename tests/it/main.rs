@@ -6,6 +6,7 @@ mod bench;
 mod connection;
 mod errors;
 mod generated;
+mod limits;
 mod output;
 mod pubsub;
 mod rr;
