@@ -7,13 +7,15 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 use tokio::sync::{oneshot, watch};
+use tokio::time::Instant;
 
 use crate::cli::PubArgs;
 use crate::commands::{
     check_message_size, message_properties, read_payload, refuse_closed_stdin, shutdown_signal,
 };
 use crate::connect::{
-    ConnSpec, Event, OutgoingPublish, Properties, Protocol, Publisher, Reconnect, Session,
+    Acks, ConnSpec, Counts, Event, OUTBOX_LIMIT, OutgoingPublish, Properties, Protocol, Publisher,
+    Reconnect, Session,
 };
 use crate::exit::{self, Failure, Result};
 use crate::{report, topic};
@@ -22,6 +24,8 @@ use crate::{report, topic};
 const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
 /// How long to wait for the DISCONNECT to be written once everything is acknowledged.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
+/// How long -m, -f, -s and -n keep trying after a lost connection, unless told otherwise.
+const ONE_SHOT_RECONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// stdin is read in chunks of this size; lines are cut out of them without copying.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -87,6 +91,16 @@ pub async fn run(args: PubArgs) -> Result<()> {
         )?;
     }
     report::set_quiet(args.conn.quiet);
+    // A stream keeps going across broker restarts for as long as it takes (as mosquitto_pub);
+    // a one-shot publish should fail while someone is still watching.
+    let reconnect_timeout = args.reconnect_timeout.or(match source {
+        Source::Lines => None,
+        Source::Single { .. } => Some(ONE_SHOT_RECONNECT_TIMEOUT),
+    });
+    let reconnect = match reconnect_timeout {
+        Some(t) if t.is_zero() => Reconnect::Never,
+        _ => Reconnect::Always,
+    };
 
     let template = Template {
         topic,
@@ -94,52 +108,58 @@ pub async fn run(args: PubArgs) -> Result<()> {
         retain: args.retain,
         properties,
     };
-    let mut session = Session::start(&spec, Reconnect::Never);
+    let mut session = Session::start(&spec, reconnect, Acks::OnReceipt);
     match session.next().await {
         Event::Connected { .. } => {}
         Event::Failed(failure) => return Err(failure),
         other => return Err(Failure::usage(format!("unexpected first event {other:?}"))),
     }
 
-    let queued = Arc::new(AtomicU64::new(0));
+    let read = Arc::new(AtomicU64::new(0));
+    let repeats = match source {
+        Source::Single { repeat, .. } => Some(repeat),
+        Source::Lines => None,
+    };
     // Only --repeat waits for each delivery; a watch per message would cost more than the send.
-    let repeat_waits = matches!(source, Source::Single { repeat, .. } if repeat > 1);
-    let (delivered_tx, delivered_rx) = watch::channel(0u64);
+    let repeat_waits = repeats.is_some_and(|n| n > 1);
+    let (settled_tx, settled_rx) = watch::channel(0u64);
     let deliveries = session.deliveries();
     let (done_tx, mut done_rx) = oneshot::channel::<Result<()>>();
     let producer = tokio::spawn(produce(
         source,
         template,
         session.publisher(),
-        queued.clone(),
-        delivered_rx,
+        read.clone(),
+        settled_rx,
         done_tx,
     ));
 
     let mut signal = std::pin::pin!(shutdown_signal());
-    let mut refused = 0u64;
     let mut first_refusal: Option<String> = None;
     let mut input_done = false;
-    let mut interrupted: Option<tokio::time::Instant> = None;
-    let mut closing: Option<tokio::time::Instant> = None;
+    let mut interrupted: Option<Instant> = None;
+    let mut closing: Option<Instant> = None;
+    // Set while the connection is down: when to give up, and why it went down.
+    let mut lost: Option<(Option<Instant>, String)> = None;
 
     loop {
-        let completed = deliveries.count() + refused;
-        if repeat_waits && *delivered_tx.borrow() != completed {
-            delivered_tx.send_replace(completed);
+        let counts = deliveries.counts();
+        let settled = counts.accepted - counts.unsettled();
+        if repeat_waits && *settled_tx.borrow() != settled {
+            settled_tx.send_replace(settled);
         }
-        let all_in = input_done && completed == queued.load(Ordering::Acquire);
-        if all_in && closing.is_none() {
+        if input_done && counts.unsettled() == 0 && closing.is_none() && lost.is_none() {
             session.disconnect();
-            closing = Some(tokio::time::Instant::now() + CLOSE_GRACE);
+            closing = Some(Instant::now() + CLOSE_GRACE);
         }
         let give_up = closing.or(interrupted);
+        let reconnect_deadline = lost.as_ref().and_then(|(at, _)| *at);
         let event = tokio::select! {
             biased;
             _ = &mut signal, if interrupted.is_none() => {
                 producer.abort();
                 input_done = true;
-                interrupted = Some(tokio::time::Instant::now() + INTERRUPT_GRACE);
+                interrupted = Some(Instant::now() + INTERRUPT_GRACE);
                 continue;
             }
             done = &mut done_rx, if !input_done => {
@@ -151,24 +171,46 @@ pub async fn run(args: PubArgs) -> Result<()> {
                 continue;
             }
             _ = sleep_until(give_up) => break,
+            _ = sleep_until(reconnect_deadline) => {
+                let (_, why) = lost.take().unwrap_or_default();
+                return Err(not_delivered(
+                    &deliveries.counts(),
+                    &format!(
+                        "{why}; no connection again within --reconnect-timeout {}",
+                        seconds(reconnect_timeout.unwrap_or_default())
+                    ),
+                ));
+            }
             _ = deliveries.changed() => continue,
             event = session.next() => event,
         };
         match event {
             Event::PublishRefused(why) => {
-                refused += 1;
                 first_refusal.get_or_insert(why);
+            }
+            Event::ConnectionLost(why) => {
+                report::warning(&why);
+                let why = why.trim_end_matches("; reconnecting").to_string();
+                lost = Some((reconnect_timeout.map(|t| Instant::now() + t), why));
+            }
+            Event::Connected { .. } => {
+                if lost.take().is_some() {
+                    let due = deliveries.counts().unsettled();
+                    report::note(&format!(
+                        "reconnected; sending the {due} unconfirmed message(s) again"
+                    ));
+                }
             }
             Event::Closed => break,
             Event::Failed(failure) => {
-                let sent = queued.load(Ordering::Acquire);
-                let completed = deliveries.count() + refused;
+                let counts = deliveries.counts();
                 return Err(Failure::new(
                     failure.code,
                     format!(
-                        "{}; {} of {sent} message(s) unconfirmed",
+                        "{}; {} of {} message(s) not delivered",
                         failure.message,
-                        sent - completed
+                        counts.unsettled() + counts.dropped,
+                        counts.accepted
                     ),
                 ));
             }
@@ -176,32 +218,62 @@ pub async fn run(args: PubArgs) -> Result<()> {
         }
     }
 
-    let sent = queued.load(Ordering::Acquire);
-    let completed = deliveries.count() + refused;
-    if completed < sent {
+    let counts = deliveries.counts();
+    if interrupted.is_some() {
+        let read = read.load(Ordering::Acquire);
+        report::note(&match repeats {
+            Some(total) => format!(
+                "interrupted: {} of {total} message(s) not sent",
+                total.saturating_sub(counts.accepted)
+            ),
+            None => format!("interrupted: stopped reading stdin after {read} line(s)"),
+        });
+    }
+    if counts.unsettled() > 0 {
         let why = if interrupted.is_some() {
             "interrupted"
         } else {
             "the broker did not confirm in time"
         };
-        return Err(Failure::new(
-            exit::UNCONFIRMED,
-            format!(
-                "{why}: {} of {sent} message(s) unconfirmed",
-                sent - completed
+        return Err(not_delivered(&counts, why));
+    }
+    if counts.dropped > 0 {
+        return Err(not_delivered(
+            &counts,
+            &format!(
+                "more than {OUTBOX_LIMIT} QoS 0 messages waited while the broker was unreachable"
             ),
         ));
     }
     if let Some(why) = first_refusal {
         return Err(Failure::new(
             exit::REFUSED,
-            format!("{refused} of {sent} message(s) refused; first: {why}"),
+            format!(
+                "{} of {} message(s) refused; first: {why}",
+                counts.refused, counts.accepted
+            ),
         ));
     }
     Ok(())
 }
 
-async fn sleep_until(at: Option<tokio::time::Instant>) {
+/// Exit 7, saying why and how many messages are not known to have arrived.
+fn not_delivered(counts: &Counts, why: &str) -> Failure {
+    Failure::new(
+        exit::UNCONFIRMED,
+        format!(
+            "{why}: {} of {} message(s) not delivered",
+            counts.unsettled() + counts.dropped,
+            counts.accepted
+        ),
+    )
+}
+
+fn seconds(t: Duration) -> String {
+    format!("{} s", t.as_secs_f64())
+}
+
+async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
@@ -225,7 +297,6 @@ async fn source(args: &PubArgs) -> Result<Source> {
     Ok(Source::Single {
         payload,
         repeat: args.repeat,
-        // Range-checked by its clap parser (at most a year).
         delay: args.repeat_delay,
     })
 }

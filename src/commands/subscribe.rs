@@ -7,8 +7,8 @@ use tokio::time::Instant;
 use crate::cli::SubArgs;
 use crate::commands::shutdown_signal;
 use crate::connect::{
-    ConnSpec, Event, Filter, Granted, Message, OutgoingPublish, Protocol, Reconnect, Session,
-    random_u64,
+    Acks, ConnSpec, Event, Filter, Granted, Message, OutgoingPublish, Protocol, Receipt, Reconnect,
+    Session, random_u64,
 };
 use crate::exit::{self, Failure, Result};
 use crate::output::{self, Format, Sink, WriteError};
@@ -65,7 +65,9 @@ pub(crate) async fn receive(
 ) -> Result<()> {
     let format = format.as_mut();
     let mut sink = Sink::stdout();
-    let mut session = Session::start(spec, Reconnect::Always);
+    // A message is acknowledged only once it is written out: whatever is received but not
+    // printed (past -C, at a signal, when stdout closes) stays the broker's to deliver again.
+    let mut session = Session::start(spec, Reconnect::Always, Acks::Manual);
     let request = plan.request.take();
     let mut run = Run::new(&plan, request);
     let mut signal = std::pin::pin!(shutdown_signal());
@@ -87,6 +89,7 @@ pub(crate) async fn receive(
                 if let Err(err) = sink.flush() {
                     break output_stop(err)?;
                 }
+                run.acknowledge(&session);
                 let timer = async {
                     match deadline {
                         Some(at) => tokio::time::sleep_until(at).await,
@@ -118,7 +121,9 @@ pub(crate) async fn receive(
         }
     };
 
-    let _ = sink.flush();
+    if sink.flush().is_ok() {
+        run.acknowledge(&session);
+    }
     run.close(&mut session).await;
     match stop {
         Stop::Done => Ok(()),
@@ -224,10 +229,12 @@ struct Run<'p> {
     received: u64,
     /// `rr`'s request, until it is sent.
     request: Option<OutgoingPublish>,
-    /// Clear-retained publishes sent, and those the broker refused.
+    /// Clear-retained publishes sent.
     removals_sent: u64,
-    removals_refused: u64,
     random: u64,
+    /// Messages written (or deliberately skipped) since the last flush, in arrival order:
+    /// acknowledged once the flush has put them out.
+    written: Vec<Receipt>,
 }
 
 impl<'p> Run<'p> {
@@ -239,9 +246,23 @@ impl<'p> Run<'p> {
             received: 0,
             request,
             removals_sent: 0,
-            removals_refused: 0,
             random: random_u64() | 1,
+            written: Vec::new(),
         }
+    }
+
+    /// Acknowledge what the last flush wrote out.
+    fn acknowledge(&mut self, session: &Session) {
+        for receipt in self.written.drain(..) {
+            session.acknowledge(receipt);
+        }
+    }
+
+    /// The filters to subscribe to again on a new session: -U removed a filter for good.
+    fn resubscribe(&self) -> Vec<Filter> {
+        let mut filters = self.filters();
+        filters.retain(|f| !self.plan.unsubscribe.contains(&f.filter));
+        filters
     }
 
     fn filters(&self) -> Vec<Filter> {
@@ -278,9 +299,9 @@ impl<'p> Run<'p> {
                         session.unsubscribe(self.plan.unsubscribe.clone());
                         self.acks_due += self.plan.unsubscribe.len();
                     }
-                } else if !session_present && !self.plan.filters.is_empty() {
+                } else if !session_present && !self.resubscribe().is_empty() {
                     report::note("reconnected; the broker kept no session, subscribing again");
-                    session.subscribe(self.filters());
+                    session.subscribe(self.resubscribe());
                 } else {
                     report::note("reconnected");
                 }
@@ -297,7 +318,6 @@ impl<'p> Run<'p> {
             Event::Message(message) => self.message(message, session, sink, format),
             Event::PublishRefused(why) if self.plan.remove_retained => {
                 report::warning(&format!("clearing a retained message failed: {why}"));
-                self.removals_refused += 1;
                 Ok(None)
             }
             Event::PublishRefused(why) => Err(Handled::Fatal(Failure::new(
@@ -359,6 +379,8 @@ impl<'p> Run<'p> {
         if self.plan.retained_only && !message.retain {
             return Ok(Some(Stop::Done));
         }
+        // From here on the message is handled: printed, or skipped on purpose.
+        self.written.extend(message.receipt());
         let topic = message.topic();
         if self
             .plan
@@ -410,15 +432,13 @@ impl<'p> Run<'p> {
         self.random
     }
 
-    /// Wait (briefly) for clear-retained publishes to be acknowledged, then disconnect cleanly.
+    /// Wait (briefly) for clear-retained publishes to be settled, then disconnect cleanly.
     async fn close(&mut self, session: &mut Session) {
         let give_up = Instant::now() + CLOSE_GRACE;
         let deliveries = session.deliveries();
         let mut disconnecting = false;
         loop {
-            let due = self
-                .removals_sent
-                .saturating_sub(deliveries.count() + self.removals_refused);
+            let due = self.removals_sent.saturating_sub(deliveries.settled());
             if due == 0 && !disconnecting {
                 session.disconnect();
                 disconnecting = true;
@@ -435,10 +455,8 @@ impl<'p> Run<'p> {
                     return;
                 }
             };
-            match event {
-                Event::PublishRefused(_) => self.removals_refused += 1,
-                Event::Closed | Event::Failed(_) => return,
-                _ => {}
+            if let Event::Closed | Event::Failed(_) = event {
+                return;
             }
         }
     }

@@ -4,6 +4,7 @@
 use rumqttc::{Outgoing, TlsConfiguration, Transport};
 
 use super::driver::{self, Broken, Polled};
+use super::outbox::Replay;
 use super::spec::{ConnSpec, Endpoint};
 use super::{Event, debug};
 
@@ -41,6 +42,14 @@ pub(super) trait Protocol {
     fn translate(&self, raw: Self::Raw) -> Polled;
     /// The `-d` line for an event, except incoming PUBLISH, which is printed from the message.
     fn debug_line(&self, raw: &Self::Raw) -> Option<String>;
+    /// After a lost connection: take the events rumqttc queued but never returned, and empty
+    /// its resend queue of publishes, releases and acknowledgements (the outbox resends
+    /// publishes itself; the broker redelivers what was not acknowledged).
+    fn salvage(&mut self) -> Vec<Self::Raw>;
+    /// The broker resumed an earlier session.
+    fn resume(&mut self);
+    /// Queue these ahead of everything else for the resumed session.
+    fn replay(&mut self, replays: Vec<Replay>);
 }
 
 /// A protocol's event loop with what the driver and `-d` need around it.
@@ -93,6 +102,23 @@ impl<P: Protocol> driver::Source for Source<P> {
             debug::received_publish(&self.client_id, message);
         }
         Ok(polled)
+    }
+
+    fn salvage(&mut self) -> Vec<Polled> {
+        let raws = self.protocol.salvage();
+        raws.into_iter()
+            .map(|raw| self.protocol.translate(raw))
+            .collect()
+    }
+
+    fn resume(&mut self) {
+        self.protocol.resume();
+    }
+
+    fn replay(&mut self, replays: Vec<Replay>) {
+        if !replays.is_empty() {
+            self.protocol.replay(replays);
+        }
     }
 }
 

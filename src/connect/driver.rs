@@ -2,24 +2,38 @@
 //! between reconnects, and stops polling once the session is over (polling again would reconnect).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{Event, Progress, Reconnect};
+use super::outbox::{Outbox, Replay, Settled};
+use super::{Client, Event, Reconnect};
 use crate::exit::Failure;
 
 /// One poll of a protocol's event loop, already translated.
 pub(super) enum Polled {
     Event(Event),
-    /// One publish completed at its QoS. Counted, not queued: at one per message it would
-    /// double the channel traffic of a fast publisher.
-    Delivered,
+    /// A step in the life of one of the session's own publishes.
+    Step(Step),
     /// Nothing the session needs to hear about (pings, acks we send, ...).
     Nothing,
     /// Our DISCONNECT is on the wire.
     Closed,
+}
+
+/// What rumqttc did with, or heard about, one of our publishes. rumqttc writes publishes in the
+/// order they were queued, so `Written` always refers to the oldest one not yet written.
+pub(super) enum Step {
+    /// Written with this packet id (0 at QoS 0); `held_back` when rumqttc holds it until the
+    /// packet id is free again.
+    Written { packet_id: u16, held_back: bool },
+    /// PUBACK (QoS 1) or PUBCOMP (QoS 2).
+    Acknowledged(u16),
+    /// PUBREC (QoS 2).
+    Received(u16),
+    /// A refusal (MQTT 5 reason code), in words.
+    Refused { packet_id: u16, why: String },
 }
 
 /// Why a poll failed.
@@ -30,11 +44,28 @@ pub(super) enum Broken {
     Lost { cause: String },
 }
 
+/// What the driver shares with the session's other handles.
+pub(super) struct Shared {
+    pub events: mpsc::Sender<Event>,
+    pub reconnect: Reconnect,
+    pub closing: Arc<AtomicBool>,
+    pub outbox: Arc<Outbox>,
+    pub client: Client,
+    pub connection: Arc<AtomicU32>,
+}
+
 pub(super) trait Source {
     /// Where we connect to, for messages.
     fn endpoint(&self) -> String;
     fn uses_tls(&self) -> bool;
     async fn poll(&mut self) -> Result<Polled, Broken>;
+    /// After a lost connection: what rumqttc had already read or queued as events, translated,
+    /// with its own resend queue emptied of what the outbox resends itself.
+    fn salvage(&mut self) -> Vec<Polled>;
+    /// The broker resumed an earlier session (before any of its packets is read).
+    fn resume(&mut self);
+    /// Send these first on the resumed session.
+    fn replay(&mut self, replays: Vec<Replay>);
 }
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
@@ -43,30 +74,54 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// two clients with the same id would take the session from each other four times a second.
 const STABLE: Duration = Duration::from_secs(10);
 
-pub(super) async fn run<S: Source>(
-    mut source: S,
-    events: mpsc::Sender<Event>,
-    reconnect: Reconnect,
-    closing: Arc<AtomicBool>,
-    progress: Arc<Progress>,
-) {
+pub(super) async fn run<S: Source>(mut source: S, shared: Shared) {
+    drive(&mut source, &shared).await;
+    shared.outbox.close();
+}
+
+async fn drive<S: Source>(source: &mut S, shared: &Shared) {
+    let Shared {
+        events,
+        reconnect,
+        closing,
+        outbox,
+        client,
+        connection,
+    } = shared;
+    let hand = |p: &super::OutgoingPublish| client.try_publish(p);
     let mut ever_connected = false;
     let mut reconnecting = false;
     let mut backoff = FIRST_BACKOFF;
     let mut connected_at: Option<tokio::time::Instant> = None;
     loop {
-        let event = match source.poll().await {
-            Ok(Polled::Event(event)) => {
-                if let Event::Connected { .. } = event {
-                    ever_connected = true;
-                    reconnecting = false;
-                    connected_at = Some(tokio::time::Instant::now());
+        let polled = source.poll().await;
+        let event = match polled {
+            Ok(Polled::Event(Event::Connected { session_present })) => {
+                ever_connected = true;
+                reconnecting = false;
+                connected_at = Some(tokio::time::Instant::now());
+                connection.fetch_add(1, Ordering::AcqRel);
+                if session_present {
+                    source.resume();
                 }
-                event
+                let replays = outbox.connected(session_present, hand);
+                source.replay(replays);
+                Event::Connected { session_present }
             }
-            Ok(Polled::Nothing) => continue,
-            Ok(Polled::Delivered) => {
-                progress.add();
+            Ok(Polled::Event(Event::Message(mut message))) => {
+                message.connection = connection.load(Ordering::Acquire);
+                Event::Message(message)
+            }
+            Ok(Polled::Event(event)) => event,
+            Ok(Polled::Step(step)) => match apply(outbox, step) {
+                Some(event) => event,
+                None => {
+                    outbox.hand(hand);
+                    continue;
+                }
+            },
+            Ok(Polled::Nothing) => {
+                outbox.hand(hand);
                 continue;
             }
             Ok(Polled::Closed) => Event::Closed,
@@ -86,15 +141,30 @@ pub(super) async fn run<S: Source>(
                     source.endpoint()
                 )))
             }
-            Err(Broken::Lost { cause }) if reconnect == Reconnect::Never => {
-                Event::Failed(Failure::new(
-                    crate::exit::UNCONFIRMED,
-                    format!("connection to {} lost: {cause}", source.endpoint()),
-                ))
-            }
             Err(Broken::Lost { cause }) => {
+                if connected_at.is_some() {
+                    // First failure after a working connection: account for what it carried.
+                    for polled in source.salvage() {
+                        if let Polled::Step(step) = polled
+                            && let Some(event) = apply(outbox, step)
+                            && events.send(event).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                    outbox.lost();
+                }
+                if *reconnect == Reconnect::Never {
+                    let _ = events
+                        .send(Event::Failed(Failure::new(
+                            crate::exit::UNCONFIRMED,
+                            format!("connection to {} lost: {cause}", source.endpoint()),
+                        )))
+                        .await;
+                    return;
+                }
                 // Report the loss once; failed attempts while reconnecting only lengthen the
-                // sleep. rumqttc would otherwise reconnect in a hot loop (note 8).
+                // sleep. rumqttc would otherwise reconnect in a hot loop.
                 if connected_at.take().is_some_and(|at| at.elapsed() >= STABLE) {
                     backoff = FIRST_BACKOFF;
                 }
@@ -113,9 +183,34 @@ pub(super) async fn run<S: Source>(
                 continue;
             }
         };
+        outbox.hand(hand);
         let last = matches!(event, Event::Closed | Event::Failed(_));
         if events.send(event).await.is_err() || last {
             return;
+        }
+    }
+}
+
+/// Record one step of a publish; a refusal becomes an event for the caller.
+fn apply(outbox: &Outbox, step: Step) -> Option<Event> {
+    match step {
+        Step::Written {
+            packet_id,
+            held_back,
+        } => {
+            outbox.written(packet_id, held_back);
+            None
+        }
+        Step::Acknowledged(packet_id) => {
+            outbox.acknowledged(packet_id);
+            None
+        }
+        Step::Received(packet_id) => {
+            outbox.received(packet_id);
+            None
+        }
+        Step::Refused { packet_id, why } => {
+            (outbox.refused(packet_id) != Settled::Unknown).then_some(Event::PublishRefused(why))
         }
     }
 }

@@ -8,6 +8,7 @@ mod debug;
 mod describe;
 mod driver;
 mod fallback;
+mod outbox;
 mod probe;
 mod spec;
 mod tls;
@@ -17,12 +18,14 @@ mod v5;
 mod verify;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use bytes::Bytes;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 pub use common::CONNECT_TIMEOUT;
+use outbox::Outbox;
+pub use outbox::{Counts, LIMIT as OUTBOX_LIMIT};
 pub use probe::{Probe, ProbeError, Target, Timings};
 pub use spec::{ConnSpec, Endpoint, Protocol, random_u64};
 pub use tls::io_reason;
@@ -41,9 +44,28 @@ pub struct Message {
     pub packet_id: u16,
     /// MQTT 5 properties; `None` on 3.1.1 and when the message carries none.
     pub properties: Option<Box<Properties>>,
+    /// Which connection of the session delivered it (see `Session::acknowledge`).
+    pub connection: u32,
+}
+
+/// What it takes to acknowledge a received QoS 1/2 message later.
+#[derive(Debug, Clone, Copy)]
+pub struct Receipt {
+    qos: u8,
+    packet_id: u16,
+    connection: u32,
 }
 
 impl Message {
+    /// `None` at QoS 0, which has nothing to acknowledge.
+    pub fn receipt(&self) -> Option<Receipt> {
+        (self.qos > 0).then_some(Receipt {
+            qos: self.qos,
+            packet_id: self.packet_id,
+            connection: self.connection,
+        })
+    }
+
     pub fn topic(&self) -> &str {
         // Checked when the message was built, so this never falls back.
         std::str::from_utf8(&self.topic).unwrap_or_default()
@@ -91,31 +113,22 @@ pub enum Event {
     Failed(Failure),
 }
 
-/// How many publishes completed at their QoS: written (0), PUBACK (1) or PUBCOMP (2).
-#[derive(Default)]
-pub(crate) struct Progress {
-    delivered: AtomicU64,
-    changed: Notify,
-}
-
-impl Progress {
-    fn add(&self) {
-        self.delivered.fetch_add(1, Ordering::Release);
-        self.changed.notify_one();
-    }
-}
-
-/// Publishes completed at their QoS so far (refused ones arrive as events instead).
-pub struct Deliveries(Arc<Progress>);
+/// Messages given to a session that were delivered or refused so far.
+pub struct Deliveries(Arc<Outbox>);
 
 impl Deliveries {
-    pub fn count(&self) -> u64 {
-        self.0.delivered.load(Ordering::Acquire)
+    /// Delivered at their QoS (written at 0, PUBACK at 1, PUBCOMP at 2) or refused by the broker.
+    pub fn settled(&self) -> u64 {
+        self.0.settled()
     }
 
-    /// Resolves once the count has grown since the last call returned (no change is missed).
+    pub fn counts(&self) -> Counts {
+        self.0.counts()
+    }
+
+    /// Resolves once the counts may have changed; register before checking, or use in a loop.
     pub async fn changed(&self) {
-        self.0.changed.notified().await
+        self.0.changed().await
     }
 }
 
@@ -124,6 +137,16 @@ impl Deliveries {
 pub enum Reconnect {
     Never,
     Always,
+}
+
+/// When a received QoS 1/2 message is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    /// On receipt, by rumqttc (load tests, where output is not the point).
+    OnReceipt,
+    /// Only when the caller says so with `Session::acknowledge`, after it has written the
+    /// message out: a message received but not printed stays the broker's to deliver again.
+    Manual,
 }
 
 #[derive(Debug, Clone)]
@@ -141,10 +164,15 @@ pub struct Filter {
 enum Request {
     Subscribe(Vec<Filter>),
     Unsubscribe(Vec<String>),
-    Publish(OutgoingPublish),
+    /// PUBACK (QoS 1) or PUBREC (QoS 2) for a received message.
+    Ack {
+        qos: u8,
+        packet_id: u16,
+    },
     Disconnect,
 }
 
+#[derive(Debug, Clone)]
 pub struct OutgoingPublish {
     pub topic: String,
     pub qos: u8,
@@ -167,6 +195,14 @@ impl Client {
             Client::V5(client) => client.send(request).await,
         }
     }
+
+    /// Put a publish in rumqttc's request queue if there is room now.
+    fn try_publish(&self, publish: &OutgoingPublish) -> bool {
+        match self {
+            Client::V4(client) => v4::try_publish(client, publish),
+            Client::V5(client) => client.try_publish(publish),
+        }
+    }
 }
 
 /// A running connection. Events arrive through `next`/`try_next`; requests never block the
@@ -174,25 +210,44 @@ impl Client {
 /// outrun the broker.
 pub struct Session {
     events: mpsc::Receiver<Event>,
-    requests: mpsc::UnboundedSender<Request>,
+    requests: mpsc::UnboundedSender<Queued>,
     publisher: Publisher,
     closing: Arc<AtomicBool>,
-    progress: Arc<Progress>,
 }
+
+/// A request and the connection it belongs to (0: whichever is current).
+struct Queued(Request, u32);
 
 /// The fast path for publishing from a producer task.
 #[derive(Clone)]
 pub struct Publisher {
     client: Client,
+    outbox: Arc<Outbox>,
 }
 
 impl Publisher {
-    /// Queue one publish; waits while rumqttc's request queue is full. Fails only when the session
-    /// has ended.
+    /// Hand one publish to the session, which keeps it until the broker has acknowledged it and
+    /// sends it again after a reconnect. Waits while the session holds `outbox::LIMIT`
+    /// unconfirmed messages; a QoS 0 message offered while the broker is unreachable and the
+    /// buffer is full is dropped and counted instead (see `Counts::dropped`).
     pub async fn publish(&self, publish: OutgoingPublish) -> Result<(), SessionEnded> {
-        match self.client.send(Request::Publish(publish)).await {
-            true => Ok(()),
-            false => Err(SessionEnded),
+        let mut publish = Some(publish);
+        loop {
+            let room = self.outbox.room();
+            let mut room = std::pin::pin!(room);
+            // Register for the wake-up before checking, so none is missed.
+            room.as_mut().enable();
+            let offered = self
+                .outbox
+                .offer(publish.take().expect("offered once per turn"), |p| {
+                    self.client.try_publish(p)
+                });
+            match offered {
+                outbox::Offered::Held | outbox::Offered::Dropped => return Ok(()),
+                outbox::Offered::Full(back) => publish = Some(back),
+                outbox::Offered::Closed => return Err(SessionEnded),
+            }
+            room.await;
         }
     }
 }
@@ -201,7 +256,8 @@ impl Publisher {
 pub struct SessionEnded;
 
 /// How many requests rumqttc buffers between the caller and its event loop. This is the main
-/// throughput knob (rumqttc note 2): 10, its example value, costs a context switch per few messages.
+/// throughput knob: its example value, 10, costs a context switch per few messages. It must
+/// exceed `outbox::LIMIT`, so that every held message fits.
 const REQUEST_CAPACITY: usize = 1024;
 /// Events buffered towards the consumer. Bounded, so a slow stdout slows reading from the socket
 /// instead of growing memory.
@@ -210,41 +266,57 @@ const EVENT_CAPACITY: usize = 1024;
 impl Session {
     /// Start connecting; the outcome arrives as the first event (`Connected` or `Failed`).
     /// Must be called inside a tokio runtime.
-    pub fn start(spec: &ConnSpec, reconnect: Reconnect) -> Session {
+    pub fn start(spec: &ConnSpec, reconnect: Reconnect, acks: Acks) -> Session {
         let (tx, events) = mpsc::channel(EVENT_CAPACITY);
         let closing = Arc::new(AtomicBool::new(false));
-        let progress = Arc::new(Progress::default());
-        // One driver per protocol; a macro, as a closure cannot be generic over the event loop.
+        let outbox = Arc::new(Outbox::new());
+        // Which connection of this session is current (counts CONNACKs), so acknowledgements of
+        // messages from an earlier connection are not sent on a later one.
+        let connection = Arc::new(AtomicU32::new(0));
+        let manual = acks == Acks::Manual;
+        // One driver per protocol; a macro, as the driver's future is `Send` only for concrete
+        // event loops.
         macro_rules! drive {
-            ($eventloop:expr) => {
-                tokio::spawn(driver::run(
-                    common::Source::new($eventloop, spec),
-                    tx,
+            ($client:expr, $eventloop:expr) => {{
+                let client = $client;
+                let shared = driver::Shared {
+                    events: tx,
                     reconnect,
-                    closing.clone(),
-                    progress.clone(),
-                ))
-            };
+                    closing: closing.clone(),
+                    outbox: outbox.clone(),
+                    client: client.clone(),
+                    connection: connection.clone(),
+                };
+                tokio::spawn(driver::run(common::Source::new($eventloop, spec), shared));
+                client
+            }};
         }
         let client = match spec.protocol {
             Protocol::V311 => {
-                let (client, eventloop) = v4::new(spec, REQUEST_CAPACITY);
-                drive!(v4::Loop(eventloop));
-                Client::V4(client)
+                let (client, eventloop) = v4::new(spec, REQUEST_CAPACITY, manual);
+                drive!(Client::V4(client), v4::Loop(eventloop))
             }
             Protocol::V5 => {
-                let (client, eventloop) = v5::new(spec, REQUEST_CAPACITY);
-                drive!(v5::Loop(eventloop));
-                Client::V5(v5::Client::new(client, &spec.properties))
+                let (client, eventloop) = v5::new(spec, REQUEST_CAPACITY, manual);
+                drive!(
+                    Client::V5(v5::Client::new(client, &spec.properties)),
+                    v5::Loop(eventloop)
+                )
             }
         };
-        let (requests, mut queue) = mpsc::unbounded_channel::<Request>();
+        let (requests, mut queue) = mpsc::unbounded_channel::<Queued>();
         let forwarder = client.clone();
+        let current = connection.clone();
         // Requests from the consumer go through their own task: awaiting rumqttc's bounded queue
         // in the consumer could deadlock against a driver that waits for the consumer to take
-        // events (rumqttc note 7).
+        // events.
         tokio::spawn(async move {
-            while let Some(request) = queue.recv().await {
+            while let Some(Queued(request, for_connection)) = queue.recv().await {
+                if for_connection != 0 && for_connection != current.load(Ordering::Acquire) {
+                    // An acknowledgement for a message of a connection that is gone: the broker
+                    // sends that message again, and it is acknowledged then.
+                    continue;
+                }
                 if !forwarder.send(request).await {
                     break;
                 }
@@ -253,9 +325,8 @@ impl Session {
         Session {
             events,
             requests,
-            publisher: Publisher { client },
+            publisher: Publisher { client, outbox },
             closing,
-            progress,
         }
     }
 
@@ -277,28 +348,44 @@ impl Session {
         }
     }
 
-    /// A handle on the count of completed publishes, usable while `next` is awaited.
+    /// A handle on the counts of delivered publishes, usable while `next` is awaited.
     pub fn deliveries(&self) -> Deliveries {
-        Deliveries(self.progress.clone())
+        Deliveries(self.publisher.outbox.clone())
     }
 
     pub fn subscribe(&self, filters: Vec<Filter>) {
-        let _ = self.requests.send(Request::Subscribe(filters));
+        self.request(Request::Subscribe(filters), 0);
     }
 
     pub fn unsubscribe(&self, filters: Vec<String>) {
-        let _ = self.requests.send(Request::Unsubscribe(filters));
+        self.request(Request::Unsubscribe(filters), 0);
     }
 
+    /// Queue a publish without waiting; the session keeps it until it is acknowledged.
     pub fn publish(&self, publish: OutgoingPublish) {
-        let _ = self.requests.send(Request::Publish(publish));
+        let publisher = self.publisher.clone();
+        tokio::spawn(async move { publisher.publish(publish).await });
+    }
+
+    /// Acknowledge a received message (with `Acks::Manual`): PUBACK at QoS 1, PUBREC at QoS 2.
+    /// Call in the order the messages arrived, as MQTT wants acknowledgements in order.
+    pub fn acknowledge(&self, receipt: Receipt) {
+        let ack = Request::Ack {
+            qos: receipt.qos,
+            packet_id: receipt.packet_id,
+        };
+        self.request(ack, receipt.connection);
     }
 
     /// Send DISCONNECT after everything queued so far; `Closed` follows once it is written.
-    /// rumqttc does not wait for acknowledgements (note 5): callers count them first.
+    /// rumqttc does not wait for acknowledgements: callers wait for `deliveries` first.
     pub fn disconnect(&self) {
         self.closing.store(true, Ordering::Relaxed);
-        let _ = self.requests.send(Request::Disconnect);
+        self.request(Request::Disconnect, 0);
+    }
+
+    fn request(&self, request: Request, connection: u32) {
+        let _ = self.requests.send(Queued(request, connection));
     }
 }
 

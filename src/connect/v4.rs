@@ -2,15 +2,18 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use rumqttc::{
     AsyncClient, ConnectionError, Event as RawEvent, EventLoop, LastWill, MqttOptions,
-    NetworkOptions, Outgoing, Packet, QoS, SubscribeFilter, SubscribeReasonCode,
+    NetworkOptions, Outgoing, Packet, PubAck, PubComp, PubRel, Publish, QoS, Request as RawRequest,
+    SubscribeFilter, SubscribeReasonCode,
 };
 
 use super::common::{self, CONNECT_TIMEOUT, outgoing_name};
-use super::driver::{Broken, Polled};
+use super::driver::{Broken, Polled, Step};
+use super::outbox::Replay;
 use super::spec::{ConnSpec, MAX_PACKET_SIZE};
-use super::{Event, Granted, Message, Request, describe};
+use super::{Event, Granted, Message, OutgoingPublish, Request, describe};
 
 fn qos(level: u8) -> QoS {
     match level {
@@ -20,14 +23,15 @@ fn qos(level: u8) -> QoS {
     }
 }
 
-pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) {
+pub(super) fn new(spec: &ConnSpec, capacity: usize, manual_acks: bool) -> (AsyncClient, EventLoop) {
     let (host, port) = common::address(spec);
     let mut options = MqttOptions::new(spec.client_id.clone(), host, port);
     options
         .set_keep_alive(Duration::from_secs(spec.keep_alive.into()))
         .set_clean_session(spec.clean_start)
         .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
-        .set_inflight(spec.max_inflight);
+        .set_inflight(spec.max_inflight)
+        .set_manual_acks(manual_acks);
     options.set_transport(common::transport(spec));
     if let Some(creds) = &spec.credentials {
         let password = creds
@@ -55,11 +59,6 @@ pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) 
 
 pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
     let sent = match request {
-        Request::Publish(p) => {
-            client
-                .publish_bytes(p.topic, qos(p.qos), p.retain, p.payload)
-                .await
-        }
         Request::Subscribe(filters) => {
             let filters = filters
                 .into_iter()
@@ -74,9 +73,24 @@ pub(super) async fn send(client: &AsyncClient, request: Request) -> bool {
             }
             Ok(())
         }
+        Request::Ack {
+            qos: level,
+            packet_id,
+        } => {
+            let mut publish = Publish::from_bytes("", qos(level), Bytes::new());
+            publish.pkid = packet_id;
+            client.ack(&publish).await
+        }
         Request::Disconnect => client.disconnect().await,
     };
     sent.is_ok()
+}
+
+/// rumqttc's non-waiting publish takes the payload as a `Vec`: one copy, only when handing.
+pub(super) fn try_publish(client: &AsyncClient, p: &OutgoingPublish) -> bool {
+    client
+        .try_publish(p.topic.clone(), qos(p.qos), p.retain, p.payload.to_vec())
+        .is_ok()
 }
 
 /// rumqttc's MQTT 3.1.1 event loop.
@@ -102,6 +116,7 @@ impl common::Protocol for Loop {
                 dup: p.dup,
                 packet_id: p.pkid,
                 properties: None,
+                connection: 0,
             })),
             RawEvent::Incoming(Packet::SubAck(ack)) => Polled::Event(Event::Subscribed(
                 ack.return_codes
@@ -115,10 +130,67 @@ impl common::Protocol for Loop {
                     .collect(),
             )),
             RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed),
-            RawEvent::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => Polled::Delivered,
-            RawEvent::Outgoing(Outgoing::Publish(0)) => Polled::Delivered,
+            RawEvent::Incoming(Packet::PubAck(PubAck { pkid }))
+            | RawEvent::Incoming(Packet::PubComp(PubComp { pkid })) => {
+                Polled::Step(Step::Acknowledged(pkid))
+            }
+            RawEvent::Incoming(Packet::PubRec(rec)) => Polled::Step(Step::Received(rec.pkid)),
+            RawEvent::Outgoing(Outgoing::Publish(packet_id)) => Polled::Step(Step::Written {
+                packet_id,
+                held_back: false,
+            }),
+            RawEvent::Outgoing(Outgoing::AwaitAck(packet_id)) => Polled::Step(Step::Written {
+                packet_id,
+                held_back: true,
+            }),
             RawEvent::Outgoing(Outgoing::Disconnect) => Polled::Closed,
             _ => Polled::Nothing,
+        }
+    }
+
+    fn salvage(&mut self) -> Vec<RawEvent> {
+        let leftovers = self.0.state.events.drain(..).collect();
+        // Also empties the request queue of anything handed after the failure.
+        self.0.clean();
+        self.0.state.collision = None;
+        self.0.pending.retain(|request| {
+            matches!(
+                request,
+                RawRequest::Subscribe(_) | RawRequest::Unsubscribe(_) | RawRequest::Disconnect(_)
+            )
+        });
+        leftovers
+    }
+
+    fn resume(&mut self) {
+        // The broker may open a resumed session with PUBREL for QoS 2 messages received on an
+        // earlier connection (or by an earlier run), and rumqttc treats a PUBREL for a packet id
+        // it does not know as a protocol error: the connection would drop and come back to the
+        // same PUBREL forever. Marking every packet id as received makes it answer each PUBREL
+        // with PUBCOMP, which is what MQTT asks of a receiver anyway.
+        let state = &mut self.0.state;
+        let before = state.events.len();
+        let mut marker = Publish::from_bytes("", QoS::ExactlyOnce, Bytes::new());
+        for packet_id in 1..=u16::MAX {
+            marker.pkid = packet_id;
+            let _ = state.handle_incoming_packet(Packet::Publish(marker.clone()));
+        }
+        state.events.truncate(before);
+    }
+
+    fn replay(&mut self, replays: Vec<Replay>) {
+        for replay in replays {
+            let request = match replay {
+                Replay::Publish(packet_id, p) => {
+                    let mut publish = Publish::from_bytes(p.topic, qos(p.qos), p.payload);
+                    publish.pkid = packet_id;
+                    publish.retain = p.retain;
+                    publish.dup = true;
+                    RawRequest::Publish(publish)
+                }
+                Replay::Release(packet_id) => RawRequest::PubRel(PubRel::new(packet_id)),
+            };
+            self.0.pending.push_back(request);
         }
     }
 

@@ -5,20 +5,23 @@ use std::time::Duration;
 use rumqttc::v5::mqttbytes::{Error as MqttError, QoS};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use rumqttc::v5::mqttbytes::v5::{
     ConnectReturnCode, Filter, LastWill, LastWillProperties, Packet, PubAckReason, PubCompReason,
-    PubRecReason, PublishProperties, RetainForwardRule, SubscribeProperties, SubscribeReasonCode,
-    UnsubscribeProperties,
+    PubRecReason, PubRel, Publish, PublishProperties, RetainForwardRule, SubscribeProperties,
+    SubscribeReasonCode, UnsubscribeProperties,
 };
 use rumqttc::v5::{
-    AsyncClient, ConnectionError, Event as RawEvent, EventLoop, MqttOptions, StateError,
+    AsyncClient, ConnectionError, Event as RawEvent, EventLoop, MqttOptions, Request as RawRequest,
+    StateError,
 };
 use rumqttc::{NetworkOptions, Outgoing};
 
 use super::common::{self, CONNECT_TIMEOUT, outgoing_name};
-use super::driver::{Broken, Polled};
+use super::driver::{Broken, Polled, Step};
+use super::outbox::Replay;
 use super::spec::{ConnSpec, MAX_PACKET_SIZE};
-use super::{Event, Granted, Message, Properties, Request, describe};
+use super::{Event, Granted, Message, OutgoingPublish, Properties, Request, describe};
 use crate::properties::{PropertySets, WillProperties};
 use crate::report;
 
@@ -30,7 +33,7 @@ fn qos(level: u8) -> QoS {
     }
 }
 
-pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) {
+pub(super) fn new(spec: &ConnSpec, capacity: usize, manual_acks: bool) -> (AsyncClient, EventLoop) {
     let (host, port) = common::address(spec);
     let mut options = MqttOptions::new(spec.client_id.clone(), host, port);
     // set_keep_alive asserts >= 5 s; ConnSpec has checked that (rumqttc note 3).
@@ -39,7 +42,8 @@ pub(super) fn new(spec: &ConnSpec, capacity: usize) -> (AsyncClient, EventLoop) 
         .set_clean_start(spec.clean_start)
         .set_max_packet_size(Some(MAX_PACKET_SIZE as u32))
         .set_outgoing_inflight_upper_limit(spec.max_inflight)
-        .set_connection_timeout(CONNECT_TIMEOUT);
+        .set_connection_timeout(CONNECT_TIMEOUT)
+        .set_manual_acks(manual_acks);
     // Never advertise topic_alias_max: rumqttc hands out aliased messages with an empty topic
     // (note 10).
     if let Some(expiry) = spec.session_expiry {
@@ -112,24 +116,6 @@ impl Client {
     pub(super) async fn send(&self, request: Request) -> bool {
         let client = &self.client;
         let sent = match request {
-            Request::Publish(p) => match p.properties {
-                None => {
-                    client
-                        .publish_bytes(p.topic, qos(p.qos), p.retain, p.payload)
-                        .await
-                }
-                Some(props) => {
-                    client
-                        .publish_bytes_with_properties(
-                            p.topic,
-                            qos(p.qos),
-                            p.retain,
-                            p.payload,
-                            publish_properties(&props),
-                        )
-                        .await
-                }
-            },
             Request::Subscribe(filters) => {
                 let filters: Vec<Filter> = filters
                     .into_iter()
@@ -170,7 +156,30 @@ impl Client {
                 }
                 Ok(())
             }
+            Request::Ack {
+                qos: level,
+                packet_id,
+            } => {
+                let mut publish = Publish::new("", qos(level), Bytes::new(), None);
+                publish.pkid = packet_id;
+                client.ack(&publish).await
+            }
             Request::Disconnect => client.disconnect().await,
+        };
+        sent.is_ok()
+    }
+
+    pub(super) fn try_publish(&self, p: &OutgoingPublish) -> bool {
+        let client = &self.client;
+        let sent = match &p.properties {
+            None => client.try_publish(p.topic.clone(), qos(p.qos), p.retain, p.payload.clone()),
+            Some(props) => client.try_publish_with_properties(
+                p.topic.clone(),
+                qos(p.qos),
+                p.retain,
+                p.payload.clone(),
+                publish_properties(props),
+            ),
         };
         sent.is_ok()
     }
@@ -236,6 +245,7 @@ impl common::Protocol for Loop {
                     dup: p.dup,
                     packet_id: p.pkid,
                     properties: p.properties.map(properties),
+                    connection: 0,
                 }))
             }
             RawEvent::Incoming(Packet::SubAck(ack)) => Polled::Event(Event::Subscribed(
@@ -252,20 +262,74 @@ impl common::Protocol for Loop {
             )),
             RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed),
             RawEvent::Incoming(Packet::PubAck(ack)) => match puback_code(ack.reason) {
-                0 | 0x10 => Polled::Delivered,
+                0 | 0x10 => Polled::Step(Step::Acknowledged(ack.pkid)),
                 code => refused("PUBACK", ack.pkid, code),
             },
             RawEvent::Incoming(Packet::PubRec(rec)) => match pubrec_code(rec.reason) {
-                0 | 0x10 => Polled::Nothing,
+                0 | 0x10 => Polled::Step(Step::Received(rec.pkid)),
                 code => refused("PUBREC", rec.pkid, code),
             },
             RawEvent::Incoming(Packet::PubComp(comp)) => match comp.reason {
-                PubCompReason::Success => Polled::Delivered,
+                PubCompReason::Success => Polled::Step(Step::Acknowledged(comp.pkid)),
                 PubCompReason::PacketIdentifierNotFound => refused("PUBCOMP", comp.pkid, 0x92),
             },
-            RawEvent::Outgoing(Outgoing::Publish(0)) => Polled::Delivered,
+            RawEvent::Outgoing(Outgoing::Publish(packet_id)) => Polled::Step(Step::Written {
+                packet_id,
+                held_back: false,
+            }),
+            RawEvent::Outgoing(Outgoing::AwaitAck(packet_id)) => Polled::Step(Step::Written {
+                packet_id,
+                held_back: true,
+            }),
             RawEvent::Outgoing(Outgoing::Disconnect) => Polled::Closed,
             _ => Polled::Nothing,
+        }
+    }
+
+    fn salvage(&mut self) -> Vec<RawEvent> {
+        let leftovers = self.0.state.events.drain(..).collect();
+        // Also empties the request queue of anything handed after the failure.
+        self.0.clean();
+        self.0.state.collision = None;
+        self.0.pending.retain(|request| {
+            matches!(
+                request,
+                RawRequest::Subscribe(_) | RawRequest::Unsubscribe(_) | RawRequest::Disconnect
+            )
+        });
+        leftovers
+    }
+
+    fn resume(&mut self) {
+        // The broker may open a resumed session with PUBREL for QoS 2 messages received on an
+        // earlier connection (or by an earlier run), and rumqttc treats a PUBREL for a packet id
+        // it does not know as a protocol error: the connection would drop and come back to the
+        // same PUBREL forever. Marking every packet id as received makes it answer each PUBREL
+        // with PUBCOMP, which is what MQTT asks of a receiver anyway.
+        let state = &mut self.0.state;
+        let before = state.events.len();
+        let mut marker = Publish::new("", QoS::ExactlyOnce, Bytes::new(), None);
+        for packet_id in 1..=u16::MAX {
+            marker.pkid = packet_id;
+            let _ = state.handle_incoming_packet(Packet::Publish(marker.clone()));
+        }
+        state.events.truncate(before);
+    }
+
+    fn replay(&mut self, replays: Vec<Replay>) {
+        for replay in replays {
+            let request = match replay {
+                Replay::Publish(packet_id, p) => {
+                    let properties = p.properties.as_deref().map(publish_properties);
+                    let mut publish = Publish::new(p.topic, qos(p.qos), p.payload, properties);
+                    publish.pkid = packet_id;
+                    publish.retain = p.retain;
+                    publish.dup = true;
+                    RawRequest::Publish(publish)
+                }
+                Replay::Release(packet_id) => RawRequest::PubRel(PubRel::new(packet_id, None)),
+            };
+            self.0.pending.push_back(request);
         }
     }
 
@@ -284,10 +348,13 @@ impl common::Protocol for Loop {
 }
 
 fn refused(packet: &str, packet_id: u16, code: u8) -> Polled {
-    Polled::Event(Event::PublishRefused(format!(
-        "the broker refused the message with packet id {packet_id}: {} (code {code}, in {packet})",
-        describe::reason(code)
-    )))
+    Polled::Step(Step::Refused {
+        packet_id,
+        why: format!(
+            "the broker refused the message with packet id {packet_id}: {} (code {code}, in {packet})",
+            describe::reason(code)
+        ),
+    })
 }
 
 fn properties(p: PublishProperties) -> Box<Properties> {

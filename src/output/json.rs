@@ -471,6 +471,7 @@ mod tests {
             dup: false,
             packet_id: if qos > 0 { 9 } else { 0 },
             properties: None,
+            connection: 0,
         }
     }
 

@@ -509,6 +509,7 @@ mod tests {
             dup: false,
             packet_id: 7,
             properties: None,
+            connection: 0,
         }
     }
 

@@ -112,6 +112,7 @@ mod tests {
             dup: false,
             packet_id: 0,
             properties: None,
+            connection: 0,
         }
     }
 

@@ -107,10 +107,13 @@ fn sub_reconnects_and_resubscribes_after_the_broker_restarts() {
 }
 
 #[test]
-fn pub_fails_when_the_broker_vanishes_before_acknowledging() {
+fn pub_fails_when_the_broker_stays_away_past_the_reconnect_timeout() {
     let mut broker = Broker::start();
     let mut publisher = spawn_with_stdin(
-        broker.moth("pub", &["-t", "v", "-l", "-q", "1"]),
+        broker.moth(
+            "pub",
+            &["-t", "v", "-l", "-q", "1", "--reconnect-timeout", "1"],
+        ),
         Stdio::piped(),
     );
     // Let it connect, then freeze the broker so nothing is acknowledged, send a line, and kill it.
@@ -127,12 +130,14 @@ fn pub_fails_when_the_broker_vanishes_before_acknowledging() {
     // "one" was almost surely acknowledged before the broker froze; on a very slow machine its
     // PUBACK may still have been on the way, so either count is a correct account.
     let port = broker.port;
+    let lost = format!("connection to 127.0.0.1:{port} lost: the broker closed the connection");
     let prefix = format!(
-        "moth: error: connection to 127.0.0.1:{port} lost: the broker closed the connection; "
+        "moth: warning: {lost}; reconnecting\n\
+         moth: error: {lost}; no connection again within --reconnect-timeout 1 s: "
     );
     let counts = [
-        format!("{prefix}1 of 2 message(s) unconfirmed\n"),
-        format!("{prefix}2 of 2 message(s) unconfirmed\n"),
+        format!("{prefix}1 of 2 message(s) not delivered\n"),
+        format!("{prefix}2 of 2 message(s) not delivered\n"),
     ];
     assert!(counts.contains(&out.stderr), "{}", out.stderr);
 }

@@ -16,7 +16,7 @@ use super::stats::{Counters, Kind, Measured, Recorder};
 use super::ticker::Ticker;
 use super::{Clock, Setup, stop_on_signal, stopped};
 use crate::cli::PublishLoadArgs;
-use crate::connect::{ConnSpec, Event, Filter, Granted, OutgoingPublish, Reconnect, Session};
+use crate::connect::{Acks, ConnSpec, Event, Filter, Granted, OutgoingPublish, Reconnect, Session};
 use crate::exit::{Failure, Result};
 use crate::topic;
 
@@ -406,7 +406,7 @@ async fn window(rx: &mut watch::Receiver<Option<Window>>) -> Option<Window> {
 
 /// Connect and wait for CONNACK, as a worker does before the run starts.
 async fn connect(spec: &ConnSpec) -> std::result::Result<Session, Failure> {
-    let mut session = Session::start(spec, Reconnect::Never);
+    let mut session = Session::start(spec, Reconnect::Never, Acks::OnReceipt);
     match session.next().await {
         Event::Connected { .. } => Ok(session),
         Event::Failed(failure) => Err(Failure::new(
@@ -514,7 +514,7 @@ impl Publisher {
                 biased;
                 _ = deliveries.changed() => {
                     let now = Instant::now();
-                    let count = deliveries.count();
+                    let count = deliveries.settled();
                     while completed < count {
                         completed += 1;
                         Counters::add(&self.counters.acked, 1);
