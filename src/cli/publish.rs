@@ -59,6 +59,12 @@ pub struct PubArgs {
         value_parser = values::seconds(), help_heading = MESSAGE)]
     pub repeat_delay: Option<Duration>,
 
+    /// After a lost connection, keep reconnecting and resending for this long before giving up
+    /// with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l
+    #[arg(long = "reconnect-timeout", value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::seconds(), help_heading = MESSAGE)]
+    pub reconnect_timeout: Option<Duration>,
+
     /// MQTT 5: topic the receiver should answer on
     #[arg(long = "response-topic", value_name = "TOPIC", help_heading = PROPERTIES)]
     pub response_topic: Option<String>,

@@ -5,6 +5,7 @@ mod support;
 mod bench;
 mod connection;
 mod errors;
+mod faults;
 mod generated;
 mod limits;
 mod output;

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod pki;
 
 use std::borrow::BorrowMut;
@@ -55,6 +56,8 @@ pub struct BrokerConfig {
     acl: Option<String>,
     dynsec: bool,
     extra: Vec<String>,
+    /// Keep sessions and queued messages across a graceful restart.
+    persistent: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -195,10 +198,17 @@ impl Broker {
         }
         conf.push_str(&format!(
             "log_dest file {}\nlog_type error\nlog_type warning\nlog_type notice\n\
-             log_type information\nlog_type subscribe\nlog_type unsubscribe\n\
-             persistence false\n",
+             log_type information\nlog_type subscribe\nlog_type unsubscribe\n",
             self.log_path().display()
         ));
+        if self.config.persistent {
+            conf.push_str(&format!(
+                "persistence true\npersistence_location {}/\n",
+                dir.display()
+            ));
+        } else {
+            conf.push_str("persistence false\n");
+        }
         conf.push_str(&format!("listener {} 127.0.0.1\n", self.port));
         if self.config.unix {
             conf.push_str(&format!("listener 0 {}\n", self.unix_path().display()));
