@@ -61,6 +61,9 @@ impl PropertySets {
         let (command, name) = (words[0].as_str(), words[1].as_str());
         let values = &words[2..];
         let bad = |why: String| Failure::usage(format!("-D {command} {name}: {why}"));
+        for value in values {
+            crate::limits::check_field("the value", value.len()).map_err(bad)?;
+        }
         let value = || -> Result<&str> {
             match (name, values) {
                 ("user-property", [key, value]) => {
@@ -245,7 +248,13 @@ fn unknown(command: &str, name: &str, known: &str) -> Failure {
 /// `--user-property KEY=VALUE`.
 pub fn user_property(text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
-        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        Some((key, value)) if !key.is_empty() => {
+            for (what, text) in [("the key", key), ("the value", value)] {
+                crate::limits::check_field(what, text.len())
+                    .map_err(|why| Failure::usage(format!("--user-property: {why}")))?;
+            }
+            Ok((key.to_string(), value.to_string()))
+        }
         _ => Err(Failure::usage(format!(
             "invalid --user-property {}: use KEY=VALUE",
             crate::report::quote(text)

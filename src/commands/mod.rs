@@ -16,7 +16,7 @@ use tokio::io::AsyncReadExt;
 use crate::cli::PublishPropertyArgs;
 use crate::connect::{ConnSpec, Properties, Protocol, io_reason};
 use crate::exit::{Failure, Result};
-use crate::limits::{MAX_PACKET_SIZE, check_publish, varint_len};
+use crate::limits::{MAX_PACKET_SIZE, check_field, check_publish, varint_len};
 use crate::report::quote;
 
 /// The message properties to publish with: -D publish ... and the friendly flags (which win).
@@ -26,6 +26,14 @@ pub fn message_properties(
     response_topic: Option<&String>,
 ) -> Result<Option<Arc<Properties>>> {
     let mut props = spec.properties.publish.clone();
+    for (flag, given) in [
+        ("--content-type", &args.content_type),
+        ("--correlation-data", &args.correlation_data),
+    ] {
+        if let Some(v) = given {
+            check_field(&format!("the {flag} value"), v.len()).map_err(Failure::usage)?;
+        }
+    }
     if let Some(v) = &args.content_type {
         props.content_type = Some(v.clone());
     }

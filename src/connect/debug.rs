@@ -3,10 +3,13 @@
 
 use super::Message;
 use super::spec::ConnSpec;
+// Topics and names arrive from the command line and the broker: cut and escaped, so that a
+// 65 KB topic or an escape sequence cannot flood or drive the terminal.
+use crate::report::quote;
 
 pub(super) fn connect(spec: &ConnSpec) {
     let user = match &spec.credentials {
-        Some(c) if !c.username.is_empty() => format!(", user '{}'", c.username),
+        Some(c) if !c.username.is_empty() => format!(", user {}", quote(&c.username)),
         _ => String::new(),
     };
     let password = match spec.credentials.as_ref().and_then(|c| c.password.as_ref()) {
@@ -14,7 +17,7 @@ pub(super) fn connect(spec: &ConnSpec) {
         None => "",
     };
     let will = match &spec.will {
-        Some(w) => format!(", will '{}' q{} r{}", w.topic, w.qos, w.retain as u8),
+        Some(w) => format!(", will {} q{} r{}", quote(&w.topic), w.qos, w.retain as u8),
         None => String::new(),
     };
     line(
@@ -41,12 +44,12 @@ pub(super) fn received_publish(client_id: &str, message: &Message) {
     line(
         client_id,
         &format!(
-            "received PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))",
+            "received PUBLISH (d{}, q{}, r{}, m{}, {}, ... ({} bytes))",
             message.dup as u8,
             message.qos,
             message.retain as u8,
             message.packet_id,
-            String::from_utf8_lossy(&message.topic),
+            quote(&String::from_utf8_lossy(&message.topic)),
             message.payload.len()
         ),
     );

@@ -315,6 +315,30 @@ fn mqtt_limits_are_checked_before_connecting() {
         ],
         "the will payload (--will-payload) is 65536 bytes long; MQTT allows at most 65535",
     );
+    fails(
+        &["-t", "a", "-m", "x", "-V", "5", "--content-type", &long],
+        "the --content-type value is 65536 bytes long; MQTT allows at most 65535",
+    );
+    let pair = format!("k={long}");
+    fails(
+        &["-t", "a", "-m", "x", "-V", "5", "--user-property", &pair],
+        "--user-property: the value is 65536 bytes long; MQTT allows at most 65535",
+    );
+    fails(
+        &[
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "-V",
+            "5",
+            "-D",
+            "publish",
+            "response-topic",
+            &long,
+        ],
+        "-D publish response-topic: the value is 65536 bytes long; MQTT allows at most 65535",
+    );
     let cut = format!("{}…", "x".repeat(199));
     fails(
         &["-t", "a", "-m", "x", "--will-topic", &long],
