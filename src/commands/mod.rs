@@ -135,6 +135,13 @@ pub fn check_message_size(
     check_publish(topic.len(), qos, properties, payload).map_err(Failure::usage)
 }
 
+/// The largest payload a message to `topic` can carry. Counts the MQTT 5 properties' length
+/// byte even on 3.1.1, one byte short of the limit there: `lines` does not know the protocol.
+pub fn max_payload(topic: &str, qos: u8, properties: Option<&Properties>) -> usize {
+    let properties = Some(properties.map_or(0, properties_len));
+    MAX_PACKET_SIZE.saturating_sub(crate::limits::publish_size(topic.len(), qos, properties, 0))
+}
+
 /// The encoded length of MQTT 5 publish properties: an identifier byte and the value each.
 fn properties_len(p: &Properties) -> usize {
     let string = |s: &Option<String>| s.as_ref().map_or(0, |s| 3 + s.len());

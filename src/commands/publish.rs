@@ -11,7 +11,8 @@ use tokio::time::Instant;
 
 use crate::cli::PubArgs;
 use crate::commands::{
-    check_message_size, message_properties, read_payload, refuse_closed_stdin, shutdown_signal,
+    check_message_size, max_payload, message_properties, read_payload, refuse_closed_stdin,
+    shutdown_signal,
 };
 use crate::connect::{
     Acks, ConnSpec, Counts, Event, OUTBOX_LIMIT, OutgoingPublish, Properties, Protocol, Publisher,
@@ -347,10 +348,25 @@ async fn lines(template: &Template, publisher: &Publisher, queued: &AtomicU64) -
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut scanned = 0;
     let mut count = 0u64;
+    // A line that no MQTT packet can carry stops the input, rather than being buffered without
+    // bound and then failing inside the connection.
+    let longest = max_payload(
+        &template.topic,
+        template.qos,
+        template.properties.as_deref(),
+    );
+    let too_long = |n: u64| {
+        Failure::usage(format!(
+            "line {n} of stdin (-l) is longer than an MQTT message can carry ({longest} bytes with this topic)"
+        ))
+    };
     loop {
         while let Some(at) = memchr::memchr(b'\n', &buf[scanned..]) {
             let mut line = buf.split_to(scanned + at + 1);
             line.truncate(line.len() - 1);
+            if line.len() > longest {
+                return Err(too_long(count + 1));
+            }
             scanned = 0;
             count += 1;
             queued.store(count, Ordering::Release);
@@ -363,6 +379,9 @@ async fn lines(template: &Template, publisher: &Publisher, queued: &AtomicU64) -
             }
         }
         scanned = buf.len();
+        if buf.len() > longest {
+            return Err(too_long(count + 1));
+        }
         if buf.capacity() - buf.len() < READ_CHUNK / 4 {
             buf.reserve(READ_CHUNK);
         }

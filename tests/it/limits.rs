@@ -620,3 +620,15 @@ fn passwords_never_appear_in_output() {
         assert_ne!(out.code(), 0, "moth {args:?} should fail");
     }
 }
+
+#[test]
+fn a_stdin_line_no_packet_can_carry_stops_the_input() {
+    let broker = Broker::start();
+    let out = run(
+        broker.moth("pub", &["-t", "a", "-l"]),
+        &vec![b'x'; 268_435_460],
+    );
+    out.assert_code(1).assert_stderr(
+        "moth: error: line 1 of stdin (-l) is longer than an MQTT message can carry (268435451 bytes with this topic)",
+    );
+}
