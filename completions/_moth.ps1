@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'Quality of service: 0, 1 or 2')
             [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Publish the message this many times (with -m, -f, -s or -n)')
             [CompletionResult]::new('--repeat-delay', '--repeat-delay', [CompletionResultType]::ParameterName, 'Seconds to wait after each delivery before the next --repeat (fractions allowed; at most a year)')
+            [CompletionResult]::new('--reconnect-timeout', '--reconnect-timeout', [CompletionResultType]::ParameterName, 'After a lost connection, keep reconnecting and resending for this long before giving up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l')
             [CompletionResult]::new('--response-topic', '--response-topic', [CompletionResultType]::ParameterName, 'MQTT 5: topic the receiver should answer on')
             [CompletionResult]::new('--content-type', '--content-type', [CompletionResultType]::ParameterName, 'Content type, e.g. application/json')
             [CompletionResult]::new('--correlation-data', '--correlation-data', [CompletionResultType]::ParameterName, 'Correlation data to pair an answer with its request')

@@ -1307,7 +1307,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__pub)
-            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -M -D -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --qos --retain --repeat --repeat-delay --response-topic --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -M -D -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --qos --retain --repeat --repeat-delay --reconnect-timeout --response-topic --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1350,6 +1350,10 @@ _moth() {
                     return 0
                     ;;
                 --repeat-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reconnect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

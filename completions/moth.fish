@@ -37,6 +37,7 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s f -l file -d 'Send the
 complete -c moth -n "__fish_moth_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat -d 'Publish the message this many times (with -m, -f, -s or -n)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat-delay -d 'Seconds to wait after each delivery before the next --repeat (fractions allowed; at most a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l reconnect-timeout -d 'After a lost connection, keep reconnecting and resending for this long before giving up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l response-topic -d 'MQTT 5: topic the receiver should answer on' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l content-type -d 'Content type, e.g. application/json' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l correlation-data -d 'Correlation data to pair an answer with its request' -r
