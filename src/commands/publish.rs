@@ -194,13 +194,11 @@ pub async fn run(args: PubArgs) -> Result<()> {
                 let why = why.trim_end_matches("; reconnecting").to_string();
                 lost = Some((reconnect_timeout.map(|t| Instant::now() + t), why));
             }
-            Event::Connected { .. } => {
-                if lost.take().is_some() {
-                    let due = deliveries.counts().unsettled();
-                    report::note(&format!(
-                        "reconnected; sending the {due} unconfirmed message(s) again"
-                    ));
-                }
+            Event::Connected { .. } if lost.take().is_some() => {
+                let due = deliveries.counts().unsettled();
+                report::note(&format!(
+                    "reconnected; sending the {due} unconfirmed message(s) again"
+                ));
             }
             Event::Closed => break,
             Event::Failed(failure) => {
