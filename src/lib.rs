@@ -6,7 +6,6 @@ pub mod cli;
 pub mod commands;
 pub mod connect;
 pub mod exit;
-pub mod generate;
 pub mod limits;
 pub mod output;
 pub mod properties;

@@ -317,18 +317,11 @@ fn alert_cause(alert: AlertDescription) -> String {
 
 /// A certificate time as a calendar date (UTC), without a date crate.
 fn date(time: UnixTime) -> String {
-    let days = (time.as_secs() / 86_400) as i64;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
-    format!("{year:04}-{month:02}-{day:02}")
+    i64::try_from(time.as_secs())
+        .ok()
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .map(|at| at.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "a date out of range".into())
 }
 
 /// CONNACK refusal in words: MQTT 3.1.1 codes 1-5, MQTT 5 reason codes from 128.

@@ -112,19 +112,28 @@ fn pub_fails_when_the_broker_stays_away_past_the_reconnect_timeout() {
     let mut publisher = spawn_with_stdin(
         broker.moth(
             "pub",
-            &["-t", "v", "-l", "-q", "1", "--reconnect-timeout", "1"],
+            &[
+                "-t",
+                "v",
+                "-l",
+                "-q",
+                "1",
+                "--reconnect-timeout",
+                "1",
+                "-i",
+                "vanishing",
+            ],
         ),
         Stdio::piped(),
     );
-    // Let it connect, then freeze the broker so nothing is acknowledged, send a line, and kill it.
+    // Connected, then the broker freezes (nothing more is acknowledged), gets a second line
+    // and dies. Closing stdin makes moth read both lines whenever it gets to them.
+    broker.wait_connected("vanishing");
     std::io::Write::write_all(publisher.stdin(), b"one\n").unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    let pid = broker_pid(&broker);
-    kill(&pid, "STOP");
+    broker.freeze();
     std::io::Write::write_all(publisher.stdin(), b"two\n").unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    kill(&pid, "KILL");
-    broker.stop();
+    publisher.close_stdin();
+    broker.kill();
     let out = publisher.finish();
     out.assert_code(7);
     // "one" was almost surely acknowledged before the broker froze; on a very slow machine its
@@ -140,25 +149,6 @@ fn pub_fails_when_the_broker_stays_away_past_the_reconnect_timeout() {
         format!("{prefix}2 of 2 message(s) not delivered\n"),
     ];
     assert!(counts.contains(&out.stderr), "{}", out.stderr);
-}
-
-fn broker_pid(broker: &Broker) -> String {
-    let conf = broker.dir().join("mosquitto.conf");
-    let out = std::process::Command::new("pgrep")
-        .args(["-f", &format!("mosquitto -c {}", conf.display())])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn kill(pid: &str, signal: &str) {
-    assert!(
-        std::process::Command::new("kill")
-            .args([&format!("-{signal}"), pid])
-            .status()
-            .unwrap()
-            .success()
-    );
 }
 
 #[test]

@@ -1,18 +1,13 @@
 //! `moth rr` against responders made of moth and of mosquitto's clients, and mosquitto_rr
 //! against a moth responder.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::support::{Broker, run};
+use crate::support::{Broker, Running, run, spawn};
 
 /// A one-shot responder in a shell pipeline: wait for one request, answer on its response topic
 /// with the same correlation data.
-fn responder(
-    broker: &Broker,
-    request_topic: &str,
-    id: &str,
-    with_mosquitto: bool,
-) -> std::process::Child {
+fn responder(broker: &Broker, request_topic: &str, id: &str, with_mosquitto: bool) -> Running {
     let port = broker.port;
     let moth = env!("CARGO_BIN_EXE_moth");
     let script = if with_mosquitto {
@@ -28,12 +23,9 @@ fn responder(
              ${{corr:+--correlation-data \"$corr\"}} -m \"pong to $req\"; done"
         )
     };
-    let child = Command::new("bash")
-        .args(["-c", &script])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut shell = Command::new("bash");
+    shell.args(["-c", &script]);
+    let child = spawn(shell);
     broker.wait_subscribed(id, request_topic);
     child
 }
@@ -41,7 +33,7 @@ fn responder(
 #[test]
 fn moth_rr_with_a_moth_responder() {
     let broker = Broker::start();
-    let mut answer = responder(&broker, "svc/a", "answerer", false);
+    let answer = responder(&broker, "svc/a", "answerer", false);
     let out = run(
         broker.moth(
             "rr",
@@ -51,13 +43,13 @@ fn moth_rr_with_a_moth_responder() {
     );
     out.assert_success();
     assert_eq!(out.stdout_text(), "pong to ping\n");
-    assert!(answer.wait().unwrap().success());
+    answer.finish().assert_success();
 }
 
 #[test]
 fn moth_rr_with_a_mosquitto_responder_and_json_output() {
     let broker = Broker::start();
-    let mut answer = responder(&broker, "svc/b", "mosq-answerer", true);
+    let answer = responder(&broker, "svc/b", "mosq-answerer", true);
     let out = run(
         broker.moth(
             "rr",
@@ -85,13 +77,13 @@ fn moth_rr_with_a_mosquitto_responder_and_json_output() {
             .unwrap()
             .starts_with("moth-")
     );
-    assert!(answer.wait().unwrap().success());
+    answer.finish().assert_success();
 }
 
 #[test]
 fn mosquitto_rr_with_a_moth_responder() {
     let broker = Broker::start();
-    let mut answer = responder(&broker, "svc/c", "moth-answerer", false);
+    let answer = responder(&broker, "svc/c", "moth-answerer", false);
     let out = run(
         broker.mosquitto(
             "mosquitto_rr",
@@ -101,7 +93,7 @@ fn mosquitto_rr_with_a_moth_responder() {
     );
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert_eq!(out.stdout_text(), "pong to ping\n");
-    assert!(answer.wait().unwrap().success());
+    answer.finish().assert_success();
 }
 
 #[test]

@@ -1,6 +1,5 @@
 //! mosquitto_sub's options, each checked against a real broker with exact output and exit codes.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::support::{Broker, run, spawn};
@@ -206,17 +205,13 @@ fn sigint_and_sigterm_flush_and_exit_zero() {
 fn closed_stdout_ends_quietly_with_zero() {
     let broker = Broker::start();
     // `moth sub ... | head -1`: the reader goes away after one line.
-    let mut child = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(format!(
-            "{} sub -h 127.0.0.1 -p {} -t p -i piped | head -n 1; echo \"moth exited ${{PIPESTATUS[0]}}\"",
-            env!("CARGO_BIN_EXE_moth"),
-            broker.port
-        ))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut shell = std::process::Command::new("bash");
+    shell.arg("-c").arg(format!(
+        "{} sub -h 127.0.0.1 -p {} -t p -i piped | head -n 1; echo \"moth exited ${{PIPESTATUS[0]}}\"",
+        env!("CARGO_BIN_EXE_moth"),
+        broker.port
+    ));
+    let mut child = spawn(shell);
     broker.wait_subscribed("piped", "p");
     run(
         broker.moth("pub", &["-t", "p", "-l"]),
@@ -225,7 +220,7 @@ fn closed_stdout_ends_quietly_with_zero() {
     .assert_success();
     // moth notices the closed pipe on its next write; keep messages coming until it exits.
     let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
+    while child.is_running() {
         assert!(
             Instant::now() < deadline,
             "moth did not exit after its reader went away"
@@ -233,16 +228,12 @@ fn closed_stdout_ends_quietly_with_zero() {
         run(broker.moth("pub", &["-t", "p", "-m", "more"]), b"");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let out = child.wait_with_output().unwrap();
+    let out = child.finish();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "first\nmoth exited 0\n"
     );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "",
-        "no broken-pipe noise"
-    );
+    assert_eq!(out.stderr, "", "no broken-pipe noise");
 }
 
 #[test]

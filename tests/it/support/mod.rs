@@ -355,7 +355,19 @@ impl Broker {
     /// Stop and start again on the same ports, with a fresh (non-persistent) state.
     pub fn restart(&mut self) {
         self.stop();
-        assert!(self.launch(), "mosquitto did not restart: {}", self.log());
+        self.relaunch();
+    }
+
+    /// Start again on the same ports (the clients under test know them). Another test can hold
+    /// a port for a moment (a free-port probe), so try a few times before failing.
+    pub(crate) fn relaunch(&mut self) {
+        for _ in 0..20 {
+            if self.launch() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        panic!("mosquitto did not start again on its ports: {}", self.log());
     }
 
     /// `-h 127.0.0.1 -p PORT` for the plain listener.
@@ -497,8 +509,11 @@ pub fn spawn(cmd: impl BorrowMut<Command>) -> Running {
 }
 
 pub fn spawn_with_stdin(mut cmd: impl BorrowMut<Command>, stdin: Stdio) -> Running {
+    use std::os::unix::process::CommandExt;
     let mut child = cmd
         .borrow_mut()
+        // Its own process group, so that a shell pipeline's children die with it.
+        .process_group(0)
         .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -588,8 +603,7 @@ impl Running {
                 break status;
             }
             if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
+                self.kill_group();
                 panic!(
                     "process did not finish within {timeout:?}; stdout: {:?}; stderr: {}",
                     String::from_utf8_lossy(&self.stdout_now()),
@@ -608,7 +622,21 @@ impl Running {
         }
     }
 
+    /// Still running (not yet exited)?
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     pub fn kill(mut self) {
+        self.kill_group();
+    }
+
+    /// Kill the process and everything it started (a shell pipeline's children too).
+    fn kill_group(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -617,8 +645,7 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            self.kill_group();
         }
     }
 }
