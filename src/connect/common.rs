@@ -48,6 +48,8 @@ pub(super) trait Protocol {
     fn salvage(&mut self) -> Vec<Self::Raw>;
     /// The broker resumed an earlier session.
     fn resume(&mut self);
+    /// rumqttc holds events already read from the socket: the next poll reads nothing.
+    fn buffered(&self) -> bool;
     /// Queue these ahead of everything else for the resumed session.
     fn replay(&mut self, replays: Vec<Replay>);
 }
@@ -113,6 +115,10 @@ impl<P: Protocol> driver::Source for Source<P> {
 
     fn resume(&mut self) {
         self.protocol.resume();
+    }
+
+    fn buffered(&self) -> bool {
+        self.protocol.buffered()
     }
 
     fn replay(&mut self, replays: Vec<Replay>) {

@@ -281,6 +281,9 @@ impl Session {
                 let client = $client;
                 let shared = driver::Shared {
                     events: tx,
+                    // Sessions that print what they receive; a load test measures latency
+                    // and must not wait.
+                    coalesce: acks == Acks::Manual,
                     reconnect,
                     closing: closing.clone(),
                     outbox: outbox.clone(),

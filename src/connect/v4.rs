@@ -162,6 +162,10 @@ impl common::Protocol for Loop {
         leftovers
     }
 
+    fn buffered(&self) -> bool {
+        !self.0.state.events.is_empty()
+    }
+
     fn resume(&mut self) {
         // The broker may open a resumed session with PUBREL for QoS 2 messages received on an
         // earlier connection (or by an earlier run), and rumqttc treats a PUBREL for a packet id
