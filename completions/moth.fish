@@ -94,6 +94,7 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -s U -l unsubscribe -d 'U
 complete -c moth -n "__fish_moth_using_subcommand sub" -s q -l qos -d 'Quality of service to subscribe with: 0, 1 or 2' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s C -l count -d 'Exit after receiving this many messages' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s W -l timeout -d 'Exit with code 27 if no -C count is reached within this many seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l idle -d 'Exit 0 once this many seconds pass without a message, counted from the SUBACK (fractions allowed): dump what is retained and stop' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l random-filter -d 'Print only this percentage of messages, chosen at random (0.1 to 100)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s F -l format -d 'Format each message, as mosquitto_sub\'s -F (codes below); overrides -v, not -N' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l color -d 'Colour topics, markers and JSON keys: auto (a terminal without NO_COLOR), always, never' -r -f -a "auto\t''
@@ -157,6 +158,7 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -s f -l file -d 'Send the 
 complete -c moth -n "__fish_moth_using_subcommand rr" -s q -l qos -d 'Quality of service for the request and the response subscription' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s C -l count -d 'Exit after this many responses' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s W -l timeout -d 'Exit with code 27 if no response arrives within this many seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l idle -d 'Exit 0 once this many seconds pass without a response, counted from the SUBACK (fractions allowed): collect every answer that comes, then stop' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s F -l format -d 'Format each message, as mosquitto_sub\'s -F (codes below); overrides -v, not -N' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l color -d 'Colour topics, markers and JSON keys: auto (a terminal without NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''

@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgGroup, Args};
 
@@ -54,6 +55,12 @@ pub struct RrArgs {
     #[arg(short = 'W', long = "timeout", value_name = "SECONDS", allow_negative_numbers = true,
         value_parser = values::whole::<u32>(1, u32::MAX as u64, "whole seconds"), help_heading = REQUEST)]
     pub timeout: Option<u32>,
+
+    /// Exit 0 once this many seconds pass without a response, counted from the SUBACK
+    /// (fractions allowed): collect every answer that comes, then stop
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::positive_seconds(), help_heading = REQUEST)]
+    pub idle: Option<Duration>,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -1,5 +1,7 @@
 //! `moth sub` flags, as mosquitto_sub's.
 
+use std::time::Duration;
+
 use clap::Args;
 
 use super::conn::ConnArgs;
@@ -36,6 +38,12 @@ pub struct SubArgs {
     #[arg(short = 'W', long = "timeout", value_name = "SECONDS", allow_negative_numbers = true,
         value_parser = values::whole::<u32>(1, u32::MAX as u64, "whole seconds"), help_heading = SUBSCRIPTION)]
     pub timeout: Option<u32>,
+
+    /// Exit 0 once this many seconds pass without a message, counted from the SUBACK (fractions
+    /// allowed): dump what is retained and stop
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::positive_seconds(), help_heading = SUBSCRIPTION)]
+    pub idle: Option<Duration>,
 
     /// Do not print stale retained messages
     #[arg(short = 'R', long = "no-stale", help_heading = SUBSCRIPTION)]

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod publish;
+mod receive;
 pub mod request;
 pub mod subscribe;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::subscribe::{Plan, receive};
+use super::receive::{Plan, receive};
 use super::{check_message_size, message_properties, read_payload};
 use crate::cli::RrArgs;
 use crate::connect::{ConnSpec, OutgoingPublish, Protocol, random_u64};
@@ -87,6 +87,7 @@ pub async fn run(args: RrArgs) -> Result<()> {
         qos: args.qos,
         count: Some(args.count),
         timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
+        idle: args.idle,
         correlation: Some(correlation),
         request: Some(OutgoingPublish {
             topic: request_topic,

@@ -7,6 +7,7 @@ mod connection;
 mod errors;
 mod faults;
 mod generated;
+mod idle;
 mod limits;
 mod output;
 mod pubsub;
