@@ -62,9 +62,35 @@ pub struct ConnArgs {
     #[arg(short = 'u', long, value_name = "USER", help_heading = CONNECTION)]
     pub username: Option<String>,
 
-    /// Password (may begin with -: whatever follows -P is the password)
+    /// Password (may begin with -: whatever follows -P is the password). Other users can read it
+    /// with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile
     #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION)]
     pub password: Option<String>,
+
+    /// Read the password from the first line of FILE
+    #[arg(long = "pw-file", value_name = "FILE", conflicts_with = "password", help_heading = CONNECTION)]
+    pub pw_file: Option<PathBuf>,
+
+    /// Ask for the password on the terminal, without echo
+    #[arg(long = "pw-prompt", conflicts_with_all = ["password", "pw_file"], help_heading = CONNECTION)]
+    pub pw_prompt: bool,
+
+    /// Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]
+    #[arg(long, value_name = "NAME", help_heading = CONNECTION)]
+    pub profile: Option<String>,
+
+    /// moth's config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]
+    #[arg(long, value_name = "FILE", help_heading = CONNECTION)]
+    pub config: Option<PathBuf>,
+
+    /// Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub
+    /// or _rr
+    #[arg(short = 'o', long = "options-file", value_name = "FILE", help_heading = CONNECTION)]
+    pub options_file: Option<PathBuf>,
+
+    /// Connect over websockets to -h/-p (path /mqtt)
+    #[arg(long, conflicts_with_all = ["url", "unix"], help_heading = CONNECTION)]
+    pub ws: bool,
 
     /// Maximum QoS 1 and 2 messages in flight at once. Above the broker's limit (mosquitto's
     /// max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid
@@ -142,6 +168,15 @@ pub struct ConnArgs {
     /// TLS version to use: tlsv1.3 or tlsv1.2 [default: either]
     #[arg(long = "tls-version", value_name = "VERSION", help_heading = TLS)]
     pub tls_version: Option<String>,
+
+    /// Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging
+    /// only: whoever reads FILE can decrypt the traffic
+    #[arg(long = "tls-keylog", value_name = "FILE", help_heading = TLS)]
+    pub tls_keylog: Option<PathBuf>,
+
+    /// Turn TLS off, whatever TLS options a config or option file gives
+    #[arg(long = "no-tls", help_heading = TLS)]
+    pub no_tls: bool,
 
     #[command(flatten)]
     pub refused: RefusedArgs,

@@ -16,11 +16,6 @@ use crate::{output, report, topic};
 
 pub async fn run(args: RrArgs) -> Result<()> {
     let spec = ConnSpec::from_args(&args.conn, Protocol::V5)?;
-    if spec.protocol != Protocol::V5 {
-        return Err(Failure::usage(
-            "rr needs MQTT 5 (response topics are MQTT 5 properties): drop -V or use -V 5",
-        ));
-    }
     let request_topic = args
         .topic
         .clone()
@@ -49,6 +44,11 @@ pub async fn run(args: RrArgs) -> Result<()> {
     let mut properties = message_properties(&spec, &args.properties, None)?
         .map(|p| (*p).clone())
         .unwrap_or_default();
+    if spec.protocol == Protocol::V311 {
+        // As mosquitto_rr on 3.1.1: no properties to carry the response topic or a correlation
+        // id, so the responder must know where to answer, and every message on -e is an answer.
+        return receive_v311(args, spec, request_topic, response_topic).await;
+    }
     if properties
         .response_topic
         .as_ref()
@@ -95,6 +95,39 @@ pub async fn run(args: RrArgs) -> Result<()> {
             retain: false,
             payload,
             properties: Some(Arc::new(properties)),
+        }),
+        ..Plan::default()
+    };
+    receive(&spec, plan, format).await
+}
+
+async fn receive_v311(
+    args: RrArgs,
+    spec: ConnSpec,
+    request_topic: String,
+    response_topic: String,
+) -> Result<()> {
+    let payload = read_payload(
+        args.message.as_deref(),
+        args.file.as_deref(),
+        args.stdin_file,
+    )
+    .await?;
+    check_message_size(&request_topic, args.qos, None, false, payload.len())?;
+    let format = output::format_for(&args.output)?;
+    report::set_quiet(args.conn.quiet);
+    let plan = Plan {
+        filters: vec![response_topic],
+        qos: args.qos,
+        count: Some(args.count),
+        timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
+        correlation: None,
+        request: Some(OutgoingPublish {
+            topic: request_topic,
+            qos: args.qos,
+            retain: false,
+            payload,
+            properties: None,
         }),
         ..Plan::default()
     };

@@ -103,6 +103,11 @@ impl ConnSpec {
         if let Some((flag, why)) = args.refused.first_refused() {
             return Err(Failure::usage(format!("{flag} is not supported: {why}")));
         }
+        // As mosquitto 2.1: -x is an MQTT 5 option, so it implies -V 5 unless -V says otherwise.
+        let default = match args.session_expiry {
+            Some(_) => Protocol::V5,
+            None => default,
+        };
         let protocol = parse_protocol(args.protocol_version.as_deref(), default)?;
         let properties = PropertySets::parse(&args.property)?;
         if protocol == Protocol::V311 && !properties.is_empty() {
@@ -123,7 +128,22 @@ impl ConnSpec {
         }
 
         let tls_wanted = url.as_ref().is_some_and(|u| u.scheme.is_tls());
-        let tls = tls::client_config(&tls::TlsOptions::from_args(args), tls_wanted)?;
+        if args.no_tls && tls_wanted {
+            return Err(Failure::usage(
+                "--no-tls turns TLS off, but the -L URL is mqtts:// or wss://: use mqtt:// or ws://",
+            ));
+        }
+        if args.ws && (url.is_some() || args.unix.is_some()) {
+            return Err(Failure::usage(
+                "--ws connects to -h/-p over websockets: drop -L and --unix (or write ws:// in -L)",
+            ));
+        }
+        // --no-tls overrides TLS options from a config or option file, as in mosquitto 2.1.
+        let tls = if args.no_tls {
+            None
+        } else {
+            tls::client_config(&tls::TlsOptions::from_args(args), tls_wanted)?
+        };
         if tls.is_some() && args.unix.is_some() {
             return Err(Failure::usage(
                 "TLS over --unix sockets is not supported: drop the TLS options",
@@ -272,6 +292,17 @@ fn endpoint(
         if port == 0 {
             return Err(Failure::usage("invalid port 0 (-p): use 1 to 65535"));
         }
+        if args.ws {
+            // mosquitto 2.1's --ws keeps -h/-p and their defaults, and asks for the path /mqtt.
+            let scheme = if tls { "wss" } else { "ws" };
+            let bracketed = if host.contains(':') {
+                format!("[{host}]")
+            } else {
+                host.clone()
+            };
+            let url = format!("{scheme}://{bracketed}:{port}/mqtt");
+            return Ok((Endpoint::WebSocket { url, host, port }, None));
+        }
         return Ok((Endpoint::Tcp { host, port }, None));
     };
     if url.scheme.is_websocket() {
@@ -380,7 +411,7 @@ mod tests {
         assert!(err(&["-c"]).contains("needs a client id"));
         assert!(err(&["-V", "31"]).contains("3.1 (-V 31) is not supported"));
         assert!(err(&["-V", "4"]).contains("invalid protocol version"));
-        assert!(err(&["-x", "10"]).contains("MQTT 5"));
+        assert!(err(&["-V", "311", "-x", "10"]).contains("MQTT 5"));
         assert!(err(&["-P", "pw"]).contains("needs a user name"));
         assert_eq!(
             err(&["-u", "", "-P", "pw"]),
@@ -422,6 +453,30 @@ mod tests {
             Some(30)
         );
         assert_eq!(spec(&["-V", "5"]).unwrap().session_expiry, None);
+        // mosquitto 2.1: -x alone switches to MQTT 5.
+        let spec = spec(&["-x", "30"]).unwrap();
+        assert_eq!(
+            (spec.protocol, spec.session_expiry),
+            (Protocol::V5, Some(30))
+        );
+    }
+
+    #[test]
+    fn ws_connects_to_host_and_port_over_websockets() {
+        let ws = spec(&["--ws", "-h", "broker", "-p", "9001"]).unwrap();
+        assert_eq!(ws.endpoint.to_string(), "ws://broker:9001/mqtt");
+        assert_eq!(
+            spec(&["--ws"]).unwrap().endpoint.to_string(),
+            "ws://localhost:1883/mqtt"
+        );
+    }
+
+    #[test]
+    fn no_tls_overrides_tls_options() {
+        let plain = spec(&["--no-tls", "--cafile", "/nonexistent/ca.pem"]).unwrap();
+        assert!(plain.tls.is_none());
+        assert_eq!(plain.endpoint.to_string(), "localhost:1883");
+        assert!(err(&["--no-tls", "-L", "mqtts://h"]).contains("--no-tls"));
     }
 
     #[test]

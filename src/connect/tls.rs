@@ -28,6 +28,7 @@ pub struct TlsOptions<'a> {
     pub os_certs: bool,
     pub alpn: Option<&'a str>,
     pub version: Option<&'a str>,
+    pub keylog: Option<&'a Path>,
     pub debug: bool,
 }
 
@@ -42,6 +43,7 @@ impl<'a> TlsOptions<'a> {
             os_certs: args.tls_use_os_certs,
             alpn: args.tls_alpn.as_deref(),
             version: args.tls_version.as_deref(),
+            keylog: args.tls_keylog.as_deref(),
             debug: args.debug,
         }
     }
@@ -73,9 +75,9 @@ pub fn client_config(
     scheme_wants_tls: bool,
 ) -> Result<Option<Arc<ClientConfig>>> {
     if !opts.turns_tls_on() && !scheme_wants_tls {
-        if opts.alpn.is_some() || opts.version.is_some() {
+        if opts.alpn.is_some() || opts.version.is_some() || opts.keylog.is_some() {
             return Err(Failure::usage(
-                "--tls-alpn and --tls-version need TLS: add --cafile, --capath or --tls-use-os-certs",
+                "--tls-alpn, --tls-version and --tls-keylog need TLS: add --cafile, --capath or --tls-use-os-certs",
             ));
         }
         return Ok(None);
@@ -136,7 +138,60 @@ pub fn client_config(
     if let Some(alpn) = opts.alpn {
         config.alpn_protocols = vec![alpn.as_bytes().to_vec()];
     }
+    if let Some(path) = opts.keylog {
+        config.key_log = Arc::new(KeyLogFile::open(path)?);
+    }
     Ok(Some(Arc::new(config)))
+}
+
+/// --tls-keylog: the session secrets in the NSS key log format (SSLKEYLOGFILE), which Wireshark
+/// reads to decrypt a capture. rustls's own `KeyLogFile` only follows the SSLKEYLOGFILE variable.
+struct KeyLogFile(std::sync::Mutex<std::fs::File>);
+
+impl KeyLogFile {
+    fn open(path: &Path) -> Result<KeyLogFile> {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Owner-only, as the secrets decrypt the whole connection.
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| {
+                Failure::usage(format!(
+                    "cannot open --tls-keylog {}: {}",
+                    report::shorten(&path.to_string_lossy()),
+                    io_reason(&e)
+                ))
+            })?;
+        Ok(KeyLogFile(std::sync::Mutex::new(file)))
+    }
+}
+
+impl std::fmt::Debug for KeyLogFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyLogFile")
+    }
+}
+
+impl rustls::KeyLog for KeyLogFile {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        use std::fmt::Write as _;
+        use std::io::Write as _;
+        let mut line = format!("{label} ");
+        for byte in client_random {
+            let _ = write!(line, "{byte:02x}");
+        }
+        line.push(' ');
+        for byte in secret {
+            let _ = write!(line, "{byte:02x}");
+        }
+        line.push('\n');
+        if let Ok(mut file) = self.0.lock() {
+            // A failed write loses a debugging aid, not the connection.
+            let _ = file.write_all(line.as_bytes());
+        }
+    }
 }
 
 /// Set when a broker asks for a client certificate and none was given, so that TLS 1.2's bare

@@ -69,7 +69,7 @@ fn invalid_flag_values() {
         "the following required arguments were not provided: <--message <MESSAGE>|--file <FILE>|--stdin-line|--stdin-file|--null-message> (see --help)",
     );
     fails(
-        &["pub", "-t", "a", "-m", "x", "-x", "10"],
+        &["pub", "-t", "a", "-m", "x", "-V", "311", "-x", "10"],
         1,
         "-x (session expiry) is an MQTT 5 feature: add -V 5",
     );

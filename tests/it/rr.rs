@@ -97,7 +97,7 @@ fn mosquitto_rr_with_a_moth_responder() {
 }
 
 #[test]
-fn rr_times_out_with_27_and_needs_mqtt5() {
+fn rr_times_out_with_27() {
     let broker = Broker::start();
     let out = run(
         broker.moth(
@@ -117,15 +117,49 @@ fn rr_times_out_with_27_and_needs_mqtt5() {
     );
     out.assert_code(27)
         .assert_stderr("moth: error: timed out after 1 s (-W) with 0 message(s) received");
-    let out = run(
-        broker.moth("rr", &["-V", "311", "-t", "a", "-e", "b", "-m", "x"]),
-        b"",
-    );
-    out.assert_code(1).assert_stderr(
-        "moth: error: rr needs MQTT 5 (response topics are MQTT 5 properties): drop -V or use -V 5",
-    );
     let out = run(broker.moth("rr", &["-t", "a", "-e", "b/#", "-m", "x"]), b"");
     out.assert_code(1).assert_stderr(
         "moth: error: invalid response topic 'b/#' (-e): a topic to publish to cannot contain the wildcards + or #",
     );
+}
+
+#[test]
+fn rr_on_mqtt_311_takes_any_message_on_the_response_topic_as_the_answer() {
+    // As mosquitto_rr 2.1: 3.1.1 has no response-topic property, so the responder answers on a
+    // topic it knows, and whatever arrives there is the response.
+    let broker = Broker::start();
+    let responder = spawn(broker.moth(
+        "sub",
+        &["-t", "service/311", "-C", "1", "-i", "responder-311"],
+    ));
+    broker.wait_subscribed("responder-311", "service/311");
+    let rr = spawn(broker.moth(
+        "rr",
+        &[
+            "-V",
+            "311",
+            "-t",
+            "service/311",
+            "-e",
+            "replies/311",
+            "-m",
+            "ping",
+            "-i",
+            "rr-311",
+            "-W",
+            "10",
+        ],
+    ));
+    broker.wait_subscribed("rr-311", "replies/311");
+    let request = responder.finish();
+    request.assert_success();
+    assert_eq!(request.stdout_text(), "ping\n");
+    run(
+        broker.moth("pub", &["-t", "replies/311", "-m", "pong"]),
+        b"",
+    )
+    .assert_success();
+    let out = rr.finish();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "pong\n");
 }
