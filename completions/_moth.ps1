@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and print messages (as mosquitto_sub)')
             [CompletionResult]::new('rr', 'rr', [CompletionResultType]::ParameterValue, 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the connection settings and where each comes from, or the config file''s path')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -67,8 +68,13 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--session-expiry', '--session-expiry', [CompletionResultType]::ParameterName, 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name')
-            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password)')
-            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password)')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile')
+            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile')
+            [CompletionResult]::new('--pw-file', '--pw-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'moth''s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr')
+            [CompletionResult]::new('--options-file', '--options-file', [CompletionResultType]::ParameterName, 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr')
             [CompletionResult]::new('-M', '-M ', [CompletionResultType]::ParameterName, 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid')
             [CompletionResult]::new('--max-inflight', '--max-inflight', [CompletionResultType]::ParameterName, 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will')
@@ -82,6 +88,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)')
             [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca')
             [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]')
+            [CompletionResult]::new('--tls-keylog', '--tls-keylog', [CompletionResultType]::ParameterName, 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic')
             [CompletionResult]::new('--psk', '--psk', [CompletionResultType]::ParameterName, 'TLS pre-shared key (rustls has no PSK support)')
             [CompletionResult]::new('--psk-identity', '--psk-identity', [CompletionResultType]::ParameterName, 'TLS-PSK identity (rustls has no PSK support)')
             [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'OpenSSL cipher list (rustls picks its own safe suites)')
@@ -100,6 +107,8 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Ask the broker to retain the message')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Keep the session after disconnecting (needs -i or -I)')
             [CompletionResult]::new('--disable-clean-session', '--disable-clean-session', [CompletionResultType]::ParameterName, 'Keep the session after disconnecting (needs -i or -I)')
+            [CompletionResult]::new('--pw-prompt', '--pw-prompt', [CompletionResultType]::ParameterName, 'Ask for the password on the terminal, without echo')
+            [CompletionResult]::new('--ws', '--ws', [CompletionResultType]::ParameterName, 'Connect over websockets to -h/-p (path /mqtt)')
             [CompletionResult]::new('--nodelay', '--nodelay', [CompletionResultType]::ParameterName, 'Disable Nagle''s algorithm (lower latency for small messages)')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Print packets sent and received on stderr (passwords are never shown)')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print packets sent and received on stderr (passwords are never shown)')
@@ -107,6 +116,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not check the broker''s host name; without --cafile/--capath, accept any certificate')
             [CompletionResult]::new('--tls-use-os-certs', '--tls-use-os-certs', [CompletionResultType]::ParameterName, 'Trust the operating system''s CA certificates (turns TLS on)')
+            [CompletionResult]::new('--no-tls', '--no-tls', [CompletionResultType]::ParameterName, 'Turn TLS off, whatever TLS options a config or option file gives')
             [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'DNS SRV lookup of the broker')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
@@ -149,8 +159,13 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--session-expiry', '--session-expiry', [CompletionResultType]::ParameterName, 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name')
-            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password)')
-            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password)')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile')
+            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile')
+            [CompletionResult]::new('--pw-file', '--pw-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'moth''s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr')
+            [CompletionResult]::new('--options-file', '--options-file', [CompletionResultType]::ParameterName, 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr')
             [CompletionResult]::new('-M', '-M ', [CompletionResultType]::ParameterName, 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid')
             [CompletionResult]::new('--max-inflight', '--max-inflight', [CompletionResultType]::ParameterName, 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will')
@@ -164,6 +179,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)')
             [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca')
             [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]')
+            [CompletionResult]::new('--tls-keylog', '--tls-keylog', [CompletionResultType]::ParameterName, 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic')
             [CompletionResult]::new('--psk', '--psk', [CompletionResultType]::ParameterName, 'TLS pre-shared key (rustls has no PSK support)')
             [CompletionResult]::new('--psk-identity', '--psk-identity', [CompletionResultType]::ParameterName, 'TLS-PSK identity (rustls has no PSK support)')
             [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'OpenSSL cipher list (rustls picks its own safe suites)')
@@ -190,6 +206,8 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'Prefix each line with the time it was received')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Keep the session after disconnecting (needs -i or -I)')
             [CompletionResult]::new('--disable-clean-session', '--disable-clean-session', [CompletionResultType]::ParameterName, 'Keep the session after disconnecting (needs -i or -I)')
+            [CompletionResult]::new('--pw-prompt', '--pw-prompt', [CompletionResultType]::ParameterName, 'Ask for the password on the terminal, without echo')
+            [CompletionResult]::new('--ws', '--ws', [CompletionResultType]::ParameterName, 'Connect over websockets to -h/-p (path /mqtt)')
             [CompletionResult]::new('--nodelay', '--nodelay', [CompletionResultType]::ParameterName, 'Disable Nagle''s algorithm (lower latency for small messages)')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Print packets sent and received on stderr (passwords are never shown)')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print packets sent and received on stderr (passwords are never shown)')
@@ -197,6 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not check the broker''s host name; without --cafile/--capath, accept any certificate')
             [CompletionResult]::new('--tls-use-os-certs', '--tls-use-os-certs', [CompletionResultType]::ParameterName, 'Trust the operating system''s CA certificates (turns TLS on)')
+            [CompletionResult]::new('--no-tls', '--no-tls', [CompletionResultType]::ParameterName, 'Turn TLS off, whatever TLS options a config or option file gives')
             [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'DNS SRV lookup of the broker')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
@@ -245,8 +264,13 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--session-expiry', '--session-expiry', [CompletionResultType]::ParameterName, 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name')
-            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password)')
-            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password)')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile')
+            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile')
+            [CompletionResult]::new('--pw-file', '--pw-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'moth''s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr')
+            [CompletionResult]::new('--options-file', '--options-file', [CompletionResultType]::ParameterName, 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr')
             [CompletionResult]::new('-M', '-M ', [CompletionResultType]::ParameterName, 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid')
             [CompletionResult]::new('--max-inflight', '--max-inflight', [CompletionResultType]::ParameterName, 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will')
@@ -260,6 +284,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)')
             [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca')
             [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]')
+            [CompletionResult]::new('--tls-keylog', '--tls-keylog', [CompletionResultType]::ParameterName, 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic')
             [CompletionResult]::new('--psk', '--psk', [CompletionResultType]::ParameterName, 'TLS pre-shared key (rustls has no PSK support)')
             [CompletionResult]::new('--psk-identity', '--psk-identity', [CompletionResultType]::ParameterName, 'TLS-PSK identity (rustls has no PSK support)')
             [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'OpenSSL cipher list (rustls picks its own safe suites)')
@@ -282,6 +307,8 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'Prefix each line with the time it was received')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Keep the session after disconnecting (needs -i or -I)')
             [CompletionResult]::new('--disable-clean-session', '--disable-clean-session', [CompletionResultType]::ParameterName, 'Keep the session after disconnecting (needs -i or -I)')
+            [CompletionResult]::new('--pw-prompt', '--pw-prompt', [CompletionResultType]::ParameterName, 'Ask for the password on the terminal, without echo')
+            [CompletionResult]::new('--ws', '--ws', [CompletionResultType]::ParameterName, 'Connect over websockets to -h/-p (path /mqtt)')
             [CompletionResult]::new('--nodelay', '--nodelay', [CompletionResultType]::ParameterName, 'Disable Nagle''s algorithm (lower latency for small messages)')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Print packets sent and received on stderr (passwords are never shown)')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print packets sent and received on stderr (passwords are never shown)')
@@ -289,6 +316,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not check the broker''s host name; without --cafile/--capath, accept any certificate')
             [CompletionResult]::new('--tls-use-os-certs', '--tls-use-os-certs', [CompletionResultType]::ParameterName, 'Trust the operating system''s CA certificates (turns TLS on)')
+            [CompletionResult]::new('--no-tls', '--no-tls', [CompletionResultType]::ParameterName, 'Turn TLS off, whatever TLS options a config or option file gives')
             [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'DNS SRV lookup of the broker')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
@@ -589,11 +617,47 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
         'moth;bench;help;help' {
             break
         }
+        'moth;config' {
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the path of the config file moth reads')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'moth;config;show' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Show this profile''s settings [env: MOTH_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read this config file [env: MOTH_CONFIG]')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'moth;config;path' {
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'moth;config;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the path of the config file moth reads')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'moth;config;help;show' {
+            break
+        }
+        'moth;config;help;path' {
+            break
+        }
+        'moth;config;help;help' {
+            break
+        }
         'moth;help' {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish messages (as mosquitto_pub)')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and print messages (as mosquitto_sub)')
             [CompletionResult]::new('rr', 'rr', [CompletionResultType]::ParameterValue, 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the connection settings and where each comes from, or the config file''s path')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -623,6 +687,17 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             break
         }
         'moth;help;bench;pubsub' {
+            break
+        }
+        'moth;help;config' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the path of the config file moth reads')
+            break
+        }
+        'moth;help;config;show' {
+            break
+        }
+        'moth;help;config;path' {
             break
         }
         'moth;help;help' {

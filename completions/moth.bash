@@ -19,6 +19,9 @@ _moth() {
             moth,bench)
                 cmd="moth__subcmd__bench"
                 ;;
+            moth,config)
+                cmd="moth__subcmd__config"
+                ;;
             moth,help)
                 cmd="moth__subcmd__help"
                 ;;
@@ -61,8 +64,29 @@ _moth() {
             moth__subcmd__bench__subcmd__help,sub)
                 cmd="moth__subcmd__bench__subcmd__help__subcmd__sub"
                 ;;
+            moth__subcmd__config,help)
+                cmd="moth__subcmd__config__subcmd__help"
+                ;;
+            moth__subcmd__config,path)
+                cmd="moth__subcmd__config__subcmd__path"
+                ;;
+            moth__subcmd__config,show)
+                cmd="moth__subcmd__config__subcmd__show"
+                ;;
+            moth__subcmd__config__subcmd__help,help)
+                cmd="moth__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            moth__subcmd__config__subcmd__help,path)
+                cmd="moth__subcmd__config__subcmd__help__subcmd__path"
+                ;;
+            moth__subcmd__config__subcmd__help,show)
+                cmd="moth__subcmd__config__subcmd__help__subcmd__show"
+                ;;
             moth__subcmd__help,bench)
                 cmd="moth__subcmd__help__subcmd__bench"
+                ;;
+            moth__subcmd__help,config)
+                cmd="moth__subcmd__help__subcmd__config"
                 ;;
             moth__subcmd__help,help)
                 cmd="moth__subcmd__help__subcmd__help"
@@ -88,6 +112,12 @@ _moth() {
             moth__subcmd__help__subcmd__bench,sub)
                 cmd="moth__subcmd__help__subcmd__bench__subcmd__sub"
                 ;;
+            moth__subcmd__help__subcmd__config,path)
+                cmd="moth__subcmd__help__subcmd__config__subcmd__path"
+                ;;
+            moth__subcmd__help__subcmd__config,show)
+                cmd="moth__subcmd__help__subcmd__config__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -95,7 +125,7 @@ _moth() {
 
     case "${cmd}" in
         moth)
-            opts="--help --version pub sub rr bench help"
+            opts="--help --version pub sub rr bench config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1166,8 +1196,114 @@ _moth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        moth__subcmd__config)
+            opts="--help --version show path help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__config__subcmd__help)
+            opts="show path help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__config__subcmd__help__subcmd__path)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__config__subcmd__path)
+            opts="--help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__config__subcmd__show)
+            opts="--profile --config --help --version pub sub rr bench"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         moth__subcmd__help)
-            opts="pub sub rr bench help"
+            opts="pub sub rr bench config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1250,6 +1386,48 @@ _moth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        moth__subcmd__help__subcmd__config)
+            opts="show path"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__help__subcmd__config__subcmd__path)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         moth__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1307,7 +1485,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__pub)
-            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -M -D -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --qos --retain --repeat --repeat-delay --reconnect-timeout --response-topic --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --qos --retain --repeat --repeat-delay --reconnect-timeout --response-topic --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1465,6 +1643,26 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pw-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --options-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-inflight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1517,6 +1715,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-keylog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --psk)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1557,7 +1759,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__rr)
-            opts="-t -e -m -f -s -n -q -C -W -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -M -D -d -A -S --topic --response-topic --message --file --stdin-file --null-message --qos --count --timeout --idle --verbose --no-newline --format --pretty --json --timestamp --color --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -e -m -f -s -n -q -C -W -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --response-topic --message --file --stdin-file --null-message --qos --count --timeout --idle --verbose --no-newline --format --pretty --json --timestamp --color --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1739,6 +1941,26 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pw-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --options-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-inflight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1791,6 +2013,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-keylog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --psk)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1831,7 +2057,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__sub)
-            opts="-t -T -U -q -C -W -R -E -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -M -D -d -A -S --topic --filter-out --unsubscribe --qos --count --timeout --idle --no-stale --exit-after-sub --retained-only --remove-retained --retain-as-published --random-filter --no-local --verbose --no-newline --format --pretty --json --timestamp --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -T -U -q -C -W -R -E -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --unsubscribe --qos --count --timeout --idle --no-stale --exit-after-sub --retained-only --remove-retained --retain-as-published --random-filter --no-local --verbose --no-newline --format --pretty --json --timestamp --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1989,6 +2215,26 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pw-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --options-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-inflight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2038,6 +2284,10 @@ _moth() {
                     return 0
                     ;;
                 --tls-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-keylog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand sub 'Subscribe and print messages (as mosquitto_sub)'
             cand rr 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
             cand bench 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
+            cand config 'Show the connection settings and where each comes from, or the config file''s path'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'moth;pub'= {
@@ -63,8 +64,13 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --session-expiry 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]'
             cand -u 'User name'
             cand --username 'User name'
-            cand -P 'Password (may begin with -: whatever follows -P is the password)'
-            cand --pw 'Password (may begin with -: whatever follows -P is the password)'
+            cand -P 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile'
+            cand --pw 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile'
+            cand --pw-file 'Read the password from the first line of FILE'
+            cand --profile 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]'
+            cand --config 'moth''s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]'
+            cand -o 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr'
+            cand --options-file 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr'
             cand -M 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid'
             cand --max-inflight 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid'
             cand -D 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will'
@@ -78,6 +84,7 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --key 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)'
             cand --tls-alpn 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca'
             cand --tls-version 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]'
+            cand --tls-keylog 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic'
             cand --psk 'TLS pre-shared key (rustls has no PSK support)'
             cand --psk-identity 'TLS-PSK identity (rustls has no PSK support)'
             cand --ciphers 'OpenSSL cipher list (rustls picks its own safe suites)'
@@ -96,6 +103,8 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --retain 'Ask the broker to retain the message'
             cand -c 'Keep the session after disconnecting (needs -i or -I)'
             cand --disable-clean-session 'Keep the session after disconnecting (needs -i or -I)'
+            cand --pw-prompt 'Ask for the password on the terminal, without echo'
+            cand --ws 'Connect over websockets to -h/-p (path /mqtt)'
             cand --nodelay 'Disable Nagle''s algorithm (lower latency for small messages)'
             cand -d 'Print packets sent and received on stderr (passwords are never shown)'
             cand --debug 'Print packets sent and received on stderr (passwords are never shown)'
@@ -103,6 +112,7 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --will-retain 'Retain the will'
             cand --insecure 'Do not check the broker''s host name; without --cafile/--capath, accept any certificate'
             cand --tls-use-os-certs 'Trust the operating system''s CA certificates (turns TLS on)'
+            cand --no-tls 'Turn TLS off, whatever TLS options a config or option file gives'
             cand -S 'DNS SRV lookup of the broker'
             cand --help 'Print help'
             cand --version 'Print version'
@@ -144,8 +154,13 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --session-expiry 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]'
             cand -u 'User name'
             cand --username 'User name'
-            cand -P 'Password (may begin with -: whatever follows -P is the password)'
-            cand --pw 'Password (may begin with -: whatever follows -P is the password)'
+            cand -P 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile'
+            cand --pw 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile'
+            cand --pw-file 'Read the password from the first line of FILE'
+            cand --profile 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]'
+            cand --config 'moth''s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]'
+            cand -o 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr'
+            cand --options-file 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr'
             cand -M 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid'
             cand --max-inflight 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid'
             cand -D 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will'
@@ -159,6 +174,7 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --key 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)'
             cand --tls-alpn 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca'
             cand --tls-version 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]'
+            cand --tls-keylog 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic'
             cand --psk 'TLS pre-shared key (rustls has no PSK support)'
             cand --psk-identity 'TLS-PSK identity (rustls has no PSK support)'
             cand --ciphers 'OpenSSL cipher list (rustls picks its own safe suites)'
@@ -185,6 +201,8 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --timestamp 'Prefix each line with the time it was received'
             cand -c 'Keep the session after disconnecting (needs -i or -I)'
             cand --disable-clean-session 'Keep the session after disconnecting (needs -i or -I)'
+            cand --pw-prompt 'Ask for the password on the terminal, without echo'
+            cand --ws 'Connect over websockets to -h/-p (path /mqtt)'
             cand --nodelay 'Disable Nagle''s algorithm (lower latency for small messages)'
             cand -d 'Print packets sent and received on stderr (passwords are never shown)'
             cand --debug 'Print packets sent and received on stderr (passwords are never shown)'
@@ -192,6 +210,7 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --will-retain 'Retain the will'
             cand --insecure 'Do not check the broker''s host name; without --cafile/--capath, accept any certificate'
             cand --tls-use-os-certs 'Trust the operating system''s CA certificates (turns TLS on)'
+            cand --no-tls 'Turn TLS off, whatever TLS options a config or option file gives'
             cand -S 'DNS SRV lookup of the broker'
             cand --help 'Print help'
             cand --version 'Print version'
@@ -239,8 +258,13 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --session-expiry 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]'
             cand -u 'User name'
             cand --username 'User name'
-            cand -P 'Password (may begin with -: whatever follows -P is the password)'
-            cand --pw 'Password (may begin with -: whatever follows -P is the password)'
+            cand -P 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile'
+            cand --pw 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile'
+            cand --pw-file 'Read the password from the first line of FILE'
+            cand --profile 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]'
+            cand --config 'moth''s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]'
+            cand -o 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr'
+            cand --options-file 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr'
             cand -M 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid'
             cand --max-inflight 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid'
             cand -D 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will'
@@ -254,6 +278,7 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --key 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)'
             cand --tls-alpn 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca'
             cand --tls-version 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]'
+            cand --tls-keylog 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic'
             cand --psk 'TLS pre-shared key (rustls has no PSK support)'
             cand --psk-identity 'TLS-PSK identity (rustls has no PSK support)'
             cand --ciphers 'OpenSSL cipher list (rustls picks its own safe suites)'
@@ -276,6 +301,8 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --timestamp 'Prefix each line with the time it was received'
             cand -c 'Keep the session after disconnecting (needs -i or -I)'
             cand --disable-clean-session 'Keep the session after disconnecting (needs -i or -I)'
+            cand --pw-prompt 'Ask for the password on the terminal, without echo'
+            cand --ws 'Connect over websockets to -h/-p (path /mqtt)'
             cand --nodelay 'Disable Nagle''s algorithm (lower latency for small messages)'
             cand -d 'Print packets sent and received on stderr (passwords are never shown)'
             cand --debug 'Print packets sent and received on stderr (passwords are never shown)'
@@ -283,6 +310,7 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --will-retain 'Retain the will'
             cand --insecure 'Do not check the broker''s host name; without --cafile/--capath, accept any certificate'
             cand --tls-use-os-certs 'Trust the operating system''s CA certificates (turns TLS on)'
+            cand --no-tls 'Turn TLS off, whatever TLS options a config or option file gives'
             cand -S 'DNS SRV lookup of the broker'
             cand --help 'Print help'
             cand --version 'Print version'
@@ -571,11 +599,40 @@ set edit:completion:arg-completer[moth] = {|@words|
         }
         &'moth;bench;help;help'= {
         }
+        &'moth;config'= {
+            cand --help 'Print help'
+            cand --version 'Print version'
+            cand show 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
+            cand path 'Print the path of the config file moth reads'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'moth;config;show'= {
+            cand --profile 'Show this profile''s settings [env: MOTH_PROFILE]'
+            cand --config 'Read this config file [env: MOTH_CONFIG]'
+            cand --help 'Print help'
+            cand --version 'Print version'
+        }
+        &'moth;config;path'= {
+            cand --help 'Print help'
+            cand --version 'Print version'
+        }
+        &'moth;config;help'= {
+            cand show 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
+            cand path 'Print the path of the config file moth reads'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'moth;config;help;show'= {
+        }
+        &'moth;config;help;path'= {
+        }
+        &'moth;config;help;help'= {
+        }
         &'moth;help'= {
             cand pub 'Publish messages (as mosquitto_pub)'
             cand sub 'Subscribe and print messages (as mosquitto_sub)'
             cand rr 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
             cand bench 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
+            cand config 'Show the connection settings and where each comes from, or the config file''s path'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'moth;help;pub'= {
@@ -597,6 +654,14 @@ set edit:completion:arg-completer[moth] = {|@words|
         &'moth;help;bench;sub'= {
         }
         &'moth;help;bench;pubsub'= {
+        }
+        &'moth;help;config'= {
+            cand show 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
+            cand path 'Print the path of the config file moth reads'
+        }
+        &'moth;help;config;show'= {
+        }
+        &'moth;help;config;path'= {
         }
         &'moth;help;help'= {
         }

@@ -30,6 +30,7 @@ complete -c moth -n "__fish_moth_needs_command" -f -a "pub" -d 'Publish messages
 complete -c moth -n "__fish_moth_needs_command" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
+complete -c moth -n "__fish_moth_needs_command" -f -a "config" -d 'Show the connection settings and where each comes from, or the config file\'s path'
 complete -c moth -n "__fish_moth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s m -l message -d 'Send this message' -r
@@ -54,7 +55,11 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s I -l id-prefix -d 'Cli
 complete -c moth -n "__fish_moth_using_subcommand pub" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l config -d 'moth\'s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -s o -l options-file -d 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
@@ -66,6 +71,7 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -l cert -d 'Client certif
 complete -c moth -n "__fish_moth_using_subcommand pub" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
@@ -79,12 +85,15 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s s -l stdin-file -d 'Se
 complete -c moth -n "__fish_moth_using_subcommand pub" -s n -l null-message -d 'Send an empty message (with -r: clear the retained message)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s r -l retain -d 'Ask the broker to retain the message'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l nodelay -d 'Disable Nagle\'s algorithm (lower latency for small messages)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l will-retain -d 'Retain the will'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l version -d 'Print version'
@@ -110,7 +119,11 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -s I -l id-prefix -d 'Cli
 complete -c moth -n "__fish_moth_using_subcommand sub" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c moth -n "__fish_moth_using_subcommand sub" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l config -d 'moth\'s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]' -r -F
+complete -c moth -n "__fish_moth_using_subcommand sub" -s o -l options-file -d 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr' -r -F
 complete -c moth -n "__fish_moth_using_subcommand sub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
@@ -122,6 +135,7 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -l cert -d 'Client certif
 complete -c moth -n "__fish_moth_using_subcommand sub" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
 complete -c moth -n "__fish_moth_using_subcommand sub" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
@@ -142,12 +156,15 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -l pretty -d 'Indent the 
 complete -c moth -n "__fish_moth_using_subcommand sub" -s J -l json -d 'One JSON object per message (schema in the README); valid for any payload'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l timestamp -d 'Prefix each line with the time it was received'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l nodelay -d 'Disable Nagle\'s algorithm (lower latency for small messages)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l will-retain -d 'Retain the will'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l version -d 'Print version'
@@ -178,7 +195,11 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -s I -l id-prefix -d 'Clie
 complete -c moth -n "__fish_moth_using_subcommand rr" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password)' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l config -d 'moth\'s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -s o -l options-file -d 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr' -r -F
 complete -c moth -n "__fish_moth_using_subcommand rr" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
@@ -190,6 +211,7 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -l cert -d 'Client certifi
 complete -c moth -n "__fish_moth_using_subcommand rr" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
 complete -c moth -n "__fish_moth_using_subcommand rr" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
@@ -206,12 +228,15 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -l pretty -d 'Indent the J
 complete -c moth -n "__fish_moth_using_subcommand rr" -s J -l json -d 'One JSON object per message (schema in the README); valid for any payload'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l timestamp -d 'Prefix each line with the time it was received'
 complete -c moth -n "__fish_moth_using_subcommand rr" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l nodelay -d 'Disable Nagle\'s algorithm (lower latency for small messages)'
 complete -c moth -n "__fish_moth_using_subcommand rr" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l will-retain -d 'Retain the will'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
 complete -c moth -n "__fish_moth_using_subcommand rr" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l version -d 'Print version'
@@ -403,12 +428,29 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -f -a "show" -d 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
+complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -f -a "path" -d 'Print the path of the config file moth reads'
+complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Show this profile\'s settings [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Read this config file [env: MOTH_CONFIG]' -r -F
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from show" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from show" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from path" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from path" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the path of the config file moth reads'
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "config" -d 'Show the connection settings and where each comes from, or the config file\'s path'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'
+complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
+complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of the config file moth reads'

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod connect;
 pub mod exit;
 pub mod limits;
@@ -18,7 +19,7 @@ use cli::Command;
 
 pub fn main() -> ExitCode {
     report::init_colour();
-    let cli = cli::parse();
+    let cli = config::parse();
     // pub, sub and rr are one connection each: a single thread starts fastest. bench spreads
     // its clients over every core.
     let builder = match &cli.command {
@@ -50,6 +51,7 @@ pub fn main() -> ExitCode {
             Command::Sub(args) => commands::subscribe::run(args).await,
             Command::Rr(args) => commands::request::run(args).await,
             Command::Bench(args) => commands::bench::run(*args).await,
+            Command::Config(args) => config::command(args),
         }
     });
     // A blocking stdin read may still be parked in tokio's thread pool; do not wait for it.

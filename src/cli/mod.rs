@@ -2,6 +2,7 @@
 //! job of `connect::ConnSpec` and of each command.
 
 mod bench;
+mod config;
 mod conn;
 mod output;
 mod publish;
@@ -12,6 +13,7 @@ pub mod values;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use bench::{BenchArgs, BenchConnArgs, BenchMode, LoadArgs, PublishLoadArgs, ReportArgs};
+pub use config::{ConfigAction, ConfigArgs, ConfigShowArgs, Target};
 pub use conn::{ConnArgs, RefusedArgs};
 pub use output::{ColorChoice, OutputArgs};
 pub use publish::{PubArgs, PublishPropertyArgs};
@@ -87,6 +89,15 @@ pub enum Command {
         after_help = crate::exit::TABLE
     )]
     Bench(Box<BenchArgs>),
+
+    /// Show the connection settings and where each comes from, or the config file's path
+    #[command(
+        name = "config",
+        disable_help_flag = true,
+        disable_version_flag = true,
+        subcommand_required = true
+    )]
+    Config(ConfigArgs),
 }
 
 /// The clap command tree: used to parse, and to generate completions and man pages.
@@ -110,7 +121,7 @@ where
             Command::Pub(args) => args.conn.property = groups,
             Command::Sub(args) => args.conn.property = groups,
             Command::Rr(args) => args.conn.property = groups,
-            Command::Bench(_) => {}
+            Command::Bench(_) | Command::Config(_) => {}
         }
     }
     Ok(cli)
@@ -119,8 +130,17 @@ where
 /// Parse the process arguments. `--help` and `--version` exit 0; a usage error exits 1, as
 /// mosquitto's clients do (clap's own code would be 2).
 pub fn parse() -> Cli {
+    parse_from(std::env::args_os())
+}
+
+/// `parse`, for arguments the config layer has completed.
+pub fn parse_from<I, T>(args: I) -> Cli
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     use clap::error::ErrorKind;
-    match try_parse_from(std::env::args_os()) {
+    match try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => match err.kind() {
             ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {

@@ -3,6 +3,7 @@
 mod support;
 
 mod bench;
+mod config;
 mod connection;
 mod errors;
 mod faults;

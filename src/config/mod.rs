@@ -1,0 +1,508 @@
+//! Where connection settings come from, highest first: command-line flags, `MOTH_*` environment
+//! variables, the chosen profile of moth's config file, the file's top-level keys, mosquitto's
+//! option file for the subcommand (not for bench), and built-in defaults.
+//!
+//! Everything is settled before clap builds the final arguments: the winning values of the lower
+//! sources become flags placed ahead of the user's own (which always win), so every value passes
+//! the same parsers and checks as a typed flag, and `connect` never learns about files or the
+//! environment. Passwords from files, commands and prompts are read here too.
+
+mod file;
+mod keys;
+mod mosquitto;
+mod password;
+mod resolve;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+
+use crate::cli::{self, Cli, Command, ConfigAction, ConfigArgs, ConnArgs};
+use crate::exit::{Failure, Result};
+use resolve::{Layer, Setting, Source, Value};
+
+/// Parse the process arguments with every source of settings folded in. Exits on any error, as
+/// `cli::parse` does.
+pub fn parse() -> Cli {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let prepared = match prepare(&argv) {
+        Ok(Some(prepared)) => prepared,
+        Ok(None) => return cli::parse_from(argv),
+        Err(failure) => fail(failure),
+    };
+    let mut cli = cli::parse_from(prepared.argv);
+    if let Err(failure) = finish(&mut cli, prepared.report) {
+        fail(failure);
+    }
+    cli
+}
+
+fn fail(failure: Failure) -> ! {
+    crate::report::usage_error(&failure.message);
+    std::process::exit(failure.code.into())
+}
+
+/// `moth config show` and `moth config path`.
+pub fn command(args: ConfigArgs) -> Result<()> {
+    use std::io::Write;
+    let lines = match args.action {
+        ConfigAction::Path => {
+            let (path, _) = config_path(None)?;
+            vec![path.to_string_lossy().into_owned()]
+        }
+        ConfigAction::Show(show) => {
+            let name = show.command.name();
+            let path = [name];
+            let target = target_command(&path).expect("every COMMAND is a subcommand");
+            let chosen = Chosen {
+                config: show.config.map(|p| (p, Source::CommandLine)),
+                profile: show.profile.map(|p| (p, Source::CommandLine)),
+                options_file: None,
+            };
+            let gathered = gather(&path, &target, None, chosen)?;
+            let settings = resolve::resolve(&gathered.layers)?;
+            Report {
+                settings,
+                ..gathered.report
+            }
+            .lines()
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        // A closed stdout (`moth config show | head -1`) is the reader's choice, not an error.
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// What the settings of one run came from: printed by `-d` and `config show`.
+struct Report {
+    command: String,
+    config: Option<(PathBuf, bool)>,
+    profile: Option<(String, Source)>,
+    /// `None` for bench, which reads no option file.
+    options: Option<(PathBuf, bool)>,
+    settings: Vec<Setting>,
+}
+
+impl Report {
+    fn lines(&self) -> Vec<String> {
+        let found = |(path, found): &(PathBuf, bool)| {
+            let path = crate::report::shorten(&path.to_string_lossy());
+            if *found {
+                path
+            } else {
+                format!("{path} (not found)")
+            }
+        };
+        let mut lines = vec![format!("settings for moth {}", self.command)];
+        lines.push(match &self.config {
+            Some(config) => format!("config file: {}", found(config)),
+            None => "config file: none (HOME and XDG_CONFIG_HOME are unset)".to_string(),
+        });
+        lines.push(match &self.profile {
+            Some((name, source)) => format!("profile: {name}  ({source})"),
+            None => "profile: none".to_string(),
+        });
+        lines.push(match (&self.options, self.command.starts_with("bench")) {
+            (_, true) => "option file: none (bench reads no mosquitto option file)".to_string(),
+            (Some(options), false) => format!("option file: {}", found(options)),
+            (None, false) => "option file: none (HOME and XDG_CONFIG_HOME are unset)".to_string(),
+        });
+        lines.extend(self.settings.iter().map(Setting::describe));
+        let has = |key: &str| self.settings.iter().any(|s| s.key == key);
+        let default = |key: &'static str, value: &str| Setting {
+            key,
+            value: Value::Text(value.to_string()),
+            source: Source::Default,
+        };
+        if !has("url") && !has("unix") {
+            if !has("host") {
+                lines.push(default("host", "localhost").describe());
+            }
+            let tls = ["cafile", "capath", "cert", "insecure", "tls-use-os-certs"]
+                .iter()
+                .any(|k| has(k))
+                && !has("no-tls");
+            if !has("port") {
+                lines.push(default("port", if tls { "8883" } else { "1883" }).describe());
+            }
+        }
+        if !has("protocol-version") {
+            let v5 = self.command == "rr" || has("session-expiry");
+            lines.push(default("protocol-version", if v5 { "5" } else { "311" }).describe());
+        }
+        if !has("keepalive") {
+            lines.push(default("keepalive", "60").describe());
+        }
+        lines
+    }
+}
+
+struct Prepared {
+    argv: Vec<OsString>,
+    report: Report,
+}
+
+/// The final arguments: the subcommand, then the option file's other options, then the winning
+/// settings of the lower sources as flags, then the user's own arguments. `None` when there is
+/// nothing to fold in (help, version, `config`, or arguments clap will refuse anyway).
+fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
+    // Help must work whatever state the config file is in.
+    if argv
+        .iter()
+        .skip(1)
+        .any(|a| a == "--help" || a == "--version")
+    {
+        return Ok(None);
+    }
+    let Ok(matches) = cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(argv)
+    else {
+        return Ok(None);
+    };
+    let Some((name, sub)) = matches.subcommand() else {
+        return Ok(None);
+    };
+    let (path, target_matches): (Vec<&str>, &ArgMatches) = match (name, sub.subcommand()) {
+        ("pub" | "sub" | "rr", _) => (vec![name], sub),
+        ("bench", None) => (vec![name], sub),
+        ("bench", Some((mode, m))) => (vec![name, mode], m),
+        _ => return Ok(None),
+    };
+    // The subcommand words must lead, so that the settings can follow them.
+    let leads = path
+        .iter()
+        .enumerate()
+        .all(|(i, word)| argv.get(i + 1).is_some_and(|a| a == word));
+    let Some(target) = target_command(&path).filter(|_| leads) else {
+        return Ok(None);
+    };
+    let raw = |id: &str| -> Option<String> {
+        let arg = target.get_arguments().find(|a| a.get_long() == Some(id))?;
+        (target_matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
+            .then(|| target_matches.get_raw(arg.get_id().as_str()))
+            .flatten()
+            .and_then(|mut values| values.next_back())
+            .map(|v| v.to_string_lossy().into_owned())
+    };
+    let chosen = Chosen {
+        config: raw("config").map(|p| (PathBuf::from(p), Source::CommandLine)),
+        profile: raw("profile").map(|p| (p, Source::CommandLine)),
+        options_file: raw("options-file").map(PathBuf::from),
+    };
+    let gathered = gather(&path, &target, Some(target_matches), chosen)?;
+    let settings = resolve::resolve(&gathered.layers)?;
+
+    let mut words: Vec<OsString> = gathered.words.into_iter().map(OsString::from).collect();
+    for setting in settings.iter().filter(|s| s.source != Source::CommandLine) {
+        let flag = |name: &str| OsString::from(format!("--{name}"));
+        match (setting.key, &setting.value) {
+            ("pw-file", Value::Text(path)) => {
+                let password = password::from_file(path.as_ref(), &setting.source)?;
+                words.extend([flag("pw"), password.into()]);
+            }
+            ("pw-command", Value::Text(command)) => {
+                let password = password::from_command(command, &setting.source)?;
+                words.extend([flag("pw"), password.into()]);
+            }
+            (key, Value::Text(text)) => words.extend([flag(key), text.into()]),
+            (key, Value::Switch(true)) => words.push(flag(key)),
+            (_, Value::Switch(false)) => {}
+        }
+    }
+    let lead = path.len() + 1;
+    let mut final_argv: Vec<OsString> = argv[..lead].to_vec();
+    final_argv.extend(words);
+    final_argv.extend_from_slice(&argv[lead..]);
+    Ok(Some(Prepared {
+        argv: final_argv,
+        report: Report {
+            settings,
+            ..gathered.report
+        },
+    }))
+}
+
+/// After clap: passwords the command line asked to read, the prompt when a user name has no
+/// password, and `-d`'s account of where each setting came from.
+fn finish(cli: &mut Cli, mut report: Report) -> Result<()> {
+    let conn: &mut ConnArgs = match &mut cli.command {
+        Command::Pub(args) => &mut args.conn,
+        Command::Sub(args) => &mut args.conn,
+        Command::Rr(args) => &mut args.conn,
+        _ => return Ok(()),
+    };
+    let url_user = conn.url.as_deref().map(resolve::url_userinfo);
+    let user = conn.username.clone().or_else(|| {
+        conn.url
+            .as_deref()
+            .and_then(|u| u.split_once("://"))
+            .and_then(|(_, rest)| rest.split('/').next()?.rsplit_once('@'))
+            .map(|(info, _)| info.split(':').next().unwrap_or_default().to_string())
+    });
+    let question = match &user {
+        Some(user) if !user.is_empty() => format!(
+            "password for {}: ",
+            crate::report::escape_controls(&crate::report::shorten(user))
+        ),
+        _ => "password: ".to_string(),
+    };
+    if let Some(path) = conn.pw_file.clone() {
+        conn.password = Some(password::from_file(&path, &Source::CommandLine)?);
+    } else if conn.pw_prompt {
+        conn.password = Some(password::prompt(&question)?.unwrap_or_default());
+    } else if conn.password.is_none()
+        && user.is_some()
+        && !url_user.is_some_and(|(_, pw)| pw)
+        && password::interactive()
+    {
+        // A user name without a password at a terminal is most likely a forgotten -P: ask,
+        // rather than be refused by the broker. An empty answer connects without one.
+        if let Some(answer) = password::prompt(&question)? {
+            conn.password = Some(answer);
+            report.settings.push(Setting {
+                key: "pw",
+                value: Value::Text(String::new()),
+                source: Source::Prompt,
+            });
+        }
+    }
+    if conn.debug {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        for line in report.lines() {
+            // Not eprintln!: it panics on a closed stderr.
+            let _ = writeln!(err, "{line}");
+        }
+    }
+    Ok(())
+}
+
+/// The config file, profile and option file named on the command line (or by `config show`).
+struct Chosen {
+    config: Option<(PathBuf, Source)>,
+    profile: Option<(String, Source)>,
+    options_file: Option<PathBuf>,
+}
+
+struct Gathered {
+    /// Flags, environment, profile, config file, option file: highest first.
+    layers: Vec<Layer>,
+    /// The option file's options that are not settings, passed on as they are.
+    words: Vec<String>,
+    report: Report,
+}
+
+/// The clap definition of `moth pub`, `moth bench pub`, ...
+fn target_command(path: &[&str]) -> Option<clap::Command> {
+    let mut command = cli::command();
+    // Built, so that every argument knows how many values it takes.
+    command.build();
+    for name in path {
+        command = command.find_subcommand(name)?.clone();
+    }
+    Some(command)
+}
+
+/// Whether the command takes this setting (bench has fewer connection flags).
+fn applies(target: &clap::Command, key: &str) -> bool {
+    let long = match key {
+        // Read here and passed on as --pw.
+        "pw-file" | "pw-command" => "pw",
+        other => other,
+    };
+    target.get_arguments().any(|a| a.get_long() == Some(long))
+}
+
+fn gather(
+    path: &[&str],
+    target: &clap::Command,
+    matches: Option<&ArgMatches>,
+    chosen: Chosen,
+) -> Result<Gathered> {
+    let flags: Layer = match matches {
+        Some(matches) => command_line(target, matches),
+        None => Layer::new(),
+    };
+    let env = environment(target)?;
+
+    let (config_path, config_named) = config_path(chosen.config)?;
+    let config = file::load(&config_path, config_named.is_some())?;
+    let profile = chosen.profile.or_else(|| {
+        std::env::var("MOTH_PROFILE")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(|p| (p, Source::Env("MOTH_PROFILE".into())))
+    });
+    let shown = crate::report::shorten(&config_path.to_string_lossy());
+    let (profile_layer, top) = match (&profile, &config) {
+        (None, None) => (Layer::new(), Layer::new()),
+        (None, Some(file)) => (Layer::new(), file.top.clone()),
+        (Some((name, source)), None) => {
+            return Err(Failure::usage(format!(
+                "no profile {} ({source}): the config file {shown} does not exist",
+                crate::report::quote(name)
+            )));
+        }
+        (Some((name, source)), Some(file)) => match file.profiles.get(name) {
+            Some(layer) => (layer.clone(), file.top.clone()),
+            None => {
+                let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+                let known = if known.is_empty() {
+                    "it has none".to_string()
+                } else {
+                    format!("it has {}", known.join(", "))
+                };
+                return Err(Failure::usage(format!(
+                    "no profile {} ({source}) in {shown}: {known}",
+                    crate::report::quote(name)
+                )));
+            }
+        },
+    };
+
+    let (options_layer, words, options_report) = match path {
+        ["pub" | "sub" | "rr"] => {
+            let client = format!("mosquitto_{}", path[0]);
+            let (file, named) = match chosen.options_file {
+                Some(file) => (Some(file), true),
+                None => (mosquitto::default_path(&client), false),
+            };
+            match file {
+                Some(file) => match mosquitto::load(&file, named, target)? {
+                    Some(loaded) => (loaded.layer, loaded.words, Some((file, true))),
+                    None => (Layer::new(), Vec::new(), Some((file, false))),
+                },
+                None => (Layer::new(), Vec::new(), None),
+            }
+        }
+        _ => (Layer::new(), Vec::new(), None),
+    };
+
+    let only_applicable = |layer: Layer| -> Layer {
+        layer
+            .into_iter()
+            .filter(|(key, _)| applies(target, key))
+            .collect()
+    };
+    Ok(Gathered {
+        layers: vec![
+            flags,
+            env,
+            only_applicable(profile_layer),
+            only_applicable(top),
+            options_layer,
+        ],
+        words,
+        report: Report {
+            command: path.join(" "),
+            config: Some((config_path, config.is_some())),
+            profile,
+            options: options_report,
+            settings: Vec::new(),
+        },
+    })
+}
+
+/// `--config FILE`, else `MOTH_CONFIG`, else the XDG default. The second value is how it was
+/// named, when it was (a named file must exist).
+fn config_path(given: Option<(PathBuf, Source)>) -> Result<(PathBuf, Option<Source>)> {
+    if let Some((path, source)) = given {
+        return Ok((path, Some(source)));
+    }
+    if let Some(path) = std::env::var_os("MOTH_CONFIG").filter(|p| !p.is_empty()) {
+        return Ok((PathBuf::from(path), Some(Source::Env("MOTH_CONFIG".into()))));
+    }
+    file::default_path().map(|p| (p, None)).ok_or_else(|| {
+        Failure::usage(
+            "cannot tell where the config file is: HOME and XDG_CONFIG_HOME are unset (use --config or MOTH_CONFIG)",
+        )
+    })
+}
+
+/// The settings typed on the command line (clap says which values are defaults).
+fn command_line(target: &clap::Command, matches: &ArgMatches) -> Layer {
+    let mut layer = Layer::new();
+    for key in keys::KEYS {
+        let Some(arg) = target
+            .get_arguments()
+            .find(|a| a.get_long() == Some(key.name))
+        else {
+            continue;
+        };
+        let id = arg.get_id().as_str();
+        if matches.value_source(id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let value = match key.kind {
+            keys::Kind::Switch => Value::Switch(true),
+            _ => match matches.get_raw(id).and_then(|mut v| v.next_back()) {
+                Some(raw) => Value::Text(raw.to_string_lossy().into_owned()),
+                None => continue,
+            },
+        };
+        layer.insert(
+            key.name,
+            Setting {
+                key: key.name,
+                value,
+                source: Source::CommandLine,
+            },
+        );
+    }
+    layer
+}
+
+/// `MOTH_HOST`, `MOTH_PORT`, `MOTH_PASSWORD`, ...: every key as `MOTH_` and its name in
+/// capitals. An empty variable counts as unset.
+fn environment(target: &clap::Command) -> Result<Layer> {
+    let mut layer = Layer::new();
+    for key in keys::KEYS.iter().filter(|k| !k.flag_only) {
+        let var = keys::env_var(key.name);
+        let Some(text) = std::env::var_os(&var).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        if !applies(target, key.name) {
+            continue;
+        }
+        let text = text
+            .into_string()
+            .map_err(|_| Failure::usage(format!("{var} is not UTF-8 text")))?;
+        let value = match key.kind {
+            keys::Kind::Switch => match text.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Value::Switch(true),
+                "0" | "false" | "no" | "off" => Value::Switch(false),
+                _ => {
+                    return Err(Failure::usage(format!(
+                        "{var}={}: use 1 or 0 (true or false)",
+                        crate::report::quote(&text)
+                    )));
+                }
+            },
+            _ => {
+                if !keys::is_secret(key.name) {
+                    keys::check_value(key.name, &text).map_err(|why| {
+                        Failure::usage(format!("{var}={}: {why}", crate::report::quote(&text)))
+                    })?;
+                }
+                Value::Text(text)
+            }
+        };
+        layer.insert(
+            key.name,
+            Setting {
+                key: key.name,
+                value,
+                source: Source::Env(var),
+            },
+        );
+    }
+    Ok(layer)
+}

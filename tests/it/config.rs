@@ -1,0 +1,485 @@
+//! Settings from outside the command line: MOTH_* variables, moth's config file and its
+//! profiles, mosquitto's option files, passwords from files, commands and the terminal, and the
+//! account -d and `moth config show` give of them. Every test has its own HOME and
+//! XDG_CONFIG_HOME, so no real user's file is read.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::support::{Broker, TlsListener, moth, run};
+
+const PASSWORD: &str = "s3cret-pw";
+
+/// A fresh HOME and XDG_CONFIG_HOME.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let home = Home {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::create_dir_all(home.xdg().join("moth")).unwrap();
+        std::fs::create_dir_all(home.dir.path().join("home")).unwrap();
+        home
+    }
+
+    fn xdg(&self) -> PathBuf {
+        self.dir.path().join("xdg")
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+
+    /// Write a file (mode 600) and return its path.
+    fn write(&self, name: &str, text: &str) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    fn config(&self, text: &str) -> String {
+        self.write("xdg/moth/config.toml", text)
+    }
+
+    fn moth(&self, args: &[&str]) -> Command {
+        let mut cmd = moth();
+        cmd.env("HOME", self.dir.path().join("home"))
+            .env("XDG_CONFIG_HOME", self.xdg())
+            .args(args);
+        cmd
+    }
+}
+
+fn password_broker() -> Broker {
+    Broker::config().user("alice", PASSWORD).start()
+}
+
+#[test]
+fn every_password_source_connects_and_none_shows_the_password() {
+    let broker = password_broker();
+    let port = broker.port.to_string();
+    let home = Home::new();
+    let pw_file = home.write("pw", &format!("{PASSWORD}\nignored second line\n"));
+    home.config(&format!(
+        "host = \"127.0.0.1\"\nport = {port}\nusername = \"alice\"\n\n\
+         [profile.file]\npw-file = \"{pw_file}\"\n\n\
+         [profile.command]\npw-command = \"printf '%s\\\\n' {PASSWORD}\"\n\n\
+         [profile.inline]\npw = \"{PASSWORD}\"\n"
+    ));
+    let base = ["sub", "-t", "a", "-E", "-d"];
+    let mut runs: Vec<(&str, Command)> = Vec::new();
+    let mut cmd = home.moth(&base);
+    cmd.args(["--pw-file", &pw_file]);
+    runs.push(("--pw-file", cmd));
+    let mut cmd = home.moth(&base);
+    cmd.env("MOTH_PASSWORD", PASSWORD);
+    runs.push(("MOTH_PASSWORD", cmd));
+    for profile in ["file", "command", "inline"] {
+        let mut cmd = home.moth(&base);
+        cmd.args(["--profile", profile]);
+        runs.push((profile, cmd));
+    }
+    for (what, cmd) in runs {
+        let out = run(cmd, b"");
+        out.assert_success();
+        assert!(!out.stderr.contains(PASSWORD), "{what}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("password ****"),
+            "{what}: {}",
+            out.stderr
+        );
+    }
+    // The wrong password from the environment: the broker's refusal, and still no secret.
+    let mut cmd = home.moth(&base);
+    cmd.env("MOTH_PASSWORD", "wrong-one");
+    let out = run(cmd, b"");
+    out.assert_code(5);
+    assert!(!out.stderr.contains("wrong-one"), "{}", out.stderr);
+}
+
+#[test]
+fn a_flag_beats_the_environment_beats_a_profile_beats_the_file_beats_mosquittos_file() {
+    let home = Home::new();
+    let config = home.config(
+        "host = \"file-host\"\nport = 1001\nkeepalive = 30\nid = \"file-id\"\n\n\
+         [profile.p]\nhost = \"profile-host\"\nport = 1002\nkeepalive = 40\n",
+    );
+    let options = home.write(
+        "xdg/mosquitto_sub",
+        "# mosquitto_sub's own defaults\n-h option-host\n-p 1003\n-k 50\n-i option-id\n-q 1\n-u bob\n-P option-pw\n",
+    );
+    let mut cmd = home.moth(&["config", "show", "sub", "--profile", "p"]);
+    cmd.env("MOTH_PORT", "1004").env("MOTH_PASSWORD", "env-pw");
+    let out = run(cmd, b"");
+    out.assert_success();
+    assert_eq!(
+        out.stdout_text(),
+        format!(
+            "settings for moth sub\n\
+             config file: {config}\n\
+             profile: p  (command line)\n\
+             option file: {options}\n\
+             host = 'profile-host'  (profile p, {config} line 7)\n\
+             port = 1004  (MOTH_PORT)\n\
+             id = 'file-id'  ({config} line 4)\n\
+             keepalive = 40  (profile p, {config} line 9)\n\
+             username = 'bob'  ({options} line 7)\n\
+             pw = ***  (MOTH_PASSWORD)\n\
+             qos = 1  ({options} line 6)\n\
+             protocol-version = 311  (default)\n"
+        )
+    );
+    assert_eq!(out.stderr, "");
+
+    // The same order on a real connection: the flag's port wins over all the others.
+    let broker = Broker::start();
+    let mut cmd = home.moth(&[
+        "sub",
+        "-t",
+        "a",
+        "-E",
+        "-d",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &broker.port.to_string(),
+        "-i",
+        "flag-id",
+        "--profile",
+        "p",
+    ]);
+    cmd.env("MOTH_PORT", "1004").env("MOTH_USERNAME", "carol");
+    let out = run(cmd, b"");
+    out.assert_success();
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        &lines[4..13],
+        [
+            "host = '127.0.0.1'  (command line)".to_string(),
+            format!("port = {}  (command line)", broker.port),
+            "id = 'flag-id'  (command line)".to_string(),
+            format!("keepalive = 40  (profile p, {config} line 9)"),
+            "username = 'carol'  (MOTH_USERNAME)".to_string(),
+            format!("pw = ***  ({options} line 8)"),
+            format!("qos = 1  ({options} line 6)"),
+            "protocol-version = 311  (default)".to_string(),
+            "Client flag-id sending CONNECT (p4, c1, k40, user 'carol', password ****)".to_string(),
+        ]
+    );
+    assert!(!out.stderr.contains("option-pw"));
+}
+
+#[test]
+fn mosquittos_option_file_is_read_for_its_own_command_and_o_replaces_it() {
+    let broker = Broker::start();
+    let home = Home::new();
+    let port = broker.port.to_string();
+    // mosquitto_pub's file serves pub; sub's is missing, so sub uses the defaults.
+    home.write(
+        "xdg/mosquitto_pub",
+        &format!("-h 127.0.0.1\n-p {port}\n-q 1\n"),
+    );
+    let sub =
+        crate::support::spawn(broker.moth("sub", &["-t", "o/#", "-v", "-C", "2", "-i", "watch-o"]));
+    broker.wait_subscribed("watch-o", "o/#");
+    run(home.moth(&["pub", "-t", "o/default", "-m", "one"]), b"").assert_success();
+    let other = home.write("other-options", &format!("-h 127.0.0.1\n--port {port}\n"));
+    run(
+        home.moth(&["pub", "-o", &other, "-t", "o/other", "-m", "two"]),
+        b"",
+    )
+    .assert_success();
+    let out = sub.finish();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "o/default one\no/other two\n");
+
+    // XDG_CONFIG_HOME first, then ~/.config.
+    let mut cmd = home.moth(&["config", "show", "rr"]);
+    cmd.env_remove("XDG_CONFIG_HOME");
+    let out = run(cmd, b"");
+    let rr_file = format!("{}/home/.config/mosquitto_rr", home.dir.path().display());
+    assert!(
+        out.stdout_text()
+            .contains(&format!("option file: {rr_file} (not found)\n")),
+        "{}",
+        out.stdout_text()
+    );
+
+    // Errors name the file and line; -o with a missing file is one.
+    let bad = home.write("bad-options", "-h 127.0.0.1\n--bogus 1\n");
+    let out = run(home.moth(&["pub", "-o", &bad, "-t", "a", "-m", "x"]), b"");
+    out.assert_code(1).assert_stderr(&format!(
+        "moth: error: {bad} line 2: unknown option '--bogus' for moth pub"
+    ));
+    let missing = home.path("missing");
+    let out = run(
+        home.moth(&["pub", "-o", &missing, "-t", "a", "-m", "x"]),
+        b"",
+    );
+    out.assert_code(1).assert_stderr(&format!(
+        "moth: error: cannot read the option file {missing}: No such file or directory"
+    ));
+}
+
+#[test]
+fn bench_reads_the_profile_but_no_mosquitto_option_file() {
+    let home = Home::new();
+    home.config("[profile.load]\nhost = \"bench-host\"\nkeepalive = 20\nqos = 1\n");
+    home.write("xdg/mosquitto_pub", "-p 1999\n");
+    let mut cmd = home.moth(&["config", "show", "bench"]);
+    cmd.env("MOTH_PROFILE", "load");
+    let out = run(cmd, b"");
+    out.assert_success();
+    let config = home.path("xdg/moth/config.toml");
+    assert_eq!(
+        out.stdout_text(),
+        format!(
+            "settings for moth bench\n\
+             config file: {config}\n\
+             profile: load  (MOTH_PROFILE)\n\
+             option file: none (bench reads no mosquitto option file)\n\
+             host = 'bench-host'  (profile load, {config} line 2)\n\
+             keepalive = 20  (profile load, {config} line 3)\n\
+             qos = 1  (profile load, {config} line 4)\n\
+             port = 1883  (default)\n\
+             protocol-version = 311  (default)\n"
+        )
+    );
+}
+
+#[test]
+fn a_bad_config_file_names_the_file_line_and_key() {
+    let home = Home::new();
+    let cases = [
+        ("host = \"a\"\nhots = \"b\"\n", "line 2: unknown key 'hots'"),
+        (
+            "port = \"x\"\n",
+            "line 1: port = 'x': use a port from 1 to 65535",
+        ),
+        (
+            "\n[profile.p]\nkeepalive = \"1\"\n",
+            "line 3: keepalive = '1' in profile p: use whole seconds from 5 to 65535",
+        ),
+        (
+            "insecure = \"yes\"\n",
+            "line 1: insecure must be true or false",
+        ),
+        ("pw = 1234567\n", "line 1: pw must be a string (in quotes)"),
+        ("host = \n", "line 1: "),
+    ];
+    for (text, wanted) in cases {
+        let config = home.config(text);
+        let out = run(home.moth(&["pub", "-t", "a", "-m", "x"]), b"");
+        out.assert_code(1);
+        assert!(
+            out.stderr
+                .starts_with(&format!("moth: error: {config} {wanted}")),
+            "{text:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("1234567"), "{}", out.stderr);
+    }
+    let config = home.config("[profile.a]\n[profile.b]\n");
+    let out = run(home.moth(&["sub", "-t", "a", "--profile", "c"]), b"");
+    out.assert_code(1).assert_stderr(&format!(
+        "moth: error: no profile 'c' (command line) in {config}: it has a, b"
+    ));
+    let mut cmd = home.moth(&["config", "show"]);
+    cmd.env("MOTH_PORT", "seventy");
+    run(cmd, b"")
+        .assert_code(1)
+        .assert_stderr("moth: error: MOTH_PORT='seventy': use a port from 1 to 65535");
+}
+
+#[test]
+fn a_password_in_a_file_others_can_read_gets_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let config = home.config("pw = \"hidden\"\n");
+    let out = run(home.moth(&["config", "show"]), b"");
+    out.assert_success();
+    assert_eq!(out.stderr, "");
+    assert!(
+        out.stdout_text()
+            .contains(&format!("pw = ***  ({config} line 1)\n"))
+    );
+    assert!(!out.stdout_text().contains("hidden"));
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(home.moth(&["config", "show"]), b"");
+    out.assert_success().assert_stderr(&format!(
+        "moth: warning: {config} holds a password and other users can read it: chmod 600 {config}"
+    ));
+    // No password, no warning.
+    home.config("host = \"h\"\n");
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(run(home.moth(&["config", "show"]), b"").stderr, "");
+}
+
+#[test]
+fn config_path_follows_moth_config_and_xdg() {
+    let home = Home::new();
+    let out = run(home.moth(&["config", "path"]), b"");
+    out.assert_success();
+    assert_eq!(
+        out.stdout_text(),
+        format!("{}\n", home.path("xdg/moth/config.toml"))
+    );
+    let mut cmd = home.moth(&["config", "path"]);
+    cmd.env("MOTH_CONFIG", "/etc/moth.toml");
+    assert_eq!(run(cmd, b"").stdout_text(), "/etc/moth.toml\n");
+    let mut cmd = home.moth(&["config", "path"]);
+    cmd.env_remove("XDG_CONFIG_HOME");
+    assert_eq!(
+        run(cmd, b"").stdout_text(),
+        format!("{}\n", home.path("home/.config/moth/config.toml"))
+    );
+    // A named config file must exist; the default one need not.
+    let out = run(
+        home.moth(&["sub", "-t", "a", "--config", "/nonexistent.toml"]),
+        b"",
+    );
+    out.assert_code(1).assert_stderr(
+        "moth: error: cannot read the config file /nonexistent.toml: No such file or directory",
+    );
+}
+
+/// Run moth in a pseudo-terminal (python3's pty module), answer the password prompt, and return
+/// (exit code, everything the terminal showed).
+fn in_pty(cmd: &Command, answer: &str) -> (i32, String) {
+    const SCRIPT: &str = r#"
+import os, pty, sys
+answer = sys.argv[1].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+seen = b""
+answered = False
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+    if not answered and b"password for" in seen:
+        os.write(fd, answer)
+        answered = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let mut py = Command::new("python3");
+    py.env_clear();
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            py.env(key, value);
+        }
+    }
+    py.arg("-c")
+        .arg(SCRIPT)
+        .arg(answer)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    let out = run(py, b"");
+    (out.code(), out.stdout_text().replace('\r', ""))
+}
+
+#[test]
+fn the_password_is_asked_for_on_a_terminal_without_echo() {
+    let broker = password_broker();
+    let home = Home::new();
+    let mut args = vec!["sub", "-t", "a", "-E", "-u", "alice"];
+    let addr = broker.addr();
+    args.extend(addr.iter().map(String::as_str));
+    // -u without a password at a terminal: a prompt, not a refused connection.
+    let (code, screen) = in_pty(&home.moth(&args), PASSWORD);
+    assert_eq!((code, screen.as_str()), (0, "password for alice: \n"));
+    // --pw-prompt asks even without a terminal on stdin; a wrong answer is the broker's 5.
+    args.push("--pw-prompt");
+    let (code, screen) = in_pty(&home.moth(&args), "wrong");
+    assert_eq!(code, 5, "{screen}");
+    assert!(screen.starts_with("password for alice: \n"), "{screen}");
+    assert!(!screen.contains("wrong"), "{screen}");
+    // Without a terminal there is nobody to ask: connect without a password (refused here).
+    let mut args = vec!["sub", "-t", "a", "-E", "-u", "alice"];
+    args.extend(addr.iter().map(String::as_str));
+    let out = run(home.moth(&args), b"");
+    out.assert_code(5);
+}
+
+#[test]
+fn ws_no_tls_and_tls_keylog_as_in_mosquitto_2_1() {
+    let broker = Broker::config()
+        .websockets()
+        .tls(TlsListener::Server)
+        .start();
+    let home = Home::new();
+    let ws_port = broker.ws_port.to_string();
+    run(
+        home.moth(&[
+            "sub",
+            "--ws",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &ws_port,
+            "-t",
+            "a",
+            "-E",
+        ]),
+        b"",
+    )
+    .assert_success();
+    let pki = broker.pki.as_ref().unwrap();
+    let ca = pki.ca_cert.to_string_lossy().into_owned();
+    let keylog = home.path("keys.log");
+    let tls_port = broker.tls_port.to_string();
+    run(
+        home.moth(&[
+            "sub",
+            "-h",
+            "localhost",
+            "-p",
+            &tls_port,
+            "--cafile",
+            &ca,
+            "--tls-keylog",
+            &keylog,
+            "-t",
+            "a",
+            "-E",
+        ]),
+        b"",
+    )
+    .assert_success();
+    let log = std::fs::read_to_string(&keylog).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 ") && l.split(' ').count() == 3),
+        "{log}"
+    );
+    // --no-tls overrides TLS settings from the config file.
+    home.config(&format!("cafile = \"{ca}\"\n"));
+    let port = broker.port.to_string();
+    run(
+        home.moth(&[
+            "sub",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-t",
+            "a",
+            "-E",
+            "--no-tls",
+        ]),
+        b"",
+    )
+    .assert_success();
+}
