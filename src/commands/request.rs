@@ -121,6 +121,7 @@ async fn receive_v311(
         qos: args.qos,
         count: Some(args.count),
         timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
+        idle: args.idle,
         correlation: None,
         request: Some(OutgoingPublish {
             topic: request_topic,

@@ -352,7 +352,7 @@ fn config_path_follows_moth_config_and_xdg() {
 /// (exit code, everything the terminal showed).
 fn in_pty(cmd: &Command, answer: &str) -> (i32, String) {
     const SCRIPT: &str = r#"
-import os, pty, sys
+import os, pty, sys, termios, time
 answer = sys.argv[1].encode() + b"\n"
 pid, fd = pty.fork()
 if pid == 0:
@@ -368,6 +368,10 @@ while True:
         break
     seen += chunk
     if not answered and b"password for" in seen:
+        # The prompt comes before echo is turned off: answer once the terminal echoes no more.
+        deadline = time.time() + 10
+        while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+            time.sleep(0.001)
         os.write(fd, answer)
         answered = True
 _, status = os.waitpid(pid, 0)
