@@ -8,6 +8,7 @@ mod debug;
 mod describe;
 mod driver;
 mod fallback;
+mod lean;
 mod outbox;
 mod probe;
 mod spec;
@@ -24,6 +25,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 pub use common::CONNECT_TIMEOUT;
+pub use lean::{Attempt, Connected, Incoming, Lean, LinkError, Progress, reason_words};
 use outbox::Outbox;
 pub use outbox::{Counts, LIMIT as OUTBOX_LIMIT};
 pub use probe::{Probe, ProbeError, Target, Timings};

@@ -55,9 +55,9 @@ pub struct Probe {
 /// Where a probe connects: resolved once, shared by every connection.
 #[derive(Clone)]
 pub struct Target {
-    addrs: Vec<SocketAddr>,
-    server_name: Option<ServerName<'static>>,
-    tls: Option<TlsConnector>,
+    pub(super) addrs: Vec<SocketAddr>,
+    pub(super) server_name: Option<ServerName<'static>>,
+    pub(super) tls: Option<TlsConnector>,
 }
 
 impl Target {

@@ -517,7 +517,7 @@ pub(super) fn connack_code(code: ConnectReturnCode) -> u8 {
     }
 }
 
-fn puback_code(reason: PubAckReason) -> u8 {
+pub(super) fn puback_code(reason: PubAckReason) -> u8 {
     use PubAckReason::*;
     match reason {
         Success => 0,
@@ -532,7 +532,7 @@ fn puback_code(reason: PubAckReason) -> u8 {
     }
 }
 
-fn pubrec_code(reason: PubRecReason) -> u8 {
+pub(super) fn pubrec_code(reason: PubRecReason) -> u8 {
     use PubRecReason::*;
     match reason {
         Success => 0,
@@ -547,7 +547,7 @@ fn pubrec_code(reason: PubRecReason) -> u8 {
     }
 }
 
-fn suback_code(reason: SubscribeReasonCode) -> u8 {
+pub(super) fn suback_code(reason: SubscribeReasonCode) -> u8 {
     use SubscribeReasonCode::*;
     match reason {
         Success(q) => q as u8,
