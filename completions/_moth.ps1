@@ -345,20 +345,23 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--connrate', '--connrate', [CompletionResultType]::ParameterName, 'Connections per second, 0.001 to 1e9 [default: 1000]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
             [CompletionResult]::new('--startnumber', '--startnumber', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
-            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX')
+            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX (pubsub''s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Seconds at the start left out of the results (0 to a year)')
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run only this shard of the clients: I/N takes every client whose index % N == I')
             [CompletionResult]::new('--start-at', '--start-at', [CompletionResultType]::ParameterName, 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second')
-            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (bench conn)')
+            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)')
+            [CompletionResult]::new('--max-loss', '--max-loss', [CompletionResultType]::ParameterName, 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it')
+            [CompletionResult]::new('--max-p99', '--max-p99', [CompletionResultType]::ParameterName, 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub')
+            [CompletionResult]::new('--min-rate', '--min-rate', [CompletionResultType]::ParameterName, 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the summary as JSON to FILE, or - for stdout')
             [CompletionResult]::new('--hdr-out', '--hdr-out', [CompletionResultType]::ParameterName, 'Write the latency histograms as an HdrHistogram interval log')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth''s lean engine over TCP and TLS; over websockets they use rumqttc''s client, which costs more CPU per message and does not reconnect')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
@@ -383,6 +386,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publishers only; report send and acknowledgement rates and latency')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribers only; count and rate what arrives')
             [CompletionResult]::new('pubsub', 'pubsub', [CompletionResultType]::ParameterValue, 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the --json summaries of --shard runs into one (counters, rates, percentiles)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -395,20 +399,20 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--connrate', '--connrate', [CompletionResultType]::ParameterName, 'Connections per second, 0.001 to 1e9 [default: 1000]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
             [CompletionResult]::new('--startnumber', '--startnumber', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
-            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX')
+            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX (pubsub''s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Seconds at the start left out of the results (0 to a year)')
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run only this shard of the clients: I/N takes every client whose index % N == I')
             [CompletionResult]::new('--start-at', '--start-at', [CompletionResultType]::ParameterName, 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second')
-            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (bench conn)')
+            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the summary as JSON to FILE, or - for stdout')
             [CompletionResult]::new('--hdr-out', '--hdr-out', [CompletionResultType]::ParameterName, 'Write the latency histograms as an HdrHistogram interval log')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth''s lean engine over TCP and TLS; over websockets they use rumqttc''s client, which costs more CPU per message and does not reconnect')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
@@ -450,20 +454,23 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--connrate', '--connrate', [CompletionResultType]::ParameterName, 'Connections per second, 0.001 to 1e9 [default: 1000]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
             [CompletionResult]::new('--startnumber', '--startnumber', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
-            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX')
+            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX (pubsub''s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Seconds at the start left out of the results (0 to a year)')
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run only this shard of the clients: I/N takes every client whose index % N == I')
             [CompletionResult]::new('--start-at', '--start-at', [CompletionResultType]::ParameterName, 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second')
-            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (bench conn)')
+            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)')
+            [CompletionResult]::new('--max-loss', '--max-loss', [CompletionResultType]::ParameterName, 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it')
+            [CompletionResult]::new('--max-p99', '--max-p99', [CompletionResultType]::ParameterName, 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub')
+            [CompletionResult]::new('--min-rate', '--min-rate', [CompletionResultType]::ParameterName, 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the summary as JSON to FILE, or - for stdout')
             [CompletionResult]::new('--hdr-out', '--hdr-out', [CompletionResultType]::ParameterName, 'Write the latency histograms as an HdrHistogram interval log')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth''s lean engine over TCP and TLS; over websockets they use rumqttc''s client, which costs more CPU per message and does not reconnect')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
@@ -501,20 +508,23 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--connrate', '--connrate', [CompletionResultType]::ParameterName, 'Connections per second, 0.001 to 1e9 [default: 1000]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
             [CompletionResult]::new('--startnumber', '--startnumber', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
-            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX')
+            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX (pubsub''s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Seconds at the start left out of the results (0 to a year)')
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run only this shard of the clients: I/N takes every client whose index % N == I')
             [CompletionResult]::new('--start-at', '--start-at', [CompletionResultType]::ParameterName, 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second')
-            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (bench conn)')
+            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)')
+            [CompletionResult]::new('--max-loss', '--max-loss', [CompletionResultType]::ParameterName, 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it')
+            [CompletionResult]::new('--max-p99', '--max-p99', [CompletionResultType]::ParameterName, 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub')
+            [CompletionResult]::new('--min-rate', '--min-rate', [CompletionResultType]::ParameterName, 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the summary as JSON to FILE, or - for stdout')
             [CompletionResult]::new('--hdr-out', '--hdr-out', [CompletionResultType]::ParameterName, 'Write the latency histograms as an HdrHistogram interval log')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth''s lean engine over TCP and TLS; over websockets they use rumqttc''s client, which costs more CPU per message and does not reconnect')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
@@ -558,20 +568,23 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--connrate', '--connrate', [CompletionResultType]::ParameterName, 'Connections per second, 0.001 to 1e9 [default: 1000]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
             [CompletionResult]::new('--startnumber', '--startnumber', [CompletionResultType]::ParameterName, 'First client index (client indices end at 4294967295)')
-            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX')
+            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Client id prefix; ids are PREFIX-INDEX (pubsub''s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Seconds at the start left out of the results (0 to a year)')
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run only this shard of the clients: I/N takes every client whose index % N == I')
             [CompletionResult]::new('--start-at', '--start-at', [CompletionResultType]::ParameterName, 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second')
-            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (bench conn)')
+            [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)')
+            [CompletionResult]::new('--max-loss', '--max-loss', [CompletionResultType]::ParameterName, 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it')
+            [CompletionResult]::new('--max-p99', '--max-p99', [CompletionResultType]::ParameterName, 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub')
+            [CompletionResult]::new('--min-rate', '--min-rate', [CompletionResultType]::ParameterName, 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the summary as JSON to FILE, or - for stdout')
             [CompletionResult]::new('--hdr-out', '--hdr-out', [CompletionResultType]::ParameterName, 'Write the latency histograms as an HdrHistogram interval log')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth''s lean engine over TCP and TLS; over websockets they use rumqttc''s client, which costs more CPU per message and does not reconnect')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT version: 311 or 5')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
@@ -594,11 +607,22 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'moth;bench;merge' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the merged summary as JSON to FILE, or - for stdout')
+            [CompletionResult]::new('--hdr-out', '--hdr-out', [CompletionResultType]::ParameterName, 'Write the merged histograms as an HdrHistogram interval log')
+            [CompletionResult]::new('--max-loss', '--max-loss', [CompletionResultType]::ParameterName, 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it')
+            [CompletionResult]::new('--max-p99', '--max-p99', [CompletionResultType]::ParameterName, 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub')
+            [CompletionResult]::new('--min-rate', '--min-rate', [CompletionResultType]::ParameterName, 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'moth;bench;help' {
             [CompletionResult]::new('conn', 'conn', [CompletionResultType]::ParameterValue, 'Open connections and hold them; report connect latency and failures')
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publishers only; report send and acknowledgement rates and latency')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribers only; count and rate what arrives')
             [CompletionResult]::new('pubsub', 'pubsub', [CompletionResultType]::ParameterValue, 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the --json summaries of --shard runs into one (counters, rates, percentiles)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -612,6 +636,9 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             break
         }
         'moth;bench;help;pubsub' {
+            break
+        }
+        'moth;bench;help;merge' {
             break
         }
         'moth;bench;help;help' {
@@ -675,6 +702,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publishers only; report send and acknowledgement rates and latency')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribers only; count and rate what arrives')
             [CompletionResult]::new('pubsub', 'pubsub', [CompletionResultType]::ParameterValue, 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the --json summaries of --shard runs into one (counters, rates, percentiles)')
             break
         }
         'moth;help;bench;conn' {
@@ -687,6 +715,9 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             break
         }
         'moth;help;bench;pubsub' {
+            break
+        }
+        'moth;help;bench;merge' {
             break
         }
         'moth;help;config' {

@@ -40,6 +40,9 @@ _moth() {
             moth__subcmd__bench,help)
                 cmd="moth__subcmd__bench__subcmd__help"
                 ;;
+            moth__subcmd__bench,merge)
+                cmd="moth__subcmd__bench__subcmd__merge"
+                ;;
             moth__subcmd__bench,pub)
                 cmd="moth__subcmd__bench__subcmd__pub"
                 ;;
@@ -54,6 +57,9 @@ _moth() {
                 ;;
             moth__subcmd__bench__subcmd__help,help)
                 cmd="moth__subcmd__bench__subcmd__help__subcmd__help"
+                ;;
+            moth__subcmd__bench__subcmd__help,merge)
+                cmd="moth__subcmd__bench__subcmd__help__subcmd__merge"
                 ;;
             moth__subcmd__bench__subcmd__help,pub)
                 cmd="moth__subcmd__bench__subcmd__help__subcmd__pub"
@@ -103,6 +109,9 @@ _moth() {
             moth__subcmd__help__subcmd__bench,conn)
                 cmd="moth__subcmd__help__subcmd__bench__subcmd__conn"
                 ;;
+            moth__subcmd__help__subcmd__bench,merge)
+                cmd="moth__subcmd__help__subcmd__bench__subcmd__merge"
+                ;;
             moth__subcmd__help__subcmd__bench,pub)
                 cmd="moth__subcmd__help__subcmd__bench__subcmd__pub"
                 ;;
@@ -139,7 +148,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench)
-            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version conn pub sub pubsub help"
+            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --min-rate --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version conn pub sub pubsub merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +267,18 @@ _moth() {
                     return 0
                     ;;
                 --ifaddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-loss)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-p99)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -511,7 +532,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__help)
-            opts="conn pub sub pubsub help"
+            opts="conn pub sub pubsub merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -539,6 +560,20 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__bench__subcmd__help__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -594,8 +629,42 @@ _moth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        moth__subcmd__bench__subcmd__merge)
+            opts="--json --hdr-out --max-loss --max-p99 --min-rate --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hdr-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-loss)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-p99)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         moth__subcmd__bench__subcmd__pub)
-            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
+            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --min-rate --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -709,6 +778,18 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-loss)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-p99)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --json)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -801,7 +882,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__pubsub)
-            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
+            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --min-rate --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -923,6 +1004,18 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-loss)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-p99)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --json)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1015,7 +1108,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__sub)
-            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
+            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --min-rate --json --hdr-out --quiet --host --port --url --protocol-version --username --pw --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1102,6 +1195,18 @@ _moth() {
                     return 0
                     ;;
                 --ifaddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-loss)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-p99)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1317,7 +1422,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__help__subcmd__bench)
-            opts="conn pub sub pubsub"
+            opts="conn pub sub pubsub merge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1331,6 +1436,20 @@ _moth() {
             return 0
             ;;
         moth__subcmd__help__subcmd__bench__subcmd__conn)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        moth__subcmd__help__subcmd__bench__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -240,66 +240,70 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -l no-tls -d 'Turn TLS off
 complete -c moth -n "__fish_moth_using_subcommand rr" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s q -l qos -d 'QoS of each publish' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop; 0.001 to a year)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s L -l limit -d 'Stop after this many messages in all' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s h -l host -d 'Broker host' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s P -l pw -d 'Password' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s k -l keepalive -d 'Keep-alive seconds' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l cert -d 'Client certificate (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -s r -l retain -d 'Retain each message'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l quiet -d 'No live progress'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l help -d 'Print help'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s q -l qos -d 'QoS of each publish' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop; 0.001 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s L -l limit -d 'Stop after this many messages in all' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s p -l port -d 'Broker port' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth\'s lean engine over TCP and TLS; over websockets they use rumqttc\'s client, which costs more CPU per message and does not reconnect' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s k -l keepalive -d 'Keep-alive seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l key -d 'Client key (PEM)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s r -l retain -d 'Retain each message'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l quiet -d 'No live progress'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "merge" -d 'Combine the --json summaries of --shard runs into one (counters, rates, percentiles)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s h -l host -d 'Broker host' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth\'s lean engine over TCP and TLS; over websockets they use rumqttc\'s client, which costs more CPU per message and does not reconnect' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s P -l pw -d 'Password' -r
@@ -324,18 +328,21 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s h -l host -d 'Broker host' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth\'s lean engine over TCP and TLS; over websockets they use rumqttc\'s client, which costs more CPU per message and does not reconnect' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s P -l pw -d 'Password' -r
@@ -358,18 +365,21 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s h -l host -d 'Broker host' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth\'s lean engine over TCP and TLS; over websockets they use rumqttc\'s client, which costs more CPU per message and does not reconnect' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s P -l pw -d 'Password' -r
@@ -396,18 +406,21 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (bench conn)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s h -l host -d 'Broker host' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth\'s lean engine over TCP and TLS; over websockets they use rumqttc\'s client, which costs more CPU per message and does not reconnect' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s u -l username -d 'User name' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s P -l pw -d 'Password' -r
@@ -423,10 +436,18 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Write the merged summary as JSON to FILE, or - for stdout' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l hdr-out -d 'Write the merged histograms as an HdrHistogram interval log' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Combine the --json summaries of --shard runs into one (counters, rates, percentiles)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -l version -d 'Print version'
@@ -452,5 +473,6 @@ complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcomma
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "sub" -d 'Subscribers only; count and rate what arrives'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order'
+complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "merge" -d 'Combine the --json summaries of --shard runs into one (counters, rates, percentiles)'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of the config file moth reads'

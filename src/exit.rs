@@ -13,6 +13,9 @@ pub const UNCONFIRMED: u8 = 7;
 pub const REFUSED: u8 = 12;
 /// `sub -W` ran out of time. MOSQ_ERR_TIMEOUT.
 pub const TIMEOUT: u8 = 27;
+/// bench: the run failed a check (QoS 1/2 messages lost, or a --max-*/--min-* threshold
+/// crossed). 99, as k6 exits when a threshold fails.
+pub const CHECK_FAILED: u8 = 99;
 
 /// The exit-code table, shown by `--help` and kept word for word in the README.
 pub const TABLE: &str = "\
@@ -22,8 +25,10 @@ Exit codes:
   1        bad arguments, unreadable input, unable to connect, TLS failure
   1-5      the broker refused the connection (MQTT 3.1.1 CONNACK code)
   7        the connection ended before every message was acknowledged
+           (bench: a client could not reconnect, or QoS 1/2 publishes went unacknowledged)
   12       the broker refused a publish (MQTT 5 reason code) or every subscription
   27       sub -W: no -C count reached in time
+  99       bench: QoS 1/2 messages lost, or a --max-loss, --max-p99 or --min-rate threshold crossed
   128-162  the broker refused the connection (MQTT 5 CONNACK reason code)";
 
 /// A reason to stop with a particular exit code. The message is one line, says what went wrong and,

@@ -13,6 +13,7 @@ const LOAD: &str = "Load";
 const MESSAGES: &str = "Messages";
 const REPORT: &str = "Report";
 const CONNECTION: &str = "Connection";
+const CHECKS: &str = "Checks (exit status)";
 
 #[derive(Debug, Clone, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -35,6 +36,7 @@ impl BenchArgs {
             Some(BenchMode::Conn(a)) => a.load.threads,
             Some(BenchMode::Pub(a)) => a.load.threads,
             Some(BenchMode::Sub(a)) => a.load.threads,
+            Some(BenchMode::Merge(_)) => Some(1),
         }
     }
 }
@@ -53,6 +55,59 @@ pub enum BenchMode {
     /// Publishers and subscribers in one process: end-to-end latency, loss, duplicates, order
     #[command(disable_help_flag = true, disable_version_flag = true)]
     Pubsub(PubSubArgs),
+    /// Combine the --json summaries of --shard runs into one (counters, rates, percentiles)
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The --json summaries to combine
+    #[arg(value_name = "SUMMARY.json", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Write the merged summary as JSON to FILE, or - for stdout
+    #[arg(long, value_name = "FILE", help_heading = REPORT)]
+    pub json: Option<String>,
+
+    /// Write the merged histograms as an HdrHistogram interval log
+    #[arg(long = "hdr-out", value_name = "FILE", help_heading = REPORT)]
+    pub hdr_out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+}
+
+/// Pass/fail thresholds, as k6's: a crossed one makes the run exit 99.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ThresholdArgs {
+    /// Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub;
+    /// 0 to 100). QoS 1/2 loss fails a run without it
+    #[arg(long = "max-loss", value_name = "PERCENT", allow_negative_numbers = true,
+        value_parser = loss_percent(), help_heading = CHECKS)]
+    pub max_loss: Option<f64>,
+
+    /// Exit 99 when the p99 latency is above MS: end to end from the schedule, or the
+    /// acknowledgement latency in bench pub
+    #[arg(long = "max-p99", value_name = "MS", allow_negative_numbers = true,
+        value_parser = values::millis(), help_heading = CHECKS)]
+    pub max_p99: Option<Duration>,
+
+    /// Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)
+    #[arg(long = "min-rate", value_name = "MSG_PER_S", allow_negative_numbers = true,
+        value_parser = values::rate("messages"), help_heading = CHECKS)]
+    pub min_rate: Option<f64>,
+}
+
+/// A share of messages, 0 to 100 (0: no loss at all).
+fn loss_percent() -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
+    |text: &str| {
+        text.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| (0.0..=100.0).contains(v))
+            .ok_or_else(|| "use a percentage from 0 to 100".to_string())
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -71,6 +126,8 @@ pub struct PubModeArgs {
     pub publish: PublishLoadArgs,
     #[command(flatten)]
     pub load: LoadArgs,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -96,6 +153,8 @@ pub struct SubModeArgs {
     #[command(flatten)]
     pub load: LoadArgs,
     #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+    #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
     pub conn: BenchConnArgs,
@@ -117,6 +176,8 @@ pub struct PubSubArgs {
 
     #[command(flatten)]
     pub load: LoadArgs,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -181,9 +242,11 @@ pub struct LoadArgs {
         value_parser = values::whole::<u64>(0, u32::MAX as u64, "a client index"), help_heading = LOAD)]
     pub startnumber: u64,
 
-    /// Client id prefix; ids are PREFIX-INDEX
-    #[arg(long, value_name = "PREFIX", default_value = "moth-bench", help_heading = LOAD)]
-    pub prefix: String,
+    /// Client id prefix; ids are PREFIX-INDEX (pubsub's subscribers: PREFIX-sub-N)
+    /// [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub,
+    /// moth-bench-conn, so that runs of different modes never share an id]
+    #[arg(long, value_name = "PREFIX", help_heading = LOAD)]
+    pub prefix: Option<String>,
 
     /// Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
@@ -210,7 +273,8 @@ pub struct LoadArgs {
         value_parser = values::whole::<usize>(1, 1024, "a thread count"), help_heading = LOAD)]
     pub threads: Option<usize>,
 
-    /// Local source addresses to spread connections over, comma-separated (bench conn)
+    /// Local source addresses to spread connections over, comma-separated (past 64k connections
+    /// to one broker address: each source address has its own 64k ports)
     #[arg(long, value_name = "ADDR,ADDR", value_delimiter = ',', help_heading = LOAD)]
     pub ifaddr: Vec<String>,
 }
@@ -243,7 +307,9 @@ pub struct BenchConnArgs {
         value_parser = values::whole::<u16>(1, 65535, "a port"), help_heading = CONNECTION)]
     pub port: Option<u16>,
 
-    /// Broker URL (mqtt://, mqtts://, ws://, wss://)
+    /// Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth's lean
+    /// engine over TCP and TLS; over websockets they use rumqttc's client, which costs more CPU
+    /// per message and does not reconnect
     #[arg(long, value_name = "URL", help_heading = CONNECTION)]
     pub url: Option<String>,
 

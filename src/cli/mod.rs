@@ -12,7 +12,10 @@ pub mod values;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-pub use bench::{BenchArgs, BenchConnArgs, BenchMode, LoadArgs, PublishLoadArgs, ReportArgs};
+pub use bench::{
+    BenchArgs, BenchConnArgs, BenchMode, LoadArgs, MergeArgs, PublishLoadArgs, ReportArgs,
+    ThresholdArgs,
+};
 pub use config::{ConfigAction, ConfigArgs, ConfigShowArgs, Target};
 pub use conn::{ConnArgs, RefusedArgs};
 pub use output::{ColorChoice, OutputArgs};

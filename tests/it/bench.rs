@@ -2,14 +2,28 @@
 
 use std::time::Duration;
 
-use crate::support::{Broker, free_port, moth, run, spawn};
+use crate::support::{Broker, Output, TlsListener, free_port, moth, run, spawn};
 
-fn summary(out: &crate::support::Output) -> serde_json::Value {
+fn summary(out: &Output) -> serde_json::Value {
     assert_eq!(out.code(), 0, "stderr: {}", out.stderr);
+    json(out)
+}
+
+fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout_text()))
 }
 
+/// With `--json -` the table goes to stderr: the error is its last line.
+fn last_line(out: &Output) -> &str {
+    out.stderr.lines().last().unwrap_or_default()
+}
+
 fn bench(broker: &Broker, args: &[&str]) -> serde_json::Value {
+    summary(&bench_out(broker, args))
+}
+
+/// `moth bench MODE -h 127.0.0.1 -p PORT --quiet --json - ARGS`, whatever it exits with.
+fn bench_out(broker: &Broker, args: &[&str]) -> Output {
     let mut all = vec!["--quiet", "--json", "-"];
     all.extend_from_slice(args);
     let port = broker.port.to_string();
@@ -25,7 +39,7 @@ fn bench(broker: &Broker, args: &[&str]) -> serde_json::Value {
                 .args(&all);
         }
     }
-    summary(&run(cmd, b""))
+    run(cmd, b"")
 }
 
 #[test]
@@ -121,7 +135,7 @@ fn the_json_summary_has_the_documented_keys() {
 #[test]
 fn loss_is_detected_when_nobody_listens() {
     let broker = Broker::start();
-    let s = bench(
+    let out = bench_out(
         &broker,
         &[
             "-c",
@@ -134,10 +148,34 @@ fn loss_is_detected_when_nobody_listens() {
             "elsewhere/+",
         ],
     );
+    // Lost QoS 1 messages fail the run.
+    out.assert_code(99);
+    assert_eq!(
+        last_line(&out),
+        "moth: error: the run failed: 100 QoS 1/2 message(s) were lost"
+    );
+    let s = json(&out);
     assert_eq!(s["sent"], 100);
     assert_eq!(s["expected"], 100);
     assert_eq!(s["received"], 0);
     assert_eq!(s["lost"], 100);
+    assert_eq!(s["loss_percent"], 100.0);
+    assert_eq!(s["passed"], false);
+    // Nothing arrived at all: a wrong filter, not a full queue, so no cause is named.
+    assert_eq!(s["loss_cause"], serde_json::Value::Null);
+    // At QoS 0 loss is reported and passes, unless --max-loss says otherwise.
+    let qos0 = ["-c", "1", "-L", "10", "--sub-topic", "elsewhere/+"];
+    let s = bench(&broker, &qos0);
+    assert_eq!(
+        (s["lost"].as_u64(), s["passed"].as_bool()),
+        (Some(10), Some(true))
+    );
+    let out = bench_out(&broker, &[&qos0[..], &["--max-loss", "50"]].concat());
+    out.assert_code(99);
+    assert_eq!(
+        last_line(&out),
+        "moth: error: the run failed: loss 100% is above --max-loss 50"
+    );
 }
 
 #[test]
@@ -339,8 +377,16 @@ fn bad_combinations_are_refused() {
             "moth: error: --shard 0/3 splits 2 client(s) into more shards than clients: use N up to -c",
         ),
         (
-            vec!["--ifaddr", "127.0.0.1"],
-            "moth: error: --ifaddr works with bench conn only: rumqttc, which pub and sub use, cannot bind a source address",
+            vec!["pub", "--max-loss", "1"],
+            "moth: error: --max-loss needs pubsub: bench pub does not see both ends of a message",
+        ),
+        (
+            vec!["--max-loss", "101"],
+            "moth: error: invalid value '101' for '--max-loss <PERCENT>': use a percentage from 0 to 100 (see --help)",
+        ),
+        (
+            vec!["--ifaddr", "127.0.0.1", "--url", "ws://127.0.0.1:1/mqtt"],
+            "moth: error: --ifaddr works over TCP and TLS only: over websockets bench uses rumqttc, which cannot bind a source address",
         ),
         (
             vec!["--start-at", "soon"],
@@ -357,4 +403,243 @@ fn bad_combinations_are_refused() {
     let out = run(moth().args(["bench", "-I", "10", "--rate", "5"]), b"");
     out.assert_code(1);
     assert!(out.stderr.starts_with("moth: error: the argument '--interval_of_msg <MS>' cannot be used with '--rate <MSG_PER_S>'"), "{}", out.stderr);
+}
+
+#[test]
+fn thresholds_set_the_exit_status() {
+    let broker = Broker::start();
+    let base = ["-c", "2", "-L", "100", "-q", "1"];
+    let s = bench(
+        &broker,
+        &[&base[..], &["--max-p99", "60000", "--min-rate", "0.001"]].concat(),
+    );
+    assert_eq!(s["passed"], true);
+    let checks: Vec<&str> = s["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "clients_failed",
+            "unconfirmed",
+            "lost",
+            "max_p99_ms",
+            "min_rate"
+        ]
+    );
+    let out = bench_out(&broker, &[&base[..], &["--max-p99", "0"]].concat());
+    out.assert_code(99);
+    let last = last_line(&out);
+    assert!(
+        last.starts_with("moth: error: the run failed: p99 latency ")
+            && last.ends_with(" ms is above --max-p99 0"),
+        "{}",
+        out.stderr
+    );
+    let out = bench_out(
+        &broker,
+        &["pub", "-c", "1", "-L", "50", "--min-rate", "1e9"],
+    );
+    out.assert_code(99);
+    assert!(
+        out.stderr.contains("is below --min-rate 1000000000"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn qos_2_over_mqtt_5_and_tls_on_the_lean_engine() {
+    let broker = Broker::config().tls(TlsListener::Server).start();
+    let ca = broker
+        .pki
+        .as_ref()
+        .unwrap()
+        .ca_cert
+        .to_str()
+        .unwrap()
+        .to_string();
+    let port = broker.tls_port.to_string();
+    let out = run(
+        moth().args([
+            "bench",
+            "-h",
+            "localhost",
+            "-p",
+            &port,
+            "--cafile",
+            &ca,
+            "-V",
+            "5",
+            "-q",
+            "2",
+            "-c",
+            "2",
+            "-L",
+            "200",
+            "--quiet",
+            "--json",
+            "-",
+        ]),
+        b"",
+    );
+    let s = summary(&out);
+    for key in ["sent", "acked", "received", "expected"] {
+        assert_eq!(s[key], 200, "{key}: {s}");
+    }
+    assert_eq!(s["protocol"], 5);
+    assert_eq!(s["lost"], 0);
+}
+
+#[test]
+fn pub_and_sub_side_by_side_keep_their_own_client_ids() {
+    let broker = Broker::start();
+    let port = broker.port.to_string();
+    let sub = spawn(moth().args([
+        "bench",
+        "sub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-q",
+        "1",
+        "-L",
+        "100",
+        "--quiet",
+        "--json",
+        "-",
+    ]));
+    broker.wait_subscribed("moth-bench-sub-0", "moth/bench/#");
+    let p = bench(&broker, &["pub", "-c", "1", "-L", "100", "-q", "1"]);
+    assert_eq!(p["acked"], 100);
+    let s = summary(&sub.finish_within(Duration::from_secs(30)));
+    assert_eq!(s["received"], 100);
+    assert_eq!(s["reconnects"], 0);
+    assert!(
+        broker.log().contains(" as moth-bench-pub-0 "),
+        "{}",
+        broker.log()
+    );
+}
+
+#[test]
+fn a_broker_restart_is_survived_and_counted() {
+    let mut broker = Broker::config().persistent().start();
+    let port = broker.port.to_string();
+    // Publishers on a schedule, QoS 1, through a graceful restart of the broker: every
+    // scheduled message is still sent, every one acknowledged, and the subscriber's session
+    // (kept by the broker) gets them all.
+    let running = spawn(moth().args([
+        "bench",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-c",
+        "2",
+        "--rate",
+        "200",
+        "--duration",
+        "3",
+        "-q",
+        "1",
+        "--quiet",
+        "--json",
+        "-",
+    ]));
+    broker.wait_connected("moth-bench-pubsub-1");
+    broker.terminate();
+    broker.start_again();
+    let s = summary(&running.finish_within(Duration::from_secs(60)));
+    assert_eq!(s["sent"], 600, "{s}");
+    assert_eq!(s["acked"], 600, "{s}");
+    assert_eq!(s["lost"], 0, "{s}");
+    assert_eq!(s["unconfirmed"], 0, "{s}");
+    // Two publishers and one subscriber, each back once.
+    assert_eq!(s["reconnects"], 3, "{s}");
+    let by_client = s["reconnects_by_client"].as_object().unwrap();
+    assert_eq!(by_client.len(), 3, "{s}");
+    assert!(by_client.values().all(|n| n == 1), "{s}");
+    assert_eq!(s["clients_failed"], 0);
+}
+
+#[test]
+fn a_broker_gone_for_good_fails_the_run() {
+    let mut broker = Broker::start();
+    let port = broker.port.to_string();
+    let running = spawn(moth().args([
+        "bench",
+        "pub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--rate",
+        "100",
+        "--duration",
+        "1",
+        "-q",
+        "1",
+        "--quiet",
+        "--json",
+        "-",
+    ]));
+    broker.wait_connected("moth-bench-pub-0");
+    broker.kill();
+    let out = running.finish_within(Duration::from_secs(60));
+    out.assert_code(7);
+    let s = json(&out);
+    assert_eq!(s["clients_failed"], 1, "{s}");
+    assert!(
+        out.stderr
+            .contains("1 client(s) lost the connection and could not get it back"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_full_subscriber_queue_is_named_as_the_cause_of_loss() {
+    let broker = Broker::config()
+        .line("max_queued_messages 5")
+        .line("max_inflight_messages 1")
+        .start();
+    let out = bench_out(&broker, &["-c", "4", "-L", "2000", "-q", "1"]);
+    out.assert_code(99);
+    let s = json(&out);
+    assert!(s["lost"].as_u64().unwrap() > 0, "{s}");
+    assert_eq!(s["loss_cause"], "subscriber_queue", "{s}");
+    assert_eq!(s["unconfirmed"], 0, "{s}");
+}
+
+#[test]
+fn shard_summaries_merge() {
+    let broker = Broker::start();
+    let dir = broker.dir().to_path_buf();
+    let mut files = Vec::new();
+    for shard in ["0/2", "1/2"] {
+        let s = bench(
+            &broker,
+            &["pub", "-c", "4", "--shard", shard, "-L", "50", "-q", "1"],
+        );
+        assert_eq!(s["acked"], 50);
+        let file = dir.join(format!("shard-{}.json", &shard[..1]));
+        std::fs::write(&file, serde_json::to_vec(&s).unwrap()).unwrap();
+        files.push(file);
+    }
+    let mut cmd = moth();
+    cmd.args(["bench", "merge", "--json", "-"]).args(&files);
+    let m = summary(&run(cmd, b""));
+    assert_eq!(m["mode"], "pub");
+    assert_eq!(m["shards"], 2);
+    assert_eq!(m["clients"], 4);
+    assert_eq!(m["sent"], 100);
+    assert_eq!(m["acked"], 100);
+    assert_eq!(m["ack_latency_us_count"], 100);
+    let out = run(moth().args(["bench", "merge", "/nonexistent.json"]), b"");
+    out.assert_code(1);
 }

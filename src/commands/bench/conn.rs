@@ -8,9 +8,11 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::report::{self, Outcome, Summary};
+use super::mode::Mode;
+use super::report;
 use super::stats::{Counters, Kind, Measured, Recorder};
-use super::{Setup, stop_on_signal, stopped};
+use super::summary::{Outcome, Summary};
+use super::{Clock, Setup, stop_on_signal, stopped};
 use crate::connect::{Probe, Target};
 use crate::exit::{Failure, Result};
 
@@ -26,6 +28,7 @@ pub async fn run(setup: Setup) -> Result<()> {
     // Connections that have connected or failed; the hold starts when every one has.
     let settled = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let (_stop_tx, stop) = stop_on_signal();
+    let clock = Clock::new();
     setup.wait_for_start().await;
     let rss_before = rss_bytes();
     let hold_for = setup.run_time(false).unwrap_or(Duration::from_secs(10));
@@ -124,8 +127,15 @@ pub async fn run(setup: Setup) -> Result<()> {
         )));
     }
 
+    let per_connection = match (rss_before, rss_held) {
+        (Some(before), Some(held)) if connected > 0 => {
+            Some(held.saturating_sub(before) / connected)
+        }
+        _ => None,
+    };
+    let window = (clock.unix_ns(held_from), clock.now_ns());
     let mut summary = Summary::new(
-        "conn",
+        Mode::Conn,
         &setup,
         None,
         None,
@@ -134,29 +144,14 @@ pub async fn run(setup: Setup) -> Result<()> {
             histograms: recorder.merged(),
             measured_time: held_from.elapsed(),
             interrupted,
+            generator_limited,
+            window,
         },
     );
-    summary.set("connected", connected.into());
-    summary.set(
-        "connect_failures",
-        (setup.clients.len() as u64 - connected).into(),
-    );
-    summary.set("generator_limited", generator_limited.into());
-    let per_connection = match (rss_before, rss_held) {
-        (Some(before), Some(held)) if connected > 0 => {
-            Some(held.saturating_sub(before) / connected)
-        }
-        _ => None,
-    };
-    summary.set("rss_per_connection_bytes", per_connection.into());
-    summary.text.push_str(&format!(
-        "  connected {connected} of {}{}\n",
-        setup.clients.len(),
-        per_connection
-            .map(|b| format!(", {b} bytes of RSS per idle connection"))
-            .unwrap_or_default()
-    ));
-    report::finish(&summary, &setup.report)
+    summary.connected = Some(connected);
+    summary.connect_failures = Some(setup.clients.len() as u64 - connected);
+    summary.rss_per_connection_bytes = Some(per_connection);
+    report::finish(&mut summary, &setup.report, &setup.thresholds)
 }
 
 /// This process's resident set size, from /proc.

@@ -1,14 +1,27 @@
-//! `moth bench`: an MQTT load generator whose numbers can be trusted. Load (workers), collection
-//! (per-worker histograms, merged) and reporting (live view, summary, JSON, HdrHistogram log)
-//! are kept apart; see `load`, `conn`, `stats` and `report`.
+//! `moth bench`: an MQTT load generator whose numbers can be trusted. Load (`run` by phase,
+//! with `publisher` and `subscriber` on the lean connection, `over_rumqttc` for websockets, and
+//! `conn`), collection (`stats`), the summary (`summary`, `text`, `verdict`), reporting
+//! (`report`) and `merge` are kept apart.
 
+mod acks;
+mod backoff;
 mod conn;
 mod header;
-mod load;
+mod merge;
+mod mode;
+mod over_rumqttc;
+mod plan;
+mod publisher;
 mod report;
+mod run;
+mod schedule;
 mod stats;
 mod streams;
+mod subscriber;
+mod summary;
+mod text;
 mod ticker;
+mod verdict;
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
@@ -16,32 +29,39 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::cli::{BenchArgs, BenchConnArgs, BenchMode, ConnArgs, LoadArgs, ReportArgs};
+use crate::cli::{
+    BenchArgs, BenchConnArgs, BenchMode, ConnArgs, LoadArgs, ReportArgs, ThresholdArgs,
+};
 use crate::connect::{ConnSpec, Protocol};
 use crate::exit::{Failure, Result};
 use crate::report as say;
+use mode::Mode;
 
 pub async fn run(args: BenchArgs) -> Result<()> {
     match args.mode.unwrap_or(BenchMode::Pubsub(args.pubsub)) {
-        BenchMode::Conn(a) => conn::run(Setup::new(&a.load, &a.report, &a.conn)?).await,
+        BenchMode::Merge(a) => merge::run(a),
+        BenchMode::Conn(a) => conn::run(Setup::new(Mode::Conn, &a.load, &a.report, &a.conn)?).await,
         BenchMode::Pub(a) => {
-            let setup = Setup::new(&a.load, &a.report, &a.conn)?;
-            let publish = load::PublishPlan::new(&a.publish, &setup, false)?;
-            load::run(setup, Some(publish), None).await
+            let mut setup = Setup::new(Mode::Pub, &a.load, &a.report, &a.conn)?;
+            setup.thresholds = thresholds(Mode::Pub, &a.thresholds)?;
+            let publish = plan::PublishPlan::new(&a.publish, &setup, false)?;
+            run::run(Mode::Pub, setup, Some(publish), None).await
         }
         BenchMode::Sub(a) => {
-            let setup = Setup::new(&a.load, &a.report, &a.conn)?;
-            let subscribe = load::SubscribePlan::new(
+            let mut setup = Setup::new(Mode::Sub, &a.load, &a.report, &a.conn)?;
+            setup.thresholds = thresholds(Mode::Sub, &a.thresholds)?;
+            let subscribe = plan::SubscribePlan::new(
                 a.topic.clone(),
                 a.qos,
                 setup.clients.len() as u32,
                 a.limit,
             )?;
-            load::run(setup, None, Some(subscribe)).await
+            run::run(Mode::Sub, setup, None, Some(subscribe)).await
         }
         BenchMode::Pubsub(a) => {
-            let setup = Setup::new(&a.load, &a.report, &a.conn)?;
-            let publish = load::PublishPlan::new(&a.publish, &setup, true)?;
+            let mut setup = Setup::new(Mode::Pubsub, &a.load, &a.report, &a.conn)?;
+            setup.thresholds = thresholds(Mode::Pubsub, &a.thresholds)?;
+            let publish = plan::PublishPlan::new(&a.publish, &setup, true)?;
             let filter = a
                 .sub_topic
                 .clone()
@@ -51,10 +71,21 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                     "--subscribers must be at least 1 in pubsub mode",
                 ));
             }
-            let subscribe = load::SubscribePlan::new(filter, a.publish.qos, a.subscribers, None)?;
-            load::run(setup, Some(publish), Some(subscribe)).await
+            let subscribe = plan::SubscribePlan::new(filter, a.publish.qos, a.subscribers, None)?;
+            run::run(Mode::Pubsub, setup, Some(publish), Some(subscribe)).await
         }
     }
+}
+
+/// Loss is only known where moth both sends and receives.
+fn thresholds(mode: Mode, t: &ThresholdArgs) -> Result<ThresholdArgs> {
+    if t.max_loss.is_some() && mode != Mode::Pubsub {
+        return Err(Failure::usage(format!(
+            "--max-loss needs pubsub: bench {} does not see both ends of a message",
+            mode.name()
+        )));
+    }
+    Ok(t.clone())
 }
 
 /// Validated settings every mode shares.
@@ -75,13 +106,19 @@ pub(super) struct Setup {
     pub username: String,
     /// Worker threads of the runtime (for the report).
     pub threads: usize,
+    pub thresholds: ThresholdArgs,
 }
 
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
 const DEFAULT_CONNRATE: f64 = 1000.0;
 
 impl Setup {
-    fn new(load: &LoadArgs, report: &ReportArgs, conn: &BenchConnArgs) -> Result<Setup> {
+    fn new(
+        mode: Mode,
+        load: &LoadArgs,
+        report: &ReportArgs,
+        conn: &BenchConnArgs,
+    ) -> Result<Setup> {
         let spec = ConnSpec::from_args(&conn_args(conn), Protocol::V311)?;
         if load.count == 0 {
             return Err(Failure::usage("-c needs at least 1 client"));
@@ -148,13 +185,17 @@ impl Setup {
             clients,
             shard,
             ramp,
-            prefix: load.prefix.clone(),
+            prefix: load
+                .prefix
+                .clone()
+                .unwrap_or_else(|| mode.default_prefix().to_string()),
             duration: load.duration,
             warmup: load.warmup,
             start_at: load.start_at,
             sources,
             report: report.clone(),
             threads: tokio::runtime::Handle::current().metrics().num_workers(),
+            thresholds: ThresholdArgs::default(),
         })
     }
 

@@ -19,6 +19,7 @@ pub struct Counters {
     pub acked: AtomicU64,
     pub received: AtomicU64,
     pub failures: AtomicU64,
+    pub reconnects: AtomicU64,
 }
 
 impl Counters {
@@ -91,6 +92,20 @@ impl Histograms {
         }
     }
 
+    /// The histogram under an `all` tag.
+    pub fn tagged(&mut self, tag: &str) -> Option<&mut Histogram<u64>> {
+        Some(match tag {
+            "latency" => &mut self.latency,
+            "service" => &mut self.service,
+            "ack" => &mut self.ack,
+            "lag" => &mut self.lag,
+            "tcp" => &mut self.tcp,
+            "tls" => &mut self.tls,
+            "connack" => &mut self.connack,
+            _ => return None,
+        })
+    }
+
     pub fn all(&self) -> [(&'static str, &Histogram<u64>); 7] {
         [
             ("latency", &self.latency),
@@ -103,7 +118,7 @@ impl Histograms {
         ]
     }
 
-    fn merge(&mut self, other: &Histograms) {
+    pub fn merge(&mut self, other: &Histograms) {
         for kind in [
             Kind::Latency,
             Kind::Service,
@@ -152,12 +167,50 @@ impl Recorder {
             .record(micros);
     }
 
+    /// Record a worker's batch with one lock.
+    fn record_all(&self, worker: usize, batch: &[(Kind, u64)]) {
+        let shard = &self.shards[worker % self.shards.len()];
+        let mut histograms = shard.lock().expect("histogram lock");
+        for &(kind, micros) in batch {
+            let _ = histograms.get(kind).record(micros);
+        }
+    }
+
     pub fn merged(&self) -> Histograms {
         let mut all = Histograms::default();
         for shard in self.shards.iter() {
             all.merge(&shard.lock().expect("histogram lock"));
         }
         all
+    }
+}
+
+/// A worker's samples, handed to the recorder once per batch of work rather than once per
+/// message: one lock per read or write instead of one per message.
+pub struct Samples<'a> {
+    worker: usize,
+    recorder: &'a Recorder,
+    batch: Vec<(Kind, u64)>,
+}
+
+impl<'a> Samples<'a> {
+    pub fn new(worker: usize, recorder: &'a Recorder) -> Samples<'a> {
+        Samples {
+            worker,
+            recorder,
+            batch: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, kind: Kind, d: Duration) {
+        self.batch.push((kind, (d.as_micros() as u64).max(1)));
+    }
+
+    pub fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            self.recorder.record_all(self.worker, &self.batch);
+            self.batch.clear();
+        }
     }
 }
 
@@ -173,6 +226,14 @@ pub struct Measured {
     pub sent_total: u64,
     pub received_total: u64,
     pub failures: BTreeMap<String, u64>,
+    /// QoS 1/2 messages sent and never acknowledged.
+    pub unconfirmed: u64,
+    /// Clients that lost their connection and could not get it back.
+    pub clients_failed: u64,
+    /// Reconnects per client id (clients that never reconnected are left out).
+    pub reconnects: BTreeMap<String, u64>,
+    /// Why connections dropped (each followed by a reconnect attempt).
+    pub drops: BTreeMap<String, u64>,
 }
 
 impl Measured {
@@ -180,7 +241,23 @@ impl Measured {
         *self.failures.entry(reason.to_string()).or_default() += 1;
     }
 
+    pub fn reconnected(&mut self, client_id: &str) {
+        *self.reconnects.entry(client_id.to_string()).or_default() += 1;
+    }
+
+    pub fn disconnected(&mut self, reason: &str) {
+        *self.drops.entry(reason.to_string()).or_default() += 1;
+    }
+
     pub fn merge(&mut self, other: Measured) {
+        self.unconfirmed += other.unconfirmed;
+        self.clients_failed += other.clients_failed;
+        for (id, n) in other.reconnects {
+            *self.reconnects.entry(id).or_default() += n;
+        }
+        for (reason, n) in other.drops {
+            *self.drops.entry(reason).or_default() += n;
+        }
         self.sent += other.sent;
         self.acked += other.acked;
         self.received += other.received;

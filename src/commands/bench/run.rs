@@ -1,0 +1,402 @@
+//! pub, sub and pubsub, phase by phase: start subscribers, start publishers, run, drain,
+//! summarise. The workers themselves are in `publisher` and `subscriber` (the lean engine) and
+//! `over_rumqttc` (websockets, which the lean engine does not speak).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::mode::Mode;
+use super::over_rumqttc;
+use super::plan::{PublishPlan, SubscribePlan, expand};
+use super::publisher::Publisher;
+use super::report::{self, Progress};
+use super::stats::{Counters, Measured, Recorder};
+use super::subscriber::Subscriber;
+use super::summary::{Outcome, Summary};
+use super::ticker::Ticker;
+use super::{Clock, Setup, stop_on_signal, stopped};
+use crate::connect::{ConnSpec, Endpoint, LinkError, Target};
+use crate::exit::{Failure, Result};
+
+/// Subscribers drain until everything expected arrived, or nothing new came for this long.
+const DRAIN_QUIET: Duration = Duration::from_secs(1);
+const DRAIN_MAX: Duration = Duration::from_secs(10);
+
+/// What every worker needs to know about the run's timing.
+#[derive(Clone, Copy)]
+pub struct Window {
+    pub clock: Clock,
+    /// Sending starts here; messages meant before `measure_from` are warm-up.
+    pub start: Instant,
+    pub measure_from: Instant,
+    /// Sending stops here (`None`: only -L or Ctrl-C stop it).
+    pub end: Option<Instant>,
+}
+
+/// What all workers share.
+pub struct Ctx {
+    pub spec: ConnSpec,
+    /// Where lean connections go; `None` over websockets, which stay on rumqttc.
+    pub target: Option<Target>,
+    pub counters: Arc<Counters>,
+    pub recorder: Recorder,
+    pub username: String,
+    /// `--ifaddr`: local addresses, spread over the clients in turn.
+    pub sources: Vec<std::net::IpAddr>,
+    window: watch::Receiver<Option<Window>>,
+}
+
+impl Ctx {
+    /// The source address of client `n`, with --ifaddr.
+    pub fn source(&self, n: usize) -> Option<std::net::IpAddr> {
+        (!self.sources.is_empty()).then(|| self.sources[n % self.sources.len()])
+    }
+
+    /// The run's window, once the last publisher is connected.
+    pub async fn window(&self) -> Option<Window> {
+        let mut rx = self.window.clone();
+        rx.wait_for(|w| w.is_some()).await.ok().and_then(|w| *w)
+    }
+}
+
+/// A client that could not connect at the start: the run stops with the broker's refusal code,
+/// or 1.
+pub fn client_failure(client_id: &str, e: &LinkError) -> Failure {
+    let failure = e.failure();
+    Failure::new(
+        failure.code,
+        format!("client {client_id}: {}", failure.message),
+    )
+}
+
+/// Everything the phases hand on.
+struct Run {
+    mode: Mode,
+    setup: Setup,
+    ctx: Arc<Ctx>,
+    window_tx: watch::Sender<Option<Window>>,
+    stop_tx: watch::Sender<bool>,
+    stop: watch::Receiver<bool>,
+    drain_tx: watch::Sender<bool>,
+    subscribers: JoinSet<Measured>,
+    publishers: JoinSet<Measured>,
+    budget: Arc<AtomicU64>,
+    lag_now: Arc<AtomicU64>,
+    ticker: Ticker,
+}
+
+pub async fn run(
+    mode: Mode,
+    setup: Setup,
+    publish: Option<PublishPlan>,
+    subscribe: Option<SubscribePlan>,
+) -> Result<()> {
+    let target = match setup.spec.endpoint {
+        Endpoint::WebSocket { .. } if !setup.sources.is_empty() => {
+            return Err(Failure::usage(
+                "--ifaddr works over TCP and TLS only: over websockets bench uses rumqttc, which cannot bind a source address",
+            ));
+        }
+        Endpoint::WebSocket { .. } => None,
+        _ => Some(Target::resolve(&setup.spec).await.map_err(|e| {
+            Failure::usage(format!(
+                "cannot connect to {}: {}",
+                setup.spec.endpoint, e.reason
+            ))
+        })?),
+    };
+    let (stop_tx, stop) = stop_on_signal();
+    let (window_tx, window_rx) = watch::channel(None);
+    let (drain_tx, _) = watch::channel(false);
+    let ctx = Arc::new(Ctx {
+        spec: setup.spec.clone(),
+        target,
+        counters: Arc::new(Counters::default()),
+        recorder: Recorder::new(),
+        username: setup.username.clone(),
+        sources: setup.sources.clone(),
+        window: window_rx,
+    });
+    let mut run = Run {
+        mode,
+        ticker: Ticker::start(setup.clients.len()),
+        setup,
+        ctx,
+        window_tx,
+        stop_tx,
+        stop,
+        drain_tx,
+        subscribers: JoinSet::new(),
+        publishers: JoinSet::new(),
+        budget: Arc::default(),
+        lag_now: Arc::default(),
+    };
+    let clock = Clock::new();
+    run.setup.wait_for_start().await;
+    // Subscribers first, so that nothing is published before anyone listens.
+    if let Some(plan) = &subscribe {
+        run.start_subscribers(plan).await?;
+    }
+    let publish = publish.map(Arc::new);
+    if let Some(plan) = &publish {
+        run.start_publishers(plan).await?;
+    }
+    let has_limit = publish.as_ref().is_some_and(|p| p.limit.is_some())
+        || subscribe.as_ref().is_some_and(|s| s.limit.is_some());
+    let start = Instant::now();
+    let measure_from = start + run.setup.warmup;
+    let window = Window {
+        clock,
+        start,
+        measure_from,
+        end: run.setup.run_time(has_limit).map(|d| measure_from + d),
+    };
+    let _ = run.window_tx.send(Some(window));
+    let progress = Progress::start(
+        run.ctx.counters.clone(),
+        run.lag_now.clone(),
+        publish.as_ref().and_then(|p| p.interval),
+        run.setup.report.quiet,
+        window.end.map(|end| end - start),
+    );
+    let mut measured = run.send(publish.as_deref(), &window).await;
+    let interrupted = *run.stop.borrow();
+    run.drain(
+        subscribe.as_ref(),
+        publish.is_some(),
+        &mut measured,
+        interrupted,
+    )
+    .await;
+    run.ticker.close();
+    let ended = window
+        .end
+        .map_or_else(Instant::now, |end| end.min(Instant::now()));
+    let generator_limited = progress.finish();
+    let summary = Summary::new(
+        mode,
+        &run.setup,
+        publish.as_ref().map(|p| (p.qos, p.size)),
+        subscribe
+            .as_ref()
+            .map(|s| (s.subscribers, s.shared(), s.qos)),
+        Outcome {
+            measured,
+            histograms: run.ctx.recorder.merged(),
+            measured_time: (ended - start).saturating_sub(run.setup.warmup),
+            interrupted,
+            generator_limited,
+            window: (
+                window.clock.unix_ns(measure_from.min(ended)),
+                window.clock.unix_ns(ended),
+            ),
+        },
+    );
+    let mut summary = summary;
+    report::finish(&mut summary, &run.setup.report, &run.setup.thresholds)
+}
+
+impl Run {
+    async fn start_subscribers(&mut self, plan: &SubscribePlan) -> Result<()> {
+        let count = if self.mode == Mode::Sub {
+            self.setup.clients.len() as u32
+        } else {
+            plan.subscribers
+        };
+        let mut ready = Vec::new();
+        for n in 0..count {
+            let id = match (self.mode, self.setup.shard) {
+                (Mode::Sub, _) => self.setup.client_id(self.setup.clients[n as usize]),
+                (_, Some((shard, _))) => format!("{}-sub-{shard}-{n}", self.setup.prefix),
+                _ => format!("{}-sub-{n}", self.setup.prefix),
+            };
+            let (ready_tx, ready_rx) = oneshot::channel();
+            ready.push(ready_rx);
+            let drain = self.drain_tx.subscribe();
+            if self.ctx.target.is_some() {
+                let worker = Subscriber {
+                    ctx: self.ctx.clone(),
+                    client_id: id,
+                    filter: plan.filter.clone(),
+                    qos: plan.qos,
+                    worker: n as usize,
+                    limit: plan.limit,
+                    stop_all: self.stop_tx.clone(),
+                };
+                self.subscribers.spawn(worker.run(ready_tx, drain));
+            } else {
+                let worker = over_rumqttc::Subscriber {
+                    ctx: self.ctx.clone(),
+                    client_id: id,
+                    filter: plan.filter.clone(),
+                    qos: plan.qos,
+                    worker: n as usize,
+                    limit: plan.limit,
+                    stop_all: self.stop_tx.clone(),
+                };
+                self.subscribers.spawn(worker.run(ready_tx, drain));
+            }
+            tokio::time::sleep(self.setup.ramp).await;
+        }
+        for ready in ready {
+            if let Ok(Err(failure)) = ready.await {
+                let _ = self.drain_tx.send(true);
+                return Err(failure);
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishers connect; the clock starts once the last one is up.
+    async fn start_publishers(&mut self, plan: &Arc<PublishPlan>) -> Result<()> {
+        let mut ready = Vec::new();
+        let publishers = self.setup.clients.len() as u32;
+        for (n, &index) in self.setup.clients.iter().enumerate() {
+            let id = self.setup.client_id(index);
+            let topic = expand(&plan.template, index, &id, &self.setup.username, 0);
+            let per_message_topic = plan
+                .template
+                .contains("%s")
+                .then(|| (plan.template.clone(), index, id.clone()));
+            let (ready_tx, ready_rx) = oneshot::channel();
+            ready.push(ready_rx);
+            let stop = self.stop.clone();
+            if self.ctx.target.is_some() {
+                let worker = Publisher {
+                    ctx: self.ctx.clone(),
+                    plan: plan.clone(),
+                    client_id: id,
+                    publisher_id: index as u32,
+                    position: n as u32,
+                    publishers,
+                    topic,
+                    per_message_topic,
+                    budget: self.budget.clone(),
+                    lag_now: self.lag_now.clone(),
+                    ticker: self.ticker.clone(),
+                };
+                self.publishers.spawn(worker.run(ready_tx, stop));
+            } else {
+                let worker = over_rumqttc::Publisher {
+                    ctx: self.ctx.clone(),
+                    plan: plan.clone(),
+                    client_id: id,
+                    publisher_id: index as u32,
+                    position: n as u32,
+                    publishers,
+                    topic,
+                    per_message_topic,
+                    budget: self.budget.clone(),
+                    lag_now: self.lag_now.clone(),
+                    ticker: self.ticker.clone(),
+                };
+                self.publishers.spawn(worker.run(ready_tx, stop));
+            }
+            tokio::time::sleep(self.setup.ramp).await;
+        }
+        for ready in ready {
+            if let Ok(Err(failure)) = ready.await {
+                let _ = self.stop_tx.send(true);
+                let _ = self.drain_tx.send(true);
+                return Err(failure);
+            }
+        }
+        Ok(())
+    }
+
+    /// The sending phase: publishers stop on their own (deadline, -L) or on Ctrl-C; sub mode
+    /// runs until the deadline, -L or Ctrl-C.
+    async fn send(&mut self, publish: Option<&PublishPlan>, window: &Window) -> Measured {
+        let mut measured = Measured::default();
+        let mut stop = self.stop.clone();
+        match publish {
+            Some(plan) => {
+                while let Some(result) = self.publishers.join_next().await {
+                    if let Ok(m) = result {
+                        measured.merge(m);
+                    }
+                }
+                // A slow schedule may have nothing left to send before the deadline: the run
+                // still lasts until then (unless -L ran out or Ctrl-C came).
+                let limit_reached = plan
+                    .limit
+                    .is_some_and(|limit| self.budget.load(Ordering::Relaxed) >= limit);
+                if let Some(end) = window.end
+                    && !limit_reached
+                {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(end) => {}
+                        _ = stopped(&mut stop) => {}
+                    }
+                }
+            }
+            None => match window.end {
+                Some(end) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(end) => {}
+                        _ = stopped(&mut stop) => {}
+                    }
+                }
+                None => stopped(&mut stop).await,
+            },
+        }
+        measured
+    }
+
+    /// Let subscribers take what is still on its way, then stop them.
+    async fn drain(
+        &mut self,
+        subscribe: Option<&SubscribePlan>,
+        published: bool,
+        measured: &mut Measured,
+        interrupted: bool,
+    ) {
+        let Some(plan) = subscribe else {
+            return;
+        };
+        if published {
+            let factor = if plan.shared() {
+                1
+            } else {
+                u64::from(plan.subscribers)
+            };
+            let expected = measured.sent_total * factor;
+            drain_until(&self.ctx.counters, expected, interrupted).await;
+        }
+        let _ = self.drain_tx.send(true);
+        while let Some(result) = self.subscribers.join_next().await {
+            if let Ok(m) = result {
+                measured.merge(m);
+            }
+        }
+    }
+}
+
+async fn drain_until(counters: &Counters, expected: u64, interrupted: bool) {
+    let deadline = Instant::now()
+        + if interrupted {
+            Duration::from_millis(500)
+        } else {
+            DRAIN_MAX
+        };
+    let mut last = Counters::get(&counters.received);
+    let mut last_change = Instant::now();
+    while Instant::now() < deadline {
+        let now = Counters::get(&counters.received);
+        if now >= expected {
+            return;
+        }
+        if now != last {
+            last = now;
+            last_change = Instant::now();
+        } else if last_change.elapsed() >= DRAIN_QUIET {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

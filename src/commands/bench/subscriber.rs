@@ -1,0 +1,257 @@
+//! One subscriber on the lean connection: times every message from its intended send time,
+//! counts loss, duplicates and order per publisher, and survives a dropped connection. At QoS
+//! 1/2 its session outlives a drop (so the broker keeps its messages meanwhile); it starts from
+//! an empty session, so nothing of an earlier run reaches this one.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::sync::{oneshot, watch};
+use tokio::time::Instant;
+
+use super::backoff::Backoff;
+use super::header::Header;
+use super::run::{Ctx, client_failure};
+use super::stats::{Counters, Kind, Measured, Samples};
+use super::stopped;
+use crate::connect::{Attempt, Connected, Incoming, Lean, LinkError};
+use crate::exit::{Failure, REFUSED, Result};
+
+/// MQTT 5: how long the broker keeps a subscriber's session after a drop.
+const SESSION_EXPIRY: u32 = 300;
+
+pub struct Subscriber {
+    pub ctx: Arc<Ctx>,
+    pub client_id: String,
+    pub filter: String,
+    pub qos: u8,
+    pub worker: usize,
+    pub limit: Option<u64>,
+    pub stop_all: watch::Sender<bool>,
+}
+
+enum Subscribed {
+    Yes,
+    Refused(u8),
+}
+
+impl Subscriber {
+    /// Persistent sessions only where they keep something: QoS 0 messages are not queued for
+    /// a subscriber that is away.
+    fn persistent(&self) -> bool {
+        self.qos > 0
+    }
+
+    fn attempt(&self, clean: bool) -> Attempt<'_> {
+        let persistent = self.persistent();
+        Attempt {
+            client_id: &self.client_id,
+            clean: clean || !persistent,
+            session_expiry: persistent.then_some(SESSION_EXPIRY),
+            source: self.ctx.source(self.worker),
+        }
+    }
+
+    /// The first connection: an empty session that outlives a drop. MQTT 5 says both in one
+    /// CONNECT; 3.1.1 cannot, so it clears any old session first and then opens a lasting one.
+    async fn first_connection(&self) -> std::result::Result<(Lean, Connected), LinkError> {
+        let target = self
+            .ctx
+            .target
+            .as_ref()
+            .expect("lean workers have a target");
+        let spec = &self.ctx.spec;
+        if self.persistent() && spec.protocol == crate::connect::Protocol::V311 {
+            let (conn, _) = Lean::open(spec, target, self.attempt(true)).await?;
+            conn.close(Duration::from_secs(2)).await;
+            return Lean::open(spec, target, self.attempt(false)).await;
+        }
+        Lean::open(spec, target, self.attempt(true)).await
+    }
+
+    /// Subscribe and wait for SUBACK, answering whatever arrives meanwhile.
+    async fn subscribe(&self, conn: &mut Lean) -> std::result::Result<Subscribed, LinkError> {
+        conn.subscribe(&self.filter, self.qos);
+        let deadline = Instant::now() + Duration::from_secs(crate::connect::CONNECT_TIMEOUT);
+        loop {
+            let progress = tokio::time::timeout_at(deadline, conn.io())
+                .await
+                .map_err(|_| LinkError {
+                    reason: "no SUBACK in time".into(),
+                    refused: None,
+                })??;
+            if !progress.read {
+                continue;
+            }
+            let mut answer = None;
+            conn.parse(|_, packet| {
+                if let Incoming::SubAck { codes } = packet {
+                    answer = Some(match codes.first() {
+                        Some(&code) if code >= 0x80 => Subscribed::Refused(code),
+                        _ => Subscribed::Yes,
+                    });
+                }
+            })?;
+            if let Some(answer) = answer {
+                return Ok(answer);
+            }
+        }
+    }
+
+    fn refused(&self, code: u8) -> Failure {
+        Failure::new(
+            REFUSED,
+            format!(
+                "the broker refused the subscription to {}: {}",
+                crate::report::quote(&self.filter),
+                crate::connect::reason_words(code)
+            ),
+        )
+    }
+
+    pub async fn run(
+        self,
+        ready: oneshot::Sender<Result<()>>,
+        mut drain: watch::Receiver<bool>,
+    ) -> Measured {
+        let mut measured = Measured::default();
+        let mut conn = match self.first_connection().await {
+            Ok((conn, _)) => conn,
+            Err(e) => {
+                let _ = ready.send(Err(client_failure(&self.client_id, &e)));
+                return measured;
+            }
+        };
+        match self.subscribe(&mut conn).await {
+            Ok(Subscribed::Yes) => {}
+            Ok(Subscribed::Refused(code)) => {
+                let _ = ready.send(Err(self.refused(code)));
+                return measured;
+            }
+            Err(e) => {
+                let _ = ready.send(Err(client_failure(&self.client_id, &e)));
+                return measured;
+            }
+        }
+        let _ = ready.send(Ok(()));
+        Counters::add(&self.ctx.counters.connected, 1);
+        let Some(window) = self.ctx.window().await else {
+            return measured;
+        };
+        let measure_from_ns = window.clock.unix_ns(window.measure_from);
+        let mut samples = Samples::new(self.worker, &self.ctx.recorder);
+        let mut conn = Some(conn);
+        let mut backoff = Backoff::new();
+        let target = self
+            .ctx
+            .target
+            .as_ref()
+            .expect("lean workers have a target");
+        loop {
+            let Some(c) = conn.as_mut() else {
+                let wait = backoff.next_wait();
+                tokio::select! {
+                    biased;
+                    _ = stopped(&mut drain) => {
+                        measured.fail("could not reconnect before the run ended");
+                        measured.clients_failed += 1;
+                        Counters::add(&self.ctx.counters.failures, 1);
+                        break;
+                    }
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                let opened = Lean::open(&self.ctx.spec, target, self.attempt(false)).await;
+                match opened {
+                    Ok((mut fresh, connected)) => {
+                        backoff.reset();
+                        measured.reconnected(&self.client_id);
+                        Counters::add(&self.ctx.counters.reconnects, 1);
+                        if !connected.session_present {
+                            match self.subscribe(&mut fresh).await {
+                                Ok(Subscribed::Yes) => {}
+                                Ok(Subscribed::Refused(code)) => {
+                                    measured.fail(&self.refused(code).message);
+                                    measured.clients_failed += 1;
+                                    break;
+                                }
+                                Err(_) => continue,
+                            }
+                        }
+                        conn = Some(fresh);
+                    }
+                    Err(e) if e.refused.is_some() => {
+                        measured.fail(&format!("reconnect {}", e.reason));
+                        measured.clients_failed += 1;
+                        Counters::add(&self.ctx.counters.failures, 1);
+                        break;
+                    }
+                    Err(_) => {}
+                }
+                continue;
+            };
+            let keep_alive = c.keep_alive_at();
+            let far = Instant::now() + Duration::from_secs(3600);
+            let mut lost: Option<LinkError> = None;
+            tokio::select! {
+                biased;
+                _ = stopped(&mut drain) => break,
+                io = c.io() => match io {
+                    Ok(progress) if progress.read => {
+                        let mut arrived = 0u64;
+                        let parsed = c.parse(|_, packet| {
+                            let Incoming::Publish { payload, .. } = packet else {
+                                return;
+                            };
+                            arrived += 1;
+                            measured.received_total += 1;
+                            match Header::read(&payload) {
+                                Some(h) => {
+                                    measured.streams.observe(h.publisher, h.seq);
+                                    if h.intended_ns >= measure_from_ns {
+                                        measured.received += 1;
+                                        let now = window.clock.now_ns();
+                                        let since = |t: u64| Duration::from_nanos(now.saturating_sub(t));
+                                        samples.add(Kind::Latency, since(h.intended_ns));
+                                        samples.add(Kind::Service, since(h.sent_ns));
+                                    }
+                                }
+                                None if Instant::now() >= window.measure_from => measured.received += 1,
+                                None => {}
+                            }
+                        });
+                        let total = self.ctx.counters.received.fetch_add(arrived, Ordering::Relaxed) + arrived;
+                        if self.limit.is_some_and(|limit| total >= limit) {
+                            let _ = self.stop_all.send(true);
+                        }
+                        if let Err(e) = parsed {
+                            lost = Some(e);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => lost = Some(e),
+                },
+                _ = tokio::time::sleep_until(keep_alive.unwrap_or(far)), if keep_alive.is_some() => {
+                    if let Err(e) = c.keep_alive() {
+                        lost = Some(e);
+                    }
+                }
+            }
+            samples.flush();
+            if let Some(e) = lost {
+                conn = None;
+                measured.disconnected(&e.reason);
+            }
+        }
+        samples.flush();
+        if let Some(mut c) = conn {
+            if self.persistent() {
+                // The session outlives this run: leave it without subscriptions, so the broker
+                // queues nothing for a client that is gone.
+                c.unsubscribe(&self.filter);
+            }
+            c.close(Duration::from_secs(2)).await;
+        }
+        measured
+    }
+}

@@ -1,0 +1,126 @@
+//! Whether a run was good, for a CI job: checks that always apply (no client lost for good, no
+//! QoS 1/2 message unacknowledged or lost) and thresholds given on the command line, as k6's
+//! thresholds. Each check says what it compared, and the exit code follows the worst failure.
+
+use serde::Serialize;
+
+use super::mode::Mode;
+use super::summary::Summary;
+use crate::cli::ThresholdArgs;
+use crate::exit::{CHECK_FAILED, SUCCESS, UNCONFIRMED};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    /// The threshold (`None` for checks that want zero).
+    pub limit: Option<f64>,
+    pub value: f64,
+    pub passed: bool,
+    /// The exit code when it fails.
+    pub code: u8,
+}
+
+/// Run every check that applies; record them in the summary; return the exit code.
+pub fn judge(summary: &mut Summary, thresholds: &ThresholdArgs) -> u8 {
+    let mut checks = Vec::new();
+    let mut zero = |name, value: u64, code| {
+        checks.push(Check {
+            name,
+            limit: None,
+            value: value as f64,
+            passed: value == 0,
+            code,
+        })
+    };
+    let mode = summary.info.mode;
+    if mode != Mode::Conn {
+        zero("clients_failed", summary.clients_failed, UNCONFIRMED);
+    }
+    if summary.info.qos.is_some_and(|q| q > 0) {
+        zero("unconfirmed", summary.unconfirmed, UNCONFIRMED);
+    }
+    // A QoS 1/2 message that was sent and never arrived is lost against MQTT's promise. At QoS
+    // 0 loss is allowed: it fails a run only through --max-loss.
+    let delivered_qos = summary
+        .info
+        .qos
+        .zip(summary.info.subscribe_qos)
+        .map(|(p, s)| p.min(s));
+    if let (Some(lost), Some(qos)) = (summary.lost, delivered_qos)
+        && qos > 0
+    {
+        zero("lost", lost, CHECK_FAILED);
+    }
+    if let (Some(limit), Some(loss)) = (thresholds.max_loss, summary.loss_percent) {
+        checks.push(Check {
+            name: "max_loss_percent",
+            limit: Some(limit),
+            value: loss,
+            passed: loss <= limit,
+            code: CHECK_FAILED,
+        });
+    }
+    if let Some(limit) = thresholds.max_p99 {
+        let l = &summary.latencies;
+        // End to end where subscribers measured it, else the publishers' acknowledgements.
+        let p99 = if l.latency.count > 0 {
+            l.latency.p99
+        } else {
+            l.ack.p99
+        };
+        let limit_ms = limit.as_secs_f64() * 1000.0;
+        let value = p99 as f64 / 1000.0;
+        checks.push(Check {
+            name: "max_p99_ms",
+            limit: Some(limit_ms),
+            value,
+            passed: value <= limit_ms,
+            code: CHECK_FAILED,
+        });
+    }
+    if let Some(limit) = thresholds.min_rate {
+        let value = if mode.subscribes() {
+            summary.receive_rate
+        } else {
+            summary.ack_rate
+        };
+        checks.push(Check {
+            name: "min_rate",
+            limit: Some(limit),
+            value,
+            passed: value >= limit,
+            code: CHECK_FAILED,
+        });
+    }
+    let code = checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.code)
+        .min_by_key(|code| if *code == UNCONFIRMED { 0 } else { 1 })
+        .unwrap_or(SUCCESS);
+    summary.passed = code == SUCCESS;
+    summary.checks = checks;
+    code
+}
+
+/// A failed check in words.
+pub fn describe(check: &Check) -> String {
+    match (check.name, check.limit) {
+        ("clients_failed", _) => format!(
+            "{} client(s) lost the connection and could not get it back",
+            check.value
+        ),
+        ("unconfirmed", _) => format!("{} QoS 1/2 message(s) were never acknowledged", check.value),
+        ("lost", _) => format!("{} QoS 1/2 message(s) were lost", check.value),
+        ("max_loss_percent", Some(limit)) => {
+            format!("loss {}% is above --max-loss {limit}", check.value)
+        }
+        ("max_p99_ms", Some(limit)) => {
+            format!("p99 latency {} ms is above --max-p99 {limit}", check.value)
+        }
+        ("min_rate", Some(limit)) => {
+            format!("rate {}/s is below --min-rate {limit}", check.value)
+        }
+        (name, _) => format!("{name}: {}", check.value),
+    }
+}
