@@ -643,3 +643,61 @@ fn shard_summaries_merge() {
     let out = run(moth().args(["bench", "merge", "/nonexistent.json"]), b"");
     out.assert_code(1);
 }
+
+#[test]
+fn the_kubernetes_job_runs_locally_for_two_shards_and_merges() {
+    let broker = Broker::start();
+    let results = broker.dir().join("results");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s");
+    let start_at = (std::time::SystemTime::now() + Duration::from_secs(2))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let script = |name: &str, index: Option<&str>| {
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg(root.join(name))
+            .env("MOTH", env!("CARGO_BIN_EXE_moth"))
+            .env("SHARDS", "2")
+            .env("START_AT", &start_at)
+            .env("RESULTS", &results)
+            .env("WAIT_S", "60")
+            .env(
+                "BENCH_ARGS",
+                format!(
+                    "pub -h 127.0.0.1 -p {} -c 4 -q 1 --rate 200 --duration 1",
+                    broker.port
+                ),
+            );
+        if let Some(index) = index {
+            cmd.env("JOB_COMPLETION_INDEX", index);
+        }
+        cmd
+    };
+    // Both shards at once, as the Job's pods run, so that --start-at lines them up.
+    let shards: Vec<_> = ["0", "1"]
+        .iter()
+        .map(|i| spawn(script("shard.sh", Some(i))))
+        .collect();
+    for shard in shards {
+        shard
+            .finish_within(Duration::from_secs(60))
+            .assert_success();
+    }
+    let out = run(script("merge.sh", None), b"");
+    out.assert_success();
+    assert!(
+        out.stdout_text().contains("4 client(s)"),
+        "{}",
+        out.stdout_text()
+    );
+    let merged: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(results.join("merged.json")).unwrap()).unwrap();
+    assert_eq!(merged["shards"], 2);
+    assert_eq!(merged["clients"], 4);
+    // 200/s in all for 1 s, split over the shards; every message acknowledged.
+    assert_eq!(merged["sent"], 200, "{merged}");
+    assert_eq!(merged["acked"], 200, "{merged}");
+    assert_eq!(merged["ack_latency_us_count"], 200, "{merged}");
+    assert_eq!(merged["passed"], true);
+}
