@@ -186,14 +186,25 @@ fn debug_shows_packets_but_never_the_password() {
         b"",
     );
     out.assert_success();
+    // First where each setting came from (see tests/it/config.rs), then the packets.
+    let (settings, packets) = out.stderr.split_at(out.stderr.find("Client ").unwrap());
+    assert!(
+        settings.starts_with("settings for moth pub\n"),
+        "{settings}"
+    );
+    assert!(
+        settings.contains("\npw = ***  (command line)\n"),
+        "{settings}"
+    );
     assert_eq!(
-        out.stderr,
+        packets,
         "Client dbg sending CONNECT (p4, c1, k60, user 'alice', password ****)\n\
          Client dbg received CONNACK (0, session present 0)\n\
          Client dbg sending PUBLISH (m1)\n\
          Client dbg received PUBACK (m1)\n\
          Client dbg sending DISCONNECT\n"
     );
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
     // Nor in errors, whether given with -P or inside a URL.
     let out = run(
         broker.moth(
