@@ -449,10 +449,23 @@ pub fn mosquitto_client(name: &str) -> Command {
 }
 
 fn isolate(cmd: &mut Command) {
+    let home = empty_home();
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("LANG", "C");
+}
+
+/// An empty home directory for this test process, so that no test reads a config file or a
+/// mosquitto option file that the machine's user (or another test) left lying around.
+fn empty_home() -> &'static Path {
+    static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-home");
+        std::fs::create_dir_all(&home).expect("create the tests' empty home");
+        home
+    })
 }
 
 #[derive(Debug)]
