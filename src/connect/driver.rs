@@ -72,11 +72,15 @@ pub(super) trait Source {
     fn replay(&mut self, replays: Vec<Replay>);
 }
 
-/// With `coalesce`, after a batch of incoming messages the next read waits until this long after
-/// the batch's first message. A message after a quiet spell is read at once; in a stream, one read
-/// and one stdout write carry everything that came in the last millisecond instead of a read
-/// and a write per message, which is most of a subscriber's cost. A person never notices 1 ms.
+/// With `coalesce`, once a read has drained the socket, the next read waits until this long after
+/// the previous one. A message after a quiet spell is read at once; in a stream, one read and one
+/// stdout write carry everything that came in the last millisecond instead of a read and a write
+/// per message, which is most of a subscriber's cost. A person never notices 1 ms.
 const COALESCE: Duration = Duration::from_millis(1);
+/// rumqttc hands out at most this many packets from one pass over the socket; a pass that
+/// yielded fewer events found the socket empty, so waiting a moment cannot delay data that was
+/// already there.
+const READ_PASS: usize = 9;
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -104,9 +108,15 @@ async fn drive<S: Source>(source: &mut S, shared: &Shared) {
     let mut reconnecting = false;
     let mut backoff = FIRST_BACKOFF;
     let mut connected_at: Option<tokio::time::Instant> = None;
-    let mut batch_started: Option<tokio::time::Instant> = None;
+    let mut pass_started = tokio::time::Instant::now();
+    let mut pass_events = 0usize;
     loop {
+        if !source.buffered() {
+            pass_started = tokio::time::Instant::now();
+            pass_events = 0;
+        }
         let polled = source.poll().await;
+        pass_events += 1;
         let event = match polled {
             Ok(Polled::Event(Event::Connected { session_present })) => {
                 ever_connected = true;
@@ -122,17 +132,13 @@ async fn drive<S: Source>(source: &mut S, shared: &Shared) {
             }
             Ok(Polled::Event(Event::Message(mut message))) => {
                 message.connection = connection.load(Ordering::Acquire);
-                if *coalesce {
-                    let started = *batch_started.get_or_insert_with(tokio::time::Instant::now);
-                    if !source.buffered() {
-                        batch_started = None;
-                        if events.send(Event::Message(message)).await.is_err() {
-                            return;
-                        }
-                        outbox.hand(hand);
-                        tokio::time::sleep_until(started + COALESCE).await;
-                        continue;
+                if *coalesce && !source.buffered() && pass_events < READ_PASS {
+                    if events.send(Event::Message(message)).await.is_err() {
+                        return;
                     }
+                    outbox.hand(hand);
+                    tokio::time::sleep_until(pass_started + COALESCE).await;
+                    continue;
                 }
                 Event::Message(message)
             }
