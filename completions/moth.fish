@@ -31,10 +31,13 @@ complete -c moth -n "__fish_moth_needs_command" -f -a "sub" -d 'Subscribe and pr
 complete -c moth -n "__fish_moth_needs_command" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "config" -d 'Show the connection settings and where each comes from, or the config file\'s path'
+complete -c moth -n "__fish_moth_needs_command" -f -a "ls" -d 'Watch a broker for a moment and print the topic tree seen: counts, rates, retained messages, last payloads'
 complete -c moth -n "__fish_moth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s m -l message -d 'Send this message' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s f -l file -d 'Send the contents of a file as one message (binary-safe)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -l speed -d 'With --replay: play this many times faster (0.5 is half speed)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l rate -d 'Send this many messages per second (fractions allowed) on a fixed schedule from the start: paces -l, --jsonl, --topic-lines and --repeat' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat -d 'Publish the message this many times (with -m, -f, -s or -n)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat-delay -d 'Seconds to wait after each delivery before the next --repeat (fractions allowed; at most a year)' -r
@@ -83,6 +86,10 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s A -d 'Local address to
 complete -c moth -n "__fish_moth_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message (an empty line is an empty message)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s s -l stdin-file -d 'Send all of stdin as one message'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s n -l null-message -d 'Send an empty message (with -r: clear the retained message)'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l jsonl -d 'Send one message per stdin line, each a JSON object as `sub --json` prints it (topic, payload, payload_encoding, qos, retain, properties, received_at); what a line gives overrides -t, -q, -r and the property flags'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l topic-lines -d 'Send one message per stdin line `TOPIC PAYLOAD` (split at the first space), as `sub -v` prints it'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l replay -d 'With --jsonl: keep the gaps between the lines\' received_at times'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l template -d 'Fill in placeholders in -t and -m for each message: {seq} (from 1), {ts} (RFC 3339, ms), {unix_ms}, {uuid}, {random:A-B}, {line} (the -l line); {{ and }} for braces'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s r -l retain -d 'Ask the broker to retain the message'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
@@ -463,12 +470,71 @@ complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcom
 complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
 complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the path of the config file moth reads'
 complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "config" -d 'Show the connection settings and where each comes from, or the config file\'s path'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand ls" -s t -l topic -d 'Topic filter to watch (repeatable; default #)' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s T -l filter-out -d 'Leave out topics that match this filter (repeatable)' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s q -l qos -d 'Quality of service to subscribe with: 0, 1 or 2' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s C -l count -d 'Stop after this many messages' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s W -l timeout -d 'Stop after this many seconds' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l idle -d 'Stop once this many seconds pass without a message (fractions allowed). Without --idle, -W or -C: --idle 1 and -W 10' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l color -d 'Colour the tree: auto (a terminal without NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c moth -n "__fish_moth_using_subcommand ls" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s u -l username -d 'User name' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l config -d 'moth\'s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -s o -l options-file -d 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l will-payload -d 'Payload of the will [default: empty]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l will-qos -d 'QoS of the will' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-engine -d 'OpenSSL engine' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l keyform -d 'OpenSSL key form' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l proxy -d 'SOCKS5 proxy URL' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s A -d 'Local address to bind to' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s J -l json -d 'One JSON object per topic, for scripts (last payload whole, base64 when binary)'
+complete -c moth -n "__fish_moth_using_subcommand ls" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l nodelay -d 'Disable Nagle\'s algorithm (lower latency for small messages)'
+complete -c moth -n "__fish_moth_using_subcommand ls" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l will-retain -d 'Retain the will'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
+complete -c moth -n "__fish_moth_using_subcommand ls" -s S -d 'DNS SRV lookup of the broker'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "config" -d 'Show the connection settings and where each comes from, or the config file\'s path'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "ls" -d 'Watch a broker for a moment and print the topic tree seen: counts, rates, retained messages, last payloads'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "sub" -d 'Subscribers only; count and rate what arrives'

@@ -52,6 +52,7 @@ pub fn main() -> ExitCode {
             Command::Rr(args) => commands::request::run(args).await,
             Command::Bench(args) => commands::bench::run(*args).await,
             Command::Config(args) => config::command(args),
+            Command::Ls(args) => commands::ls::run(args).await,
         }
     });
     // A blocking stdin read may still be parked in tokio's thread pool; do not wait for it.

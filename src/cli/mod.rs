@@ -4,6 +4,7 @@
 mod bench;
 mod config;
 mod conn;
+mod ls;
 mod output;
 mod publish;
 mod request;
@@ -18,6 +19,7 @@ pub use bench::{
 };
 pub use config::{ConfigAction, ConfigArgs, ConfigShowArgs, Target};
 pub use conn::{ConnArgs, RefusedArgs};
+pub use ls::LsArgs;
 pub use output::{ColorChoice, OutputArgs};
 pub use publish::{PubArgs, PublishPropertyArgs};
 pub use request::RrArgs;
@@ -101,6 +103,17 @@ pub enum Command {
         subcommand_required = true
     )]
     Config(ConfigArgs),
+
+    /// Watch a broker for a moment and print the topic tree seen: counts, rates, retained
+    /// messages, last payloads
+    #[command(
+        name = "ls",
+        disable_help_flag = true,
+        disable_version_flag = true,
+        args_override_self = true,
+        after_help = crate::exit::TABLE
+    )]
+    Ls(LsArgs),
 }
 
 /// The clap command tree: used to parse, and to generate completions and man pages.
@@ -124,6 +137,7 @@ where
             Command::Pub(args) => args.conn.property = groups,
             Command::Sub(args) => args.conn.property = groups,
             Command::Rr(args) => args.conn.property = groups,
+            Command::Ls(args) => args.conn.property = groups,
             Command::Bench(_) | Command::Config(_) => {}
         }
     }

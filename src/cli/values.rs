@@ -123,6 +123,18 @@ pub fn rate(
     }
 }
 
+/// The most a speed factor (`--speed`) may be: beyond it every gap rounds to nothing anyway.
+const MAX_FACTOR: f64 = 1e6;
+
+/// A speed factor from 0.001 to a million.
+pub fn factor() -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
+    |text: &str| {
+        finite(text)
+            .filter(|v| (MIN_RATE..=MAX_FACTOR).contains(v))
+            .ok_or_else(|| format!("use a factor from {MIN_RATE} to {MAX_FACTOR}"))
+    }
+}
+
 /// A percentage from 0.1 to 100.
 pub fn percent() -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
     |text: &str| {
@@ -217,6 +229,12 @@ mod tests {
         assert_eq!(session_expiry()("-1").unwrap(), u32::MAX);
         assert!(session_expiry()("-2").is_err());
         assert_eq!(percent()("0.1").unwrap(), 0.1);
+        assert!(ODD.into_iter().all(|v| factor()(v).is_err()));
+        assert_eq!(factor()("2.5").unwrap(), 2.5);
+        assert_eq!(
+            factor()("1e7").unwrap_err(),
+            "use a factor from 0.001 to 1000000"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `connect::Session`.
 
 pub mod bench;
+pub mod ls;
 pub mod publish;
 mod receive;
 pub mod request;

@@ -58,6 +58,8 @@ pub(crate) struct Watched {
     pub timed_out: bool,
     /// Messages past the filters (what -C counts).
     pub received: u64,
+    /// When the broker acknowledged the first subscription.
+    pub subscribed_at: Option<Instant>,
 }
 
 /// Subscribe, print what arrives through `format`, and stop as the plan says; -W is exit 27.
@@ -96,6 +98,7 @@ pub(crate) async fn watch(
     let mut signal = std::pin::pin!(shutdown_signal());
     let mut deadline: Option<Instant> = None;
     let mut idle_at: Option<Instant> = None;
+    let mut subscribed_at: Option<Instant> = None;
     let mut streak = 0u32;
 
     let stop = loop {
@@ -135,6 +138,9 @@ pub(crate) async fn watch(
         let before = run.received;
         let outcome = run.handle(event, &session, &mut sink, format);
         // The idle clock starts at the SUBACK and starts again with every message that counts.
+        if subscribed {
+            subscribed_at.get_or_insert_with(Instant::now);
+        }
         if subscribed || run.received != before {
             idle_at = plan.idle.map(|t| Instant::now() + t);
         }
@@ -156,6 +162,7 @@ pub(crate) async fn watch(
     Ok(Watched {
         timed_out: matches!(stop, Stop::TimedOut),
         received: run.received,
+        subscribed_at,
     })
 }
 

@@ -171,7 +171,7 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
         return Ok(None);
     };
     let (path, target_matches): (Vec<&str>, &ArgMatches) = match (name, sub.subcommand()) {
-        ("pub" | "sub" | "rr", _) => (vec![name], sub),
+        ("pub" | "sub" | "rr" | "ls", _) => (vec![name], sub),
         ("bench", None) => (vec![name], sub),
         ("bench", Some((mode, m))) => (vec![name, mode], m),
         _ => return Ok(None),
@@ -237,6 +237,7 @@ fn finish(cli: &mut Cli, mut report: Report) -> Result<()> {
         Command::Pub(args) => &mut args.conn,
         Command::Sub(args) => &mut args.conn,
         Command::Rr(args) => &mut args.conn,
+        Command::Ls(args) => &mut args.conn,
         _ => return Ok(()),
     };
     let url_user = conn.url.as_deref().map(resolve::url_userinfo);

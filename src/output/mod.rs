@@ -4,12 +4,14 @@
 mod json;
 mod template;
 mod text;
+mod tree;
 
 use std::io::{self, IsTerminal, Write};
 
 pub use json::JsonLines;
 pub use template::Template;
 pub use text::TextFormat;
+pub use tree::{Layout, Tree};
 
 use crate::cli::{ColorChoice, OutputArgs};
 use crate::connect::Message;

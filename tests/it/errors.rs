@@ -66,7 +66,7 @@ fn invalid_flag_values() {
     fails(
         &["pub", "-t", "a"],
         1,
-        "the following required arguments were not provided: <--message <MESSAGE>|--file <FILE>|--stdin-line|--stdin-file|--null-message> (see --help)",
+        "the following required arguments were not provided: <--message <MESSAGE>|--file <FILE>|--stdin-line|--stdin-file|--null-message|--jsonl|--topic-lines> (see --help)",
     );
     fails(
         &["pub", "-t", "a", "-m", "x", "-V", "311", "-x", "10"],

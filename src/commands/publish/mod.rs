@@ -1,25 +1,30 @@
-//! `moth pub`: publish, and exit 0 only once every message is acknowledged at its QoS.
+//! `moth pub`: publish, and exit 0 only once every message is acknowledged at its QoS. `plan`
+//! turns the flags into a source of messages, `input` produces them (paced by `pace`, filled in
+//! by `placeholders`, decoded by `jsonl`), and `run` sees each through to delivery.
+
+mod input;
+mod jsonl;
+mod pace;
+mod placeholders;
+mod plan;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncReadExt;
+use bytes::Bytes;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
 use crate::cli::PubArgs;
-use crate::commands::{
-    check_message_size, max_payload, message_properties, read_payload, refuse_closed_stdin,
-    shutdown_signal,
-};
+use crate::commands::shutdown_signal;
 use crate::connect::{
-    Acks, ConnSpec, Counts, Event, OUTBOX_LIMIT, OutgoingPublish, Properties, Protocol, Publisher,
-    Reconnect, Session,
+    Acks, ConnSpec, Counts, Event, OUTBOX_LIMIT, OutgoingPublish, Properties, Protocol, Reconnect,
+    Session,
 };
 use crate::exit::{self, Failure, Result};
-use crate::{report, topic};
+use crate::report;
+use input::{Producer, Source};
 
 /// After Ctrl-C, how long to wait for messages already sent to be acknowledged.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
@@ -27,31 +32,21 @@ const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// How long -m, -f, -s and -n keep trying after a lost connection, unless told otherwise.
 const ONE_SHOT_RECONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// stdin is read in chunks of this size; lines are cut out of them without copying.
-const READ_CHUNK: usize = 64 * 1024;
 
-enum Source {
-    /// -m, -f, -s or -n: one payload, sent `repeat` times.
-    Single {
-        payload: Bytes,
-        repeat: u64,
-        delay: Option<Duration>,
-    },
-    /// -l: one message per stdin line.
-    Lines,
+/// What every message gets unless its input line says otherwise: -t, -q, -r and properties.
+pub struct Defaults {
+    /// `None` with --topic-lines, and with --jsonl without -t: each line names its topic.
+    pub topic: Option<String>,
+    pub qos: u8,
+    pub retain: bool,
+    pub properties: Option<Arc<Properties>>,
+    pub v5: bool,
 }
 
-struct Template {
-    topic: String,
-    qos: u8,
-    retain: bool,
-    properties: Option<Arc<Properties>>,
-}
-
-impl Template {
+impl Defaults {
     fn with(&self, payload: Bytes) -> OutgoingPublish {
         OutgoingPublish {
-            topic: self.topic.clone(),
+            topic: self.topic.clone().unwrap_or_default(),
             qos: self.qos,
             retain: self.retain,
             payload,
@@ -62,40 +57,19 @@ impl Template {
 
 pub async fn run(args: PubArgs) -> Result<()> {
     let spec = ConnSpec::from_args(&args.conn, Protocol::V311)?;
-    let properties = message_properties(&spec, &args.properties, args.response_topic.as_ref())?;
-    let topic = args
-        .topic
-        .clone()
-        .or_else(|| spec.url_topic.clone())
-        .ok_or_else(|| Failure::usage("give the topic to publish to with -t"))?;
-    topic::validate_topic(&topic).map_err(|why| {
-        Failure::usage(format!(
-            "invalid topic {} (-t): {why}",
-            report::quote(&topic)
-        ))
-    })?;
     if args.qos == 2 && spec.protocol == Protocol::V311 && spec.max_inflight > 20 {
         report::warning(&format!(
             "-M {} at QoS 2: a broker that allows fewer messages in flight (mosquitto: 20) drops the excess of an MQTT 3.1.1 client without saying so; use -V 5 to be told",
             spec.max_inflight
         ));
     }
-    // Read -f and -s before connecting, so a missing file costs no connection.
-    let source = source(&args).await?;
-    if let Source::Single { payload, .. } = &source {
-        check_message_size(
-            &topic,
-            args.qos,
-            properties.as_deref(),
-            spec.protocol == Protocol::V5,
-            payload.len(),
-        )?;
-    }
+    // Everything is read and checked before connecting, so a missing file costs no connection.
+    let plan = plan::plan(&args, &spec).await?;
     report::set_quiet(args.conn.quiet);
     // A stream keeps going across broker restarts for as long as it takes (as mosquitto_pub);
     // a one-shot publish should fail while someone is still watching.
-    let reconnect_timeout = args.reconnect_timeout.or(match source {
-        Source::Lines => None,
+    let reconnect_timeout = args.reconnect_timeout.or(match plan.source {
+        Source::Lines(_) => None,
         Source::Single { .. } => Some(ONE_SHOT_RECONNECT_TIMEOUT),
     });
     let reconnect = match reconnect_timeout {
@@ -103,12 +77,6 @@ pub async fn run(args: PubArgs) -> Result<()> {
         _ => Reconnect::Always,
     };
 
-    let template = Template {
-        topic,
-        qos: args.qos,
-        retain: args.retain,
-        properties,
-    };
     let mut session = Session::start(&spec, reconnect, Acks::OnReceipt);
     match session.next().await {
         Event::Connected { .. } => {}
@@ -117,27 +85,33 @@ pub async fn run(args: PubArgs) -> Result<()> {
     }
 
     let read = Arc::new(AtomicU64::new(0));
-    let repeats = match source {
+    let repeats = match plan.source {
         Source::Single { repeat, .. } => Some(repeat),
-        Source::Lines => None,
+        Source::Lines(_) => None,
     };
-    // Only --repeat waits for each delivery; a watch per message would cost more than the send.
-    let repeat_waits = repeats.is_some_and(|n| n > 1);
+    // Only --repeat without --rate waits for each delivery; a watch per message would cost more
+    // than the send.
+    let repeat_waits = repeats.is_some_and(|n| n > 1) && plan.schedule.is_free();
     let (settled_tx, settled_rx) = watch::channel(0u64);
     let deliveries = session.deliveries();
     let (done_tx, mut done_rx) = oneshot::channel::<Result<()>>();
-    let producer = tokio::spawn(produce(
-        source,
-        template,
-        session.publisher(),
-        read.clone(),
-        settled_rx,
-        done_tx,
-    ));
+    let producer = Producer {
+        source: plan.source,
+        defaults: plan.defaults,
+        template: plan.template,
+        schedule: plan.schedule,
+        publisher: session.publisher(),
+        queued: read.clone(),
+        delivered: settled_rx,
+    };
+    let producer = tokio::spawn(async move {
+        let _ = done_tx.send(producer.run().await);
+    });
 
     let mut signal = std::pin::pin!(shutdown_signal());
     let mut first_refusal: Option<String> = None;
     let mut input_done = false;
+    let mut bad_input: Option<Failure> = None;
     let mut interrupted: Option<Instant> = None;
     let mut closing: Option<Instant> = None;
     // Set while the connection is down: when to give up, and why it went down.
@@ -166,8 +140,9 @@ pub async fn run(args: PubArgs) -> Result<()> {
             done = &mut done_rx, if !input_done => {
                 input_done = true;
                 if let Ok(Err(failure)) = done {
-                    // Bad input: stop, but still say what happened to what was sent.
-                    return Err(failure);
+                    // Bad input stops the input; what was sent before it is still seen through
+                    // to delivery, and the error says how that went.
+                    bad_input = Some(failure);
                 }
                 continue;
             }
@@ -218,6 +193,9 @@ pub async fn run(args: PubArgs) -> Result<()> {
     }
 
     let counts = deliveries.counts();
+    if let Some(failure) = bad_input {
+        return Err(after_bad_input(failure, &counts));
+    }
     if interrupted.is_some() {
         let read = read.load(Ordering::Acquire);
         report::note(&match repeats {
@@ -268,6 +246,22 @@ fn not_delivered(counts: &Counts, why: &str) -> Failure {
     )
 }
 
+/// A bad input line's error, and what became of the messages before it.
+fn after_bad_input(failure: Failure, counts: &Counts) -> Failure {
+    let undelivered = counts.unsettled() + counts.dropped;
+    let earlier = match counts.accepted {
+        0 => String::new(),
+        all if undelivered > 0 => {
+            format!("; {undelivered} of {all} message(s) before it not delivered")
+        }
+        all if counts.refused > 0 => {
+            format!("; {} of {all} message(s) before it refused", counts.refused)
+        }
+        all => format!(" (the {all} message(s) before it were delivered)"),
+    };
+    Failure::new(failure.code, format!("{}{earlier}", failure.message))
+}
+
 fn seconds(t: Duration) -> String {
     format!("{} s", t.as_secs_f64())
 }
@@ -276,125 +270,5 @@ async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-async fn source(args: &PubArgs) -> Result<Source> {
-    if args.stdin_line {
-        refuse_closed_stdin("-l")?;
-        return Ok(Source::Lines);
-    }
-    let payload = read_payload(
-        args.message.as_deref(),
-        args.file.as_deref(),
-        args.stdin_file,
-    )
-    .await?;
-    if args.repeat == 0 {
-        return Err(Failure::usage("--repeat needs a count of at least 1"));
-    }
-    Ok(Source::Single {
-        payload,
-        repeat: args.repeat,
-        delay: args.repeat_delay,
-    })
-}
-
-async fn produce(
-    source: Source,
-    template: Template,
-    publisher: Publisher,
-    queued: Arc<AtomicU64>,
-    mut delivered: watch::Receiver<u64>,
-    done: oneshot::Sender<Result<()>>,
-) {
-    let result = match source {
-        Source::Single {
-            payload,
-            repeat,
-            delay,
-        } => {
-            for n in 1..=repeat {
-                queued.store(n, Ordering::Release);
-                if publisher
-                    .publish(template.with(payload.clone()))
-                    .await
-                    .is_err()
-                    || n == repeat
-                {
-                    break;
-                }
-                // As mosquitto_pub: the next repeat starts after this one is delivered.
-                if delivered.wait_for(|&d| d >= n).await.is_err() {
-                    break;
-                }
-                if let Some(delay) = delay {
-                    tokio::time::sleep(delay).await;
-                }
-            }
-            Ok(())
-        }
-        Source::Lines => lines(&template, &publisher, &queued).await,
-    };
-    let _ = done.send(result);
-}
-
-/// Publish each line of stdin. Lines are sliced out of shared read buffers (no copy per line); a
-/// last line without a newline is sent too; `\r` is kept, as mosquitto_pub keeps it.
-async fn lines(template: &Template, publisher: &Publisher, queued: &AtomicU64) -> Result<()> {
-    let mut stdin = tokio::io::stdin();
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
-    let mut scanned = 0;
-    let mut count = 0u64;
-    // A line that no MQTT packet can carry stops the input, rather than being buffered without
-    // bound and then failing inside the connection.
-    let longest = max_payload(
-        &template.topic,
-        template.qos,
-        template.properties.as_deref(),
-    );
-    let too_long = |n: u64| {
-        Failure::usage(format!(
-            "line {n} of stdin (-l) is longer than an MQTT message can carry ({longest} bytes with this topic)"
-        ))
-    };
-    loop {
-        while let Some(at) = memchr::memchr(b'\n', &buf[scanned..]) {
-            let mut line = buf.split_to(scanned + at + 1);
-            line.truncate(line.len() - 1);
-            if line.len() > longest {
-                return Err(too_long(count + 1));
-            }
-            scanned = 0;
-            count += 1;
-            queued.store(count, Ordering::Release);
-            if publisher
-                .publish(template.with(line.freeze()))
-                .await
-                .is_err()
-            {
-                return Ok(());
-            }
-        }
-        scanned = buf.len();
-        if buf.len() > longest {
-            return Err(too_long(count + 1));
-        }
-        if buf.capacity() - buf.len() < READ_CHUNK / 4 {
-            buf.reserve(READ_CHUNK);
-        }
-        let read = stdin.read_buf(&mut buf).await.map_err(|e| {
-            Failure::usage(format!(
-                "cannot read stdin (-l): {}",
-                crate::connect::io_reason(&e)
-            ))
-        })?;
-        if read == 0 {
-            if !buf.is_empty() {
-                queued.store(count + 1, Ordering::Release);
-                let _ = publisher.publish(template.with(buf.split().freeze())).await;
-            }
-            return Ok(());
-        }
     }
 }
