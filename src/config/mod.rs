@@ -161,10 +161,11 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
     {
         return Ok(None);
     }
-    let Ok(matches) = cli::command()
-        .ignore_errors(true)
-        .try_get_matches_from(argv)
-    else {
+    // Building clap's command tree is most of moth's start-up time: one build serves both this
+    // look and the target's definition. (The final parse needs a tree without ignore_errors,
+    // which cannot be taken back from a built one.)
+    let mut command = cli::command().ignore_errors(true);
+    let Ok(matches) = command.try_get_matches_from_mut(argv) else {
         return Ok(None);
     };
     let Some((name, sub)) = matches.subcommand() else {
@@ -181,7 +182,7 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
         .iter()
         .enumerate()
         .all(|(i, word)| argv.get(i + 1).is_some_and(|a| a == word));
-    let Some(target) = target_command(&path).filter(|_| leads) else {
+    let Some(target) = find_subcommand(&command, &path).filter(|_| leads) else {
         return Ok(None);
     };
     let raw = |id: &str| -> Option<String> {
@@ -221,12 +222,13 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
     let mut final_argv: Vec<OsString> = argv[..lead].to_vec();
     final_argv.extend(words);
     final_argv.extend_from_slice(&argv[lead..]);
+    let report = Report {
+        settings,
+        ..gathered.report
+    };
     Ok(Some(Prepared {
         argv: final_argv,
-        report: Report {
-            settings,
-            ..gathered.report
-        },
+        report,
     }))
 }
 
@@ -306,10 +308,13 @@ fn target_command(path: &[&str]) -> Option<clap::Command> {
     let mut command = cli::command();
     // Built, so that every argument knows how many values it takes.
     command.build();
-    for name in path {
-        command = command.find_subcommand(name)?.clone();
-    }
-    Some(command)
+    find_subcommand(&command, path).cloned()
+}
+
+/// `path`'s subcommand within an already built command tree.
+fn find_subcommand<'c>(command: &'c clap::Command, path: &[&str]) -> Option<&'c clap::Command> {
+    path.iter()
+        .try_fold(command, |command, name| command.find_subcommand(name))
 }
 
 /// Whether the command takes this setting (bench has fewer connection flags).

@@ -82,6 +82,9 @@ const COALESCE: Duration = Duration::from_millis(1);
 /// already there.
 const READ_PASS: usize = 9;
 
+/// How long to wait for the broker to close the connection after our DISCONNECT.
+const DRAIN: Duration = Duration::from_secs(2);
+
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// A connection must last this long before the backoff starts again from the beginning; otherwise
@@ -154,7 +157,16 @@ async fn drive<S: Source>(source: &mut S, shared: &Shared) {
                 outbox.hand(hand);
                 continue;
             }
-            Ok(Polled::Closed) => Event::Closed,
+            Ok(Polled::Closed) => {
+                // Read on until the broker closes: a socket closed with unread data in it sends
+                // RST, and a broker that gets RST may drop what it had not read yet, such as
+                // the acknowledgements written just before DISCONNECT. rumqttc reads only while
+                // polled; the broker closes at once after DISCONNECT, and the poll after that
+                // error is never made (it would reconnect).
+                let drain = async { while source.poll().await.is_ok() {} };
+                let _ = tokio::time::timeout(DRAIN, drain).await;
+                Event::Closed
+            }
             // The caller asked to close only after counting every acknowledgement it needed.
             Err(_) if closing.load(Ordering::Relaxed) => Event::Closed,
             Err(Broken::Refused(failure)) => Event::Failed(failure),
