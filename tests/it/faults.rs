@@ -470,3 +470,31 @@ fn an_unsubscribed_filter_stays_gone_after_a_reconnect() {
     out.assert_success();
     assert_eq!(out.stdout_text(), "u/b B\n");
 }
+
+#[test]
+fn sub_count_acknowledges_exactly_what_it_printed() {
+    // The acknowledgements of the last printed messages go out just before DISCONNECT; they
+    // must reach the broker every time (a close with unread data used to lose them).
+    let broker = Broker::start();
+    for round in 0..10 {
+        let id = format!("counted-{round}");
+        let topic = format!("counted/{round}");
+        let sub = |rest: &[&str]| {
+            let mut all = vec!["-c", "-i", &id, "-q", "1", "-t", &topic];
+            all.extend_from_slice(rest);
+            broker.moth("sub", &all)
+        };
+        run(sub(&["-E"]), b"").assert_success();
+        run(
+            broker.moth("pub", &["-t", &topic, "-q", "1", "-l"]),
+            b"1\n2\n3\n",
+        )
+        .assert_success();
+        let first = run(sub(&["-C", "2"]), b"");
+        first.assert_success();
+        assert_eq!(first.stdout_text(), "1\n2\n");
+        let rest = run(sub(&["--idle", "0.5"]), b"");
+        rest.assert_success();
+        assert_eq!(rest.stdout_text(), "3\n", "round {round}");
+    }
+}
