@@ -580,8 +580,9 @@ fn a_broker_gone_for_good_fails_the_run() {
         &port,
         "--rate",
         "100",
+        // Long enough that the kill surely lands mid-run on a loaded machine.
         "--duration",
-        "1",
+        "5",
         "-q",
         "1",
         "--quiet",

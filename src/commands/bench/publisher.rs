@@ -160,7 +160,11 @@ impl Publisher {
                             .entry("not sent: the connection was down until the run ended".into())
                             .or_default() += unsent;
                     }
-                    continue;
+                    // A client that never got its connection back within the run failed for
+                    // good, whatever it had managed to send before.
+                    measured.clients_failed += 1;
+                    Counters::add(&self.ctx.counters.failures, 1);
+                    break;
                 }
                 // Disconnected: reconnect after a pause, unless the run is over.
                 let wait = Instant::now() + backoff.next_wait();
