@@ -144,7 +144,6 @@ impl Publisher {
                 if sending && window.end.is_some_and(|end| now >= end) {
                     // The run is over while this client is away: what its schedule made due
                     // meanwhile was never sent. Say so rather than hide it.
-                    sending = false;
                     let mut unsent = 0;
                     while schedule
                         .at(seq)
