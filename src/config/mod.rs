@@ -198,7 +198,7 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
         profile: raw("profile").map(|p| (p, Source::CommandLine)),
         options_file: raw("options-file").map(PathBuf::from),
     };
-    let gathered = gather(&path, &target, Some(target_matches), chosen)?;
+    let gathered = gather(&path, target, Some(target_matches), chosen)?;
     let settings = resolve::resolve(&gathered.layers)?;
 
     let mut words: Vec<OsString> = gathered.words.into_iter().map(OsString::from).collect();
