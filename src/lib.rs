@@ -1,21 +1,31 @@
 //! moth: an MQTT command-line client. The tree shows the architecture:
-//! `cli` (clap definitions) → `connect` (the only code that knows rumqttc) → `commands` (one module
-//! per subcommand) → `output` (writers); `exit` owns the exit-code table, `report` stderr.
+//! `cli` (clap definitions, turned into plain settings at the edge; `config` folds in the
+//! environment, profiles and mosquitto's option files first) → `connect` (the only code that
+//! knows rumqttc: one session for pub, sub and rr, a light connection for bench) → `commands`
+//! (one module per subcommand) → `output` (writers). `message` is the vocabulary they share;
+//! `exit` owns the exit-code table, `report` stderr.
 
-pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod connect;
-pub mod exit;
-pub mod limits;
-pub mod output;
-pub mod properties;
-pub mod report;
-pub mod topic;
+mod cli;
+mod commands;
+mod config;
+mod connect;
+mod exit;
+mod limits;
+mod message;
+mod output;
+mod properties;
+mod random;
+mod report;
+mod topic;
 
 use std::process::ExitCode;
 
 use cli::Command;
+
+/// The clap command tree, for the tests that generate completions and man pages from it.
+pub fn command() -> clap::Command {
+    cli::command()
+}
 
 pub fn main() -> ExitCode {
     report::init_colour();

@@ -3,8 +3,8 @@
 
 use bytes::Bytes;
 
-use crate::connect::Properties;
 use crate::exit::{Failure, Result};
+use crate::message::Properties;
 
 /// CONNECT properties moth can send.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -103,12 +103,12 @@ impl PropertySets {
                     }
                     "authentication-method" | "authentication-data" => {
                         return Err(bad(
-                            "enhanced authentication (AUTH) is not supported by rumqttc".into(),
+                            "not supported: moth does not do MQTT 5 enhanced authentication (AUTH packets)".into(),
                         ));
                     }
                     "topic-alias-maximum" => {
                         return Err(bad(
-                            "not supported: rumqttc hands out aliased messages without their topic, so moth never accepts topic aliases".into(),
+                            "not supported: moth never accepts topic aliases, so that every message it prints carries its topic".into(),
                         ));
                     }
                     _ => {
@@ -170,12 +170,13 @@ impl PropertySets {
             },
             "disconnect" => {
                 return Err(bad(
-                    "not supported: rumqttc sends DISCONNECT without properties".into(),
+                    "not supported: moth sends DISCONNECT without properties".into(),
                 ));
             }
             "auth" => {
                 return Err(bad(
-                    "enhanced authentication (AUTH) is not supported by rumqttc".into(),
+                    "not supported: moth does not do MQTT 5 enhanced authentication (AUTH packets)"
+                        .into(),
                 ));
             }
             other => {
@@ -342,7 +343,7 @@ mod tests {
         );
         assert!(
             err(&["disconnect", "reason-string", "x"])
-                .contains("rumqttc sends DISCONNECT without properties")
+                .contains("moth sends DISCONNECT without properties")
         );
         assert!(err(&["publish", "response-topic", "a/#"]).contains("wildcards"));
     }

@@ -52,6 +52,15 @@ fn emit(label: &str, message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "moth: {label} {message}");
 }
 
+/// An io::Error's message without the "(os error N)" tail.
+pub fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 /// Quoted user input (a topic, a value) is cut to this many characters in messages.
 const MAX_QUOTED: usize = 200;
 /// No message line is longer than this, whatever it holds.

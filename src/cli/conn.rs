@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::connect::ConnOptions;
 use clap::Args;
 
 use super::values;
@@ -184,6 +185,50 @@ pub struct ConnArgs {
 
 /// Options mosquitto has that moth cannot honour: accepted so that a mosquitto script fails with a
 /// clear message instead of a confusing "unexpected argument".
+impl ConnArgs {
+    /// The connection settings as plain data, once no flag moth refuses is present.
+    pub fn options(&self) -> crate::exit::Result<ConnOptions> {
+        if let Some((flag, why)) = self.refused.first_refused() {
+            return Err(crate::exit::Failure::usage(format!(
+                "{flag} is not supported: {why}"
+            )));
+        }
+        Ok(ConnOptions {
+            host: self.host.clone(),
+            port: self.port,
+            url: self.url.clone(),
+            unix: self.unix.clone(),
+            protocol_version: self.protocol_version.clone(),
+            id: self.id.clone(),
+            id_prefix: self.id_prefix.clone(),
+            keepalive: self.keepalive,
+            disable_clean_session: self.disable_clean_session,
+            session_expiry: self.session_expiry,
+            username: self.username.clone(),
+            password: self.password.clone(),
+            ws: self.ws,
+            max_inflight: self.max_inflight,
+            nodelay: self.nodelay,
+            property: self.property.clone(),
+            debug: self.debug,
+            will_topic: self.will_topic.clone(),
+            will_payload: self.will_payload.clone(),
+            will_qos: self.will_qos,
+            will_retain: self.will_retain,
+            cafile: self.cafile.clone(),
+            capath: self.capath.clone(),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            insecure: self.insecure,
+            tls_use_os_certs: self.tls_use_os_certs,
+            tls_alpn: self.tls_alpn.clone(),
+            tls_version: self.tls_version.clone(),
+            tls_keylog: self.tls_keylog.clone(),
+            no_tls: self.no_tls,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default, Args)]
 pub struct RefusedArgs {
     /// TLS pre-shared key (rustls has no PSK support)

@@ -17,8 +17,8 @@ pub use bench::{
     BenchArgs, BenchConnArgs, BenchMode, LoadArgs, MergeArgs, PublishLoadArgs, ReportArgs,
     ThresholdArgs,
 };
-pub use config::{ConfigAction, ConfigArgs, ConfigShowArgs, Target};
-pub use conn::{ConnArgs, RefusedArgs};
+pub use config::{ConfigAction, ConfigArgs};
+pub use conn::ConnArgs;
 pub use ls::LsArgs;
 pub use output::{ColorChoice, OutputArgs};
 pub use publish::{PubArgs, PublishPropertyArgs};
@@ -142,12 +142,6 @@ where
         }
     }
     Ok(cli)
-}
-
-/// Parse the process arguments. `--help` and `--version` exit 0; a usage error exits 1, as
-/// mosquitto's clients do (clap's own code would be 2).
-pub fn parse() -> Cli {
-    parse_from(std::env::args_os())
 }
 
 /// `parse`, for arguments the config layer has completed.

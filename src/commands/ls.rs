@@ -21,7 +21,7 @@ const DEFAULT_WATCH: Duration = Duration::from_secs(10);
 const DEFAULT_WIDTH: usize = 80;
 
 pub async fn run(args: LsArgs) -> Result<()> {
-    let spec = ConnSpec::from_args(&args.conn, Protocol::V311)?;
+    let spec = crate::commands::connection(&args.conn, Protocol::V311)?;
     let plan = plan(&args, &spec)?;
     report::set_quiet(args.conn.quiet);
     let colour = !args.json && colour_wanted(args.color);
@@ -46,7 +46,7 @@ pub async fn run(args: LsArgs) -> Result<()> {
     match printed {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::usage(format!(
             "cannot write to stdout: {}",
-            crate::connect::io_reason(&err)
+            crate::report::io_reason(&err)
         ))),
         _ => Ok(()),
     }

@@ -15,11 +15,28 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
-use crate::cli::PublishPropertyArgs;
-use crate::connect::{ConnSpec, Properties, Protocol, io_reason};
+use crate::cli::{ConnArgs, PublishPropertyArgs};
+use crate::connect::{ConnOptions, ConnSpec, Protocol};
 use crate::exit::{Failure, Result};
 use crate::limits::{MAX_PACKET_SIZE, check_field, check_publish, varint_len};
+use crate::message::Properties;
+use crate::report::io_reason;
 use crate::report::quote;
+
+/// The validated connection for a subcommand's flags; what the connection layer warns about
+/// (an unverified certificate) goes to stderr.
+pub fn connection(args: &ConnArgs, default: Protocol) -> Result<ConnSpec> {
+    spec_from(&args.options()?, default)
+}
+
+/// `connection`, from settings built in code.
+pub fn spec_from(options: &ConnOptions, default: Protocol) -> Result<ConnSpec> {
+    let spec = ConnSpec::new(options, default)?;
+    for warning in &spec.warnings {
+        crate::report::warning(warning);
+    }
+    Ok(spec)
+}
 
 /// The message properties to publish with: -D publish ... and the friendly flags (which win).
 pub fn message_properties(

@@ -9,7 +9,6 @@ use tokio::time::Instant;
 use crate::commands::shutdown_signal;
 use crate::connect::{
     Acks, ConnSpec, Event, Filter, Granted, Message, OutgoingPublish, Receipt, Reconnect, Session,
-    random_u64,
 };
 use crate::exit::{self, Failure, Result};
 use crate::output::{Format, Sink, WriteError};
@@ -178,7 +177,7 @@ fn output_stop(err: WriteError) -> Result<Stop> {
         WriteError::Closed => Ok(Stop::Done),
         WriteError::Failed(err) => Err(Failure::usage(format!(
             "cannot write to stdout: {}",
-            crate::connect::io_reason(&err)
+            crate::report::io_reason(&err)
         ))),
     }
 }
@@ -215,7 +214,7 @@ impl<'p> Run<'p> {
             received: 0,
             request,
             removals_sent: 0,
-            random: random_u64() | 1,
+            random: crate::random::random_u64() | 1,
             written: Vec::new(),
         }
     }
@@ -294,6 +293,10 @@ impl<'p> Run<'p> {
                 format!("the request was refused: {why}"),
             ))),
             Event::ConnectionLost(why) => {
+                report::warning(&why);
+                Ok(None)
+            }
+            Event::Warning(why) => {
                 report::warning(&why);
                 Ok(None)
             }

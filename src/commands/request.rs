@@ -10,12 +10,13 @@ use bytes::Bytes;
 use super::receive::{Plan, receive};
 use super::{check_message_size, message_properties, read_payload};
 use crate::cli::RrArgs;
-use crate::connect::{ConnSpec, OutgoingPublish, Protocol, random_u64};
+use crate::connect::{ConnSpec, OutgoingPublish, Protocol};
 use crate::exit::{Failure, Result};
+use crate::random::random_u64;
 use crate::{output, report, topic};
 
 pub async fn run(args: RrArgs) -> Result<()> {
-    let spec = ConnSpec::from_args(&args.conn, Protocol::V5)?;
+    let spec = crate::commands::connection(&args.conn, Protocol::V5)?;
     let request_topic = args
         .topic
         .clone()

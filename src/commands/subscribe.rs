@@ -9,7 +9,7 @@ use crate::exit::{Failure, Result};
 use crate::{output, report, topic};
 
 pub async fn run(args: SubArgs) -> Result<()> {
-    let spec = ConnSpec::from_args(&args.conn, Protocol::V311)?;
+    let spec = crate::commands::connection(&args.conn, Protocol::V311)?;
     let plan = plan(&args, &spec)?;
     let format = output::format_for(&args.output)?;
     report::set_quiet(args.conn.quiet);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
 use super::keys::{self, Kind};
-use super::resolve::{Layer, Setting, Source, Value};
+use super::resolve::{Layer, Origin, Setting, Value};
 use crate::exit::{Failure, Result};
 
 pub struct ConfigFile {
@@ -44,7 +44,7 @@ pub fn load(path: &Path, named: bool) -> Result<Option<ConfigFile>> {
         Err(e) => {
             return Err(Failure::usage(format!(
                 "cannot read the config file {shown}: {}",
-                crate::connect::io_reason(&e)
+                crate::report::io_reason(&e)
             )));
         }
     };
@@ -89,7 +89,7 @@ fn parse(path: &Path, text: &str) -> Result<ConfigFile> {
                 };
                 let mut layer = Layer::new();
                 for (key, value) in profile {
-                    let source = Source::Profile {
+                    let source = Origin::Profile {
                         name: name.get_ref().to_string(),
                         file: path.to_path_buf(),
                         line: line_of(key.span().start),
@@ -102,7 +102,7 @@ fn parse(path: &Path, text: &str) -> Result<ConfigFile> {
             }
             continue;
         }
-        let source = Source::File {
+        let source = Origin::File {
             file: path.to_path_buf(),
             line,
         };
@@ -115,10 +115,10 @@ fn parse(path: &Path, text: &str) -> Result<ConfigFile> {
 
 /// One `key = value`, checked: a known key, the right type, a value its flag accepts. Errors
 /// name the file, line and key, and never show the value of a secret.
-fn setting(key: &str, value: &DeValue, source: Source, shown: &str) -> Result<Setting> {
+fn setting(key: &str, value: &DeValue, source: Origin, shown: &str) -> Result<Setting> {
     let (line, place) = match &source {
-        Source::Profile { name, line, .. } => (*line, format!(" in profile {name}")),
-        Source::File { line, .. } => (*line, String::new()),
+        Origin::Profile { name, line, .. } => (*line, format!(" in profile {name}")),
+        Origin::File { line, .. } => (*line, String::new()),
         _ => (0, String::new()),
     };
     let at = format!("{shown} line {line}");

@@ -21,7 +21,7 @@ use clap::parser::ValueSource;
 
 use crate::cli::{self, Cli, Command, ConfigAction, ConfigArgs, ConnArgs};
 use crate::exit::{Failure, Result};
-use resolve::{Layer, Setting, Source, Value};
+use resolve::{Layer, Origin, Setting, Value};
 
 /// Parse the process arguments with every source of settings folded in. Exits on any error, as
 /// `cli::parse` does.
@@ -57,8 +57,8 @@ pub fn command(args: ConfigArgs) -> Result<()> {
             let path = [name];
             let target = target_command(&path).expect("every COMMAND is a subcommand");
             let chosen = Chosen {
-                config: show.config.map(|p| (p, Source::CommandLine)),
-                profile: show.profile.map(|p| (p, Source::CommandLine)),
+                config: show.config.map(|p| (p, Origin::CommandLine)),
+                profile: show.profile.map(|p| (p, Origin::CommandLine)),
                 options_file: None,
             };
             let gathered = gather(&path, &target, None, chosen)?;
@@ -84,7 +84,7 @@ pub fn command(args: ConfigArgs) -> Result<()> {
 struct Report {
     command: String,
     config: Option<(PathBuf, bool)>,
-    profile: Option<(String, Source)>,
+    profile: Option<(String, Origin)>,
     /// `None` for bench, which reads no option file.
     options: Option<(PathBuf, bool)>,
     settings: Vec<Setting>,
@@ -119,7 +119,7 @@ impl Report {
         let default = |key: &'static str, value: &str| Setting {
             key,
             value: Value::Text(value.to_string()),
-            source: Source::Default,
+            source: Origin::Default,
         };
         if !has("url") && !has("unix") {
             if !has("host") {
@@ -194,15 +194,15 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
             .map(|v| v.to_string_lossy().into_owned())
     };
     let chosen = Chosen {
-        config: raw("config").map(|p| (PathBuf::from(p), Source::CommandLine)),
-        profile: raw("profile").map(|p| (p, Source::CommandLine)),
+        config: raw("config").map(|p| (PathBuf::from(p), Origin::CommandLine)),
+        profile: raw("profile").map(|p| (p, Origin::CommandLine)),
         options_file: raw("options-file").map(PathBuf::from),
     };
     let gathered = gather(&path, target, Some(target_matches), chosen)?;
     let settings = resolve::resolve(&gathered.layers)?;
 
     let mut words: Vec<OsString> = gathered.words.into_iter().map(OsString::from).collect();
-    for setting in settings.iter().filter(|s| s.source != Source::CommandLine) {
+    for setting in settings.iter().filter(|s| s.source != Origin::CommandLine) {
         let flag = |name: &str| OsString::from(format!("--{name}"));
         match (setting.key, &setting.value) {
             ("pw-file", Value::Text(path)) => {
@@ -258,7 +258,7 @@ fn finish(cli: &mut Cli, mut report: Report) -> Result<()> {
         _ => "password: ".to_string(),
     };
     if let Some(path) = conn.pw_file.clone() {
-        conn.password = Some(password::from_file(&path, &Source::CommandLine)?);
+        conn.password = Some(password::from_file(&path, &Origin::CommandLine)?);
     } else if conn.pw_prompt {
         conn.password = Some(password::prompt(&question)?.unwrap_or_default());
     } else if conn.password.is_none()
@@ -273,7 +273,7 @@ fn finish(cli: &mut Cli, mut report: Report) -> Result<()> {
             report.settings.push(Setting {
                 key: "pw",
                 value: Value::Text(String::new()),
-                source: Source::Prompt,
+                source: Origin::Prompt,
             });
         }
     }
@@ -290,8 +290,8 @@ fn finish(cli: &mut Cli, mut report: Report) -> Result<()> {
 
 /// The config file, profile and option file named on the command line (or by `config show`).
 struct Chosen {
-    config: Option<(PathBuf, Source)>,
-    profile: Option<(String, Source)>,
+    config: Option<(PathBuf, Origin)>,
+    profile: Option<(String, Origin)>,
     options_file: Option<PathBuf>,
 }
 
@@ -345,7 +345,7 @@ fn gather(
         std::env::var("MOTH_PROFILE")
             .ok()
             .filter(|p| !p.is_empty())
-            .map(|p| (p, Source::Env("MOTH_PROFILE".into())))
+            .map(|p| (p, Origin::Env("MOTH_PROFILE".into())))
     });
     let shown = crate::report::shorten(&config_path.to_string_lossy());
     let (profile_layer, top) = match (&profile, &config) {
@@ -419,12 +419,12 @@ fn gather(
 
 /// `--config FILE`, else `MOTH_CONFIG`, else the XDG default. The second value is how it was
 /// named, when it was (a named file must exist).
-fn config_path(given: Option<(PathBuf, Source)>) -> Result<(PathBuf, Option<Source>)> {
+fn config_path(given: Option<(PathBuf, Origin)>) -> Result<(PathBuf, Option<Origin>)> {
     if let Some((path, source)) = given {
         return Ok((path, Some(source)));
     }
     if let Some(path) = std::env::var_os("MOTH_CONFIG").filter(|p| !p.is_empty()) {
-        return Ok((PathBuf::from(path), Some(Source::Env("MOTH_CONFIG".into()))));
+        return Ok((PathBuf::from(path), Some(Origin::Env("MOTH_CONFIG".into()))));
     }
     file::default_path().map(|p| (p, None)).ok_or_else(|| {
         Failure::usage(
@@ -459,7 +459,7 @@ fn command_line(target: &clap::Command, matches: &ArgMatches) -> Layer {
             Setting {
                 key: key.name,
                 value,
-                source: Source::CommandLine,
+                source: Origin::CommandLine,
             },
         );
     }
@@ -506,7 +506,7 @@ fn environment(target: &clap::Command) -> Result<Layer> {
             Setting {
                 key: key.name,
                 value,
-                source: Source::Env(var),
+                source: Origin::Env(var),
             },
         );
     }

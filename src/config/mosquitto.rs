@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::keys;
-use super::resolve::{Layer, Setting, Source, Value};
+use super::resolve::{Layer, Origin, Setting, Value};
 use crate::exit::{Failure, Result};
 
 /// The default option file of a mosquitto client (`mosquitto_pub`, `_sub`, `_rr`).
@@ -31,7 +31,7 @@ pub fn load(path: &Path, named: bool, command: &clap::Command) -> Result<Option<
         Err(e) => {
             return Err(Failure::usage(format!(
                 "cannot read the option file {shown}: {}",
-                crate::connect::io_reason(&e)
+                crate::report::io_reason(&e)
             )));
         }
     };
@@ -87,7 +87,7 @@ pub fn load(path: &Path, named: bool, command: &clap::Command) -> Result<Option<
             } else {
                 vec![words.remove(0).to_string()]
             };
-            let source = Source::Options {
+            let source = Origin::Options {
                 file: path.to_path_buf(),
                 line: number,
             };

@@ -4,17 +4,17 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::resolve::Source;
+use super::resolve::Origin;
 use crate::exit::{Failure, Result};
 
 /// The first line of FILE, without its line ending.
-pub fn from_file(path: &Path, source: &Source) -> Result<String> {
+pub fn from_file(path: &Path, source: &Origin) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| {
         Failure::usage(format!(
             "cannot read the password file {} ({}): {}",
             crate::report::shorten(&path.to_string_lossy()),
             describe(source, "--pw-file"),
-            crate::connect::io_reason(&e)
+            crate::report::io_reason(&e)
         ))
     })?;
     first_line(bytes).ok_or_else(|| {
@@ -29,7 +29,7 @@ pub fn from_file(path: &Path, source: &Source) -> Result<String> {
 /// What a helper command prints, as git's credential helpers and `aws credential_process`:
 /// `sh -c COMMAND` with the terminal's stdin and stderr (so it may ask for a passphrase), its
 /// first output line the password. The command is not shown in errors: it may hold a secret.
-pub fn from_command(command: &str, source: &Source) -> Result<String> {
+pub fn from_command(command: &str, source: &Origin) -> Result<String> {
     let output = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -40,7 +40,7 @@ pub fn from_command(command: &str, source: &Source) -> Result<String> {
         .map_err(|e| {
             Failure::usage(format!(
                 "cannot run pw-command ({source}): {}",
-                crate::connect::io_reason(&e)
+                crate::report::io_reason(&e)
             ))
         })?;
     if !output.status.success() {
@@ -61,7 +61,7 @@ pub fn prompt(question: &str) -> Result<Option<String>> {
     let answer = rpassword::prompt_password(question).map_err(|e| {
         Failure::usage(format!(
             "cannot ask for the password: {} (use --pw-file or MOTH_PASSWORD without a terminal)",
-            crate::connect::io_reason(&e)
+            crate::report::io_reason(&e)
         ))
     })?;
     Ok((!answer.is_empty()).then_some(answer))
@@ -78,9 +78,9 @@ fn first_line(bytes: Vec<u8>) -> Option<String> {
     Some(line.strip_suffix('\r').unwrap_or(line).to_string())
 }
 
-fn describe(source: &Source, flag: &str) -> String {
+fn describe(source: &Origin, flag: &str) -> String {
     match source {
-        Source::CommandLine => flag.to_string(),
+        Origin::CommandLine => flag.to_string(),
         other => format!("pw-file, {other}"),
     }
 }
@@ -107,7 +107,7 @@ mod tests {
     fn a_failing_command_is_named_by_its_source_only() {
         let err = from_command(
             "echo hunter2; exit 3",
-            &Source::Env("MOTH_PW_COMMAND".into()),
+            &Origin::Env("MOTH_PW_COMMAND".into()),
         )
         .unwrap_err();
         assert_eq!(
@@ -115,7 +115,7 @@ mod tests {
             "pw-command (MOTH_PW_COMMAND) failed with exit code 3"
         );
         assert_eq!(
-            from_command("printf 'a b\\nc'", &Source::Default).unwrap(),
+            from_command("printf 'a b\\nc'", &Origin::Default).unwrap(),
             "a b"
         );
     }

@@ -18,7 +18,7 @@ pub enum Value {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub enum Origin {
     CommandLine,
     Env(String),
     Profile {
@@ -40,20 +40,20 @@ pub enum Source {
     Default,
 }
 
-impl fmt::Display for Source {
+impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = |p: &PathBuf| crate::report::shorten(&p.to_string_lossy());
         match self {
-            Source::CommandLine => f.write_str("command line"),
-            Source::Env(var) => f.write_str(var),
-            Source::Profile { name, file, line } => {
+            Origin::CommandLine => f.write_str("command line"),
+            Origin::Env(var) => f.write_str(var),
+            Origin::Profile { name, file, line } => {
                 write!(f, "profile {name}, {} line {line}", path(file))
             }
-            Source::File { file, line } | Source::Options { file, line } => {
+            Origin::File { file, line } | Origin::Options { file, line } => {
                 write!(f, "{} line {line}", path(file))
             }
-            Source::Prompt => f.write_str("prompt"),
-            Source::Default => f.write_str("default"),
+            Origin::Prompt => f.write_str("prompt"),
+            Origin::Default => f.write_str("default"),
         }
     }
 }
@@ -62,7 +62,7 @@ impl fmt::Display for Source {
 pub struct Setting {
     pub key: &'static str,
     pub value: Value,
-    pub source: Source,
+    pub source: Origin,
 }
 
 impl Setting {
@@ -201,7 +201,7 @@ pub fn resolve(layers: &[Layer]) -> Result<Vec<Setting>> {
     Ok(KEYS
         .iter()
         .filter_map(|k| won.remove(k.name))
-        .filter(|s| s.source == Source::CommandLine || s.is_on() || s.key == "pw-prompt")
+        .filter(|s| s.source == Origin::CommandLine || s.is_on() || s.key == "pw-prompt")
         .collect())
 }
 
@@ -233,7 +233,7 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     use super::*;
 
-    fn layer(source: Source, pairs: &[(&'static str, &str)]) -> Layer {
+    fn layer(source: Origin, pairs: &[(&'static str, &str)]) -> Layer {
         pairs
             .iter()
             .map(|(k, v)| {
@@ -255,12 +255,12 @@ mod tests {
     }
 
     fn env(pairs: &[(&'static str, &str)]) -> Layer {
-        layer(Source::Env("MOTH".into()), pairs)
+        layer(Origin::Env("MOTH".into()), pairs)
     }
 
     fn file(pairs: &[(&'static str, &str)]) -> Layer {
         layer(
-            Source::File {
+            Origin::File {
                 file: "c.toml".into(),
                 line: 1,
             },
@@ -269,7 +269,7 @@ mod tests {
     }
 
     fn flags(pairs: &[(&'static str, &str)]) -> Layer {
-        layer(Source::CommandLine, pairs)
+        layer(Origin::CommandLine, pairs)
     }
 
     fn keys_and_sources(won: &[Setting]) -> Vec<(&str, String)> {

@@ -12,7 +12,7 @@ use super::{Event, debug};
 pub const CONNECT_TIMEOUT: u64 = 10;
 
 /// The host and port rumqttc wants: it formats "{host}:{port}" for the lookup, so an IPv6 literal
-/// needs brackets; for websockets the host is the whole URL (rumqttc note 20).
+/// needs brackets; for websockets rumqttc takes the whole URL as the host and ignores the port.
 pub(super) fn address(spec: &ConnSpec) -> (String, u16) {
     match &spec.endpoint {
         Endpoint::Tcp { host, port } if host.contains(':') && spec.tls.is_none() => {
@@ -36,7 +36,7 @@ pub(super) fn transport(spec: &ConnSpec) -> Transport {
 }
 
 /// One protocol version's event loop.
-pub(super) trait Protocol {
+pub(super) trait Adapter {
     type Raw;
     async fn poll(&mut self) -> Result<Self::Raw, Broken>;
     fn translate(&self, raw: Self::Raw) -> Polled;
@@ -55,7 +55,7 @@ pub(super) trait Protocol {
 }
 
 /// A protocol's event loop with what the driver and `-d` need around it.
-pub(super) struct Source<P> {
+pub(super) struct Link<P> {
     protocol: P,
     endpoint: String,
     tls: bool,
@@ -64,9 +64,9 @@ pub(super) struct Source<P> {
     connecting: bool,
 }
 
-impl<P: Protocol> Source<P> {
+impl<P: Adapter> Link<P> {
     pub(super) fn new(protocol: P, spec: &ConnSpec) -> Self {
-        Source {
+        Link {
             protocol,
             endpoint: spec.endpoint.to_string(),
             tls: spec.tls.is_some(),
@@ -77,7 +77,7 @@ impl<P: Protocol> Source<P> {
     }
 }
 
-impl<P: Protocol> driver::Source for Source<P> {
+impl<P: Adapter> driver::Polling for Link<P> {
     fn endpoint(&self) -> String {
         self.endpoint.clone()
     }

@@ -53,7 +53,7 @@ pub(super) fn io_cause(err: &io::Error) -> String {
         _ if text.contains("failed to lookup address") => {
             "cannot resolve the host name (check -h)".into()
         }
-        _ => super::tls::io_reason(err),
+        _ => crate::report::io_reason(err),
     }
 }
 

@@ -56,7 +56,7 @@ pub(super) struct Shared {
     pub connection: Arc<AtomicU32>,
 }
 
-pub(super) trait Source {
+pub(super) trait Polling {
     /// Where we connect to, for messages.
     fn endpoint(&self) -> String;
     fn uses_tls(&self) -> bool;
@@ -91,12 +91,12 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// two clients with the same id would take the session from each other four times a second.
 const STABLE: Duration = Duration::from_secs(10);
 
-pub(super) async fn run<S: Source>(mut source: S, shared: Shared) {
+pub(super) async fn run<S: Polling>(mut source: S, shared: Shared) {
     drive(&mut source, &shared).await;
     shared.outbox.close();
 }
 
-async fn drive<S: Source>(source: &mut S, shared: &Shared) {
+async fn drive<S: Polling>(source: &mut S, shared: &Shared) {
     let Shared {
         events,
         coalesce,

@@ -1,7 +1,8 @@
 //! The connection layer: the only code that names rumqttc. It turns a validated `ConnSpec` into one
-//! running session, MQTT 3.1.1 or 5 behind the same face, and absorbs rumqttc's traps (see
-//! shared/notes/rumqttc.md): packet-size limits, panicking setters, reconnect loops without backoff,
-//! disconnects that drop unacknowledged messages, and errors that are Debug dumps.
+//! running session, MQTT 3.1.1 or 5 behind the same face, and absorbs rumqttc's traps: packet-size
+//! limits, panicking setters, reconnect loops without backoff, disconnects that drop
+//! unacknowledged messages, sessions resumed without their messages, and errors that are Debug
+//! dumps. Each workaround says why where it is made.
 
 mod common;
 mod debug;
@@ -9,6 +10,7 @@ mod describe;
 mod driver;
 mod fallback;
 mod lean;
+mod options;
 mod outbox;
 mod probe;
 mod spec;
@@ -21,78 +23,18 @@ mod verify;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use bytes::Bytes;
 use tokio::sync::mpsc;
 
 pub use common::CONNECT_TIMEOUT;
-pub use lean::{Attempt, Connected, Incoming, Lean, LinkError, Progress, reason_words};
+pub use lean::{Attempt, Connected, Incoming, Lean, LinkError, reason_words};
+pub use options::ConnOptions;
 use outbox::Outbox;
 pub use outbox::{Counts, LIMIT as OUTBOX_LIMIT};
-pub use probe::{Probe, ProbeError, Target, Timings};
-pub use spec::{ConnSpec, Endpoint, Protocol, random_u64};
-pub use tls::io_reason;
+pub use probe::{Probe, Target};
+pub use spec::{ConnSpec, Endpoint, Protocol};
 
 use crate::exit::Failure;
-
-/// A message received from the broker.
-#[derive(Debug, Clone)]
-pub struct Message {
-    /// Valid UTF-8 (checked on receipt).
-    pub topic: Bytes,
-    pub payload: Bytes,
-    pub qos: u8,
-    pub retain: bool,
-    pub dup: bool,
-    pub packet_id: u16,
-    /// MQTT 5 properties; `None` on 3.1.1 and when the message carries none.
-    pub properties: Option<Box<Properties>>,
-    /// Which connection of the session delivered it (see `Session::acknowledge`).
-    pub connection: u32,
-}
-
-/// What it takes to acknowledge a received QoS 1/2 message later.
-#[derive(Debug, Clone, Copy)]
-pub struct Receipt {
-    qos: u8,
-    packet_id: u16,
-    connection: u32,
-}
-
-impl Message {
-    /// `None` at QoS 0, which has nothing to acknowledge.
-    pub fn receipt(&self) -> Option<Receipt> {
-        (self.qos > 0).then_some(Receipt {
-            qos: self.qos,
-            packet_id: self.packet_id,
-            connection: self.connection,
-        })
-    }
-
-    pub fn topic(&self) -> &str {
-        // Checked when the message was built, so this never falls back.
-        std::str::from_utf8(&self.topic).unwrap_or_default()
-    }
-}
-
-/// MQTT 5 publish properties, in moth's own terms.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Properties {
-    pub payload_format_indicator: Option<u8>,
-    pub message_expiry_interval: Option<u32>,
-    pub topic_alias: Option<u16>,
-    pub response_topic: Option<String>,
-    pub correlation_data: Option<Bytes>,
-    pub user_properties: Vec<(String, String)>,
-    pub subscription_identifiers: Vec<usize>,
-    pub content_type: Option<String>,
-}
-
-/// The broker's answer to one filter of a SUBSCRIBE.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Granted {
-    Qos(u8),
-    Refused(String),
-}
+pub use crate::message::{Filter, Granted, Message, OutgoingPublish, Properties, Receipt};
 
 /// What happens on the connection, in order.
 #[derive(Debug)]
@@ -109,6 +51,8 @@ pub enum Event {
     PublishRefused(String),
     /// The connection dropped; the session reconnects with backoff (only with `Reconnect::Always`).
     ConnectionLost(String),
+    /// Something the user should hear about that does not stop the session, in words.
+    Warning(String),
     /// DISCONNECT was written after `disconnect()`; the session is over.
     Closed,
     /// The session cannot go on: refused, unreachable, or lost without reconnecting.
@@ -151,18 +95,6 @@ pub enum Acks {
     Manual,
 }
 
-#[derive(Debug, Clone)]
-pub struct Filter {
-    pub filter: String,
-    pub qos: u8,
-    /// MQTT 5: do not send this client's own publications back to it.
-    pub no_local: bool,
-    /// MQTT 5: do not send the stale retained messages at subscribe time.
-    pub no_stale_retained: bool,
-    /// MQTT 5: keep the publisher's retain flag.
-    pub retain_as_published: bool,
-}
-
 enum Request {
     Subscribe(Vec<Filter>),
     Unsubscribe(Vec<String>),
@@ -172,16 +104,6 @@ enum Request {
         packet_id: u16,
     },
     Disconnect,
-}
-
-#[derive(Debug, Clone)]
-pub struct OutgoingPublish {
-    pub topic: String,
-    pub qos: u8,
-    pub retain: bool,
-    pub payload: Bytes,
-    /// MQTT 5 properties; shared, as a `pub -l` run sends the same ones with every line.
-    pub properties: Option<Arc<Properties>>,
 }
 
 #[derive(Clone)]
@@ -292,7 +214,7 @@ impl Session {
                     client: client.clone(),
                     connection: connection.clone(),
                 };
-                tokio::spawn(driver::run(common::Source::new($eventloop, spec), shared));
+                tokio::spawn(driver::run(common::Link::new($eventloop, spec), shared));
                 client
             }};
         }

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::options::ConnOptions;
 use super::tls;
 use super::url::BrokerUrl;
-use crate::cli::ConnArgs;
 use crate::exit::{Failure, Result};
 use crate::limits::check_field;
 use crate::properties::PropertySets;
+use crate::random::random_u64;
 use crate::report::quote;
 use crate::topic;
 
@@ -36,7 +37,6 @@ pub enum Endpoint {
     /// The whole `ws://host:port/path` URL, as rumqttc wants it.
     WebSocket {
         url: String,
-        host: String,
         port: u16,
     },
 }
@@ -95,14 +95,14 @@ pub struct ConnSpec {
     pub url_topic: Option<String>,
     /// MQTT 5 properties from -D, for every packet they belong to.
     pub properties: PropertySets,
+    /// What the caller should tell the user (e.g. that a certificate goes unverified).
+    pub warnings: Vec<String>,
 }
 
 impl ConnSpec {
-    /// Validate the connection flags; `default` is the protocol when -V is not given.
-    pub fn from_args(args: &ConnArgs, default: Protocol) -> Result<ConnSpec> {
-        if let Some((flag, why)) = args.refused.first_refused() {
-            return Err(Failure::usage(format!("{flag} is not supported: {why}")));
-        }
+    /// Validate the connection settings; `default` is the protocol when -V is not given.
+    pub fn new(args: &ConnOptions, default: Protocol) -> Result<ConnSpec> {
+        let mut warnings = Vec::new();
         // As mosquitto 2.1: -x is an MQTT 5 option, so it implies -V 5 unless -V says otherwise.
         let default = match args.session_expiry {
             Some(_) => Protocol::V5,
@@ -142,7 +142,11 @@ impl ConnSpec {
         let tls = if args.no_tls {
             None
         } else {
-            tls::client_config(&tls::TlsOptions::from_args(args), tls_wanted)?
+            tls::client_config(
+                &tls::TlsOptions::from_options(args),
+                tls_wanted,
+                &mut warnings,
+            )?
         };
         if tls.is_some() && args.unix.is_some() {
             return Err(Failure::usage(
@@ -245,6 +249,7 @@ impl ConnSpec {
         };
 
         Ok(ConnSpec {
+            warnings,
             endpoint,
             tls,
             protocol,
@@ -279,7 +284,7 @@ fn parse_protocol(given: Option<&str>, default: Protocol) -> Result<Protocol> {
 }
 
 fn endpoint(
-    args: &ConnArgs,
+    args: &ConnOptions,
     url: Option<&BrokerUrl>,
     tls: bool,
 ) -> Result<(Endpoint, Option<String>)> {
@@ -301,7 +306,7 @@ fn endpoint(
                 host.clone()
             };
             let url = format!("{scheme}://{bracketed}:{port}/mqtt");
-            return Ok((Endpoint::WebSocket { url, host, port }, None));
+            return Ok((Endpoint::WebSocket { url, port }, None));
         }
         return Ok((Endpoint::Tcp { host, port }, None));
     };
@@ -321,7 +326,6 @@ fn endpoint(
         return Ok((
             Endpoint::WebSocket {
                 url: ws_url,
-                host: url.host.clone(),
                 port: url.port,
             },
             None,
@@ -337,7 +341,7 @@ fn endpoint(
     ))
 }
 
-fn client_id(args: &ConnArgs) -> Result<String> {
+fn client_id(args: &ConnOptions) -> Result<String> {
     let id = match (&args.id, &args.id_prefix) {
         (Some(id), _) => id.clone(),
         (None, Some(prefix)) => format!("{prefix}{}", std::process::id()),
@@ -352,7 +356,7 @@ fn client_id(args: &ConnArgs) -> Result<String> {
     Ok(id)
 }
 
-fn session_expiry(args: &ConnArgs, protocol: Protocol) -> Result<Option<u32>> {
+fn session_expiry(args: &ConnOptions, protocol: Protocol) -> Result<Option<u32>> {
     let given = args.session_expiry;
     match protocol {
         Protocol::V311 if given.is_some() => Err(Failure::usage(
@@ -362,20 +366,6 @@ fn session_expiry(args: &ConnArgs, protocol: Protocol) -> Result<Option<u32>> {
         // As mosquitto: -c alone means a session that never expires.
         Protocol::V5 => Ok(given.or(args.disable_clean_session.then_some(u32::MAX))),
     }
-}
-
-/// Good enough randomness for client ids and --random-filter, without a dependency: the std hasher
-/// is seeded randomly per process.
-pub fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    hasher.finish()
 }
 
 #[cfg(test)]
@@ -389,7 +379,7 @@ mod tests {
         let Command::Sub(args) = try_parse_from(argv).unwrap().command else {
             unreachable!()
         };
-        ConnSpec::from_args(&args.conn, Protocol::V311)
+        ConnSpec::new(&args.conn.options()?, Protocol::V311)
     }
 
     fn err(extra: &[&str]) -> String {

@@ -14,10 +14,11 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
 use super::fallback::Trust;
+use super::options::ConnOptions;
 use super::verify::{AnyCertificate, Verifier};
-use crate::cli::ConnArgs;
 use crate::exit::{Failure, Result};
 use crate::report;
+use crate::report::io_reason;
 
 pub struct TlsOptions<'a> {
     pub cafile: Option<&'a Path>,
@@ -33,7 +34,7 @@ pub struct TlsOptions<'a> {
 }
 
 impl<'a> TlsOptions<'a> {
-    pub fn from_args(args: &'a ConnArgs) -> Self {
+    pub fn from_options(args: &'a ConnOptions) -> Self {
         TlsOptions {
             cafile: args.cafile.as_deref(),
             capath: args.capath.as_deref(),
@@ -73,6 +74,7 @@ pub fn provider() -> Arc<CryptoProvider> {
 pub fn client_config(
     opts: &TlsOptions,
     scheme_wants_tls: bool,
+    warnings: &mut Vec<String>,
 ) -> Result<Option<Arc<ClientConfig>>> {
     if !opts.turns_tls_on() && !scheme_wants_tls {
         if opts.alpn.is_some() || opts.version.is_some() || opts.keylog.is_some() {
@@ -90,9 +92,10 @@ pub fn client_config(
 
     let has_ca = opts.cafile.is_some() || opts.capath.is_some();
     let builder = if opts.insecure && !has_ca && !opts.os_certs {
-        report::warning(
+        warnings.push(
             "--insecure without --cafile: the broker's certificate is not verified at all; \
-             anyone on the network path can read and change this connection",
+             anyone on the network path can read and change this connection"
+                .into(),
         );
         builder
             .dangerous()
@@ -111,8 +114,8 @@ pub fn client_config(
                 )
             })?;
         if opts.insecure {
-            report::warning(
-                "--insecure: the broker's host name is not checked against its certificate",
+            warnings.push(
+                "--insecure: the broker's host name is not checked against its certificate".into(),
             );
         }
         let trust = Trust {
@@ -393,13 +396,4 @@ fn read_file(path: &Path, flag: &str) -> Result<Vec<u8>> {
             io_reason(&e)
         ))
     })
-}
-
-/// An io::Error's message without the "(os error N)" tail.
-pub fn io_reason(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    match text.find(" (os error") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
 }

@@ -96,7 +96,7 @@ pub(super) fn try_publish(client: &AsyncClient, p: &OutgoingPublish) -> bool {
 /// rumqttc's MQTT 3.1.1 event loop.
 pub(super) struct Loop(pub(super) EventLoop);
 
-impl common::Protocol for Loop {
+impl common::Adapter for Loop {
     type Raw = RawEvent;
 
     async fn poll(&mut self) -> Result<RawEvent, Broken> {

@@ -23,7 +23,6 @@ use super::outbox::Replay;
 use super::spec::{ConnSpec, MAX_PACKET_SIZE};
 use super::{Event, Granted, Message, OutgoingPublish, Properties, Request, describe};
 use crate::properties::{PropertySets, WillProperties};
-use crate::report;
 
 fn qos(level: u8) -> QoS {
     match level {
@@ -36,7 +35,7 @@ fn qos(level: u8) -> QoS {
 pub(super) fn new(spec: &ConnSpec, capacity: usize, manual_acks: bool) -> (AsyncClient, EventLoop) {
     let (host, port) = common::address(spec);
     let mut options = MqttOptions::new(spec.client_id.clone(), host, port);
-    // set_keep_alive asserts >= 5 s; ConnSpec has checked that (rumqttc note 3).
+    // set_keep_alive panics below 5 s; ConnSpec has checked that.
     options
         .set_keep_alive(Duration::from_secs(spec.keep_alive.into()))
         .set_clean_start(spec.clean_start)
@@ -44,8 +43,7 @@ pub(super) fn new(spec: &ConnSpec, capacity: usize, manual_acks: bool) -> (Async
         .set_outgoing_inflight_upper_limit(spec.max_inflight)
         .set_connection_timeout(CONNECT_TIMEOUT)
         .set_manual_acks(manual_acks);
-    // Never advertise topic_alias_max: rumqttc hands out aliased messages with an empty topic
-    // (note 10).
+    // Never advertise topic_alias_max: rumqttc hands out aliased messages with an empty topic.
     if let Some(expiry) = spec.session_expiry {
         options.set_session_expiry_interval(Some(expiry));
     }
@@ -217,7 +215,7 @@ fn will_properties(w: &WillProperties) -> Option<LastWillProperties> {
 /// rumqttc's MQTT 5 event loop.
 pub(super) struct Loop(pub(super) EventLoop);
 
-impl common::Protocol for Loop {
+impl common::Adapter for Loop {
     type Raw = RawEvent;
 
     async fn poll(&mut self) -> Result<RawEvent, Broken> {
@@ -231,11 +229,10 @@ impl common::Protocol for Loop {
             }),
             RawEvent::Incoming(Packet::Publish(p)) => {
                 if p.topic.is_empty() || std::str::from_utf8(&p.topic).is_err() {
-                    report::warning(&format!(
+                    return Polled::Event(Event::Warning(format!(
                         "dropped a message (packet id {}) whose topic is empty or not UTF-8: a broker protocol error",
                         p.pkid
-                    ));
-                    return Polled::Nothing;
+                    )));
                 }
                 Polled::Event(Event::Message(Message {
                     topic: p.topic,

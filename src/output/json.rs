@@ -15,7 +15,7 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use serde_json::value::RawValue;
 
 use super::{Format, StackText};
-use crate::connect::{Message, Properties};
+use crate::message::{Message, Properties};
 use crate::report;
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -14,8 +14,8 @@ pub use text::TextFormat;
 pub use tree::{Layout, Tree};
 
 use crate::cli::{ColorChoice, OutputArgs};
-use crate::connect::Message;
 use crate::exit::Failure;
+use crate::message::Message;
 
 /// The writer `sub` and `rr` print with: -F, --json, or mosquitto's text.
 pub fn format_for(args: &OutputArgs) -> crate::exit::Result<Box<dyn Format>> {

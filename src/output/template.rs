@@ -9,7 +9,7 @@ use chrono::{DateTime, Local};
 
 use super::json::{self, JsonStyle};
 use super::{Format, StackText};
-use crate::connect::Message;
+use crate::message::Message;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Code {
@@ -497,7 +497,7 @@ fn hex(out: &mut dyn Write, spec: &Spec, payload: &[u8], digits: &[u8; 16]) -> i
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connect::Properties;
+    use crate::message::Properties;
     use bytes::Bytes;
 
     fn message(payload: &'static [u8]) -> Message {

@@ -10,7 +10,7 @@ use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, Local};
 
 use super::Format;
-use crate::connect::Message;
+use crate::message::Message;
 
 const TOPIC: &[u8] = b"\x1b[36m";
 const DIM: &[u8] = b"\x1b[2m";

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::Format;
-use crate::connect::Message;
+use crate::message::Message;
 
 const NAME: &[u8] = b"\x1b[36m";
 const DIM: &[u8] = b"\x1b[2m";
@@ -68,10 +68,6 @@ pub struct Layout {
 }
 
 impl Tree {
-    pub fn topics(&self) -> usize {
-        self.topics.len()
-    }
-
     fn rate(&self, stats: &Stats, watched: Duration) -> f64 {
         match watched.as_secs_f64() {
             secs if secs > 0.0 => stats.live as f64 / secs,

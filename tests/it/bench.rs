@@ -386,7 +386,7 @@ fn bad_combinations_are_refused() {
         ),
         (
             vec!["--ifaddr", "127.0.0.1", "--url", "ws://127.0.0.1:1/mqtt"],
-            "moth: error: --ifaddr works over TCP and TLS only: over websockets bench uses rumqttc, which cannot bind a source address",
+            "moth: error: --ifaddr works over TCP and TLS only: over websockets moth cannot bind a source address",
         ),
         (
             vec!["--start-at", "soon"],

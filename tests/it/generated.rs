@@ -18,7 +18,7 @@ fn files() -> io::Result<Vec<(String, Vec<u8>)>> {
         Shell::Elvish,
     ] {
         let mut out = Vec::new();
-        clap_complete::generate(shell, &mut moth::cli::command(), "moth", &mut out);
+        clap_complete::generate(shell, &mut moth::command(), "moth", &mut out);
         let name = match shell {
             Shell::Bash => "moth.bash".to_string(),
             Shell::Zsh => "_moth".to_string(),
@@ -29,7 +29,7 @@ fn files() -> io::Result<Vec<(String, Vec<u8>)>> {
         };
         files.push((format!("completions/{name}"), out));
     }
-    let command = moth::cli::command();
+    let command = moth::command();
     let mut out = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut out)?;
     files.push(("man/moth.1".to_string(), out));

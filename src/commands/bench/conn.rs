@@ -34,7 +34,7 @@ pub async fn run(setup: Setup) -> Result<()> {
     let hold_for = setup.run_time(false).unwrap_or(Duration::from_secs(10));
     let (release_tx, release) = watch::channel(false);
 
-    let progress = report::Progress::start(
+    let progress = report::LiveView::start(
         counters.clone(),
         Arc::default(),
         None,

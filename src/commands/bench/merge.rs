@@ -46,7 +46,7 @@ fn read(path: &PathBuf) -> Result<Shard> {
     let text = std::fs::read(path).map_err(|e| {
         Failure::usage(format!(
             "cannot read {name}: {}",
-            crate::connect::io_reason(&e)
+            crate::report::io_reason(&e)
         ))
     })?;
     serde_json::from_slice(&text)

@@ -29,9 +29,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::cli::{
-    BenchArgs, BenchConnArgs, BenchMode, ConnArgs, LoadArgs, ReportArgs, ThresholdArgs,
-};
+use crate::cli::{BenchArgs, BenchConnArgs, BenchMode, LoadArgs, ReportArgs, ThresholdArgs};
 use crate::connect::{ConnSpec, Protocol};
 use crate::exit::{Failure, Result};
 use crate::report as say;
@@ -119,7 +117,7 @@ impl Setup {
         report: &ReportArgs,
         conn: &BenchConnArgs,
     ) -> Result<Setup> {
-        let spec = ConnSpec::from_args(&conn_args(conn), Protocol::V311)?;
+        let spec = super::spec_from(&conn_options(conn), Protocol::V311)?;
         if load.count == 0 {
             return Err(Failure::usage("-c needs at least 1 client"));
         }
@@ -227,8 +225,9 @@ impl Setup {
 }
 
 /// Bench's connection flags as pub/sub's, so the same validation applies.
-fn conn_args(b: &BenchConnArgs) -> ConnArgs {
-    ConnArgs {
+/// bench's connection flags as connection settings: its own smaller set, with TCP_NODELAY on.
+fn conn_options(b: &BenchConnArgs) -> crate::connect::ConnOptions {
+    crate::connect::ConnOptions {
         host: b.host.clone(),
         port: b.port,
         url: b.url.clone(),
@@ -244,7 +243,7 @@ fn conn_args(b: &BenchConnArgs) -> ConnArgs {
         insecure: b.insecure,
         tls_version: b.tls_version.clone(),
         nodelay: true,
-        ..ConnArgs::default()
+        ..crate::connect::ConnOptions::default()
     }
 }
 

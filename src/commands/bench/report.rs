@@ -23,20 +23,20 @@ use crate::report as say;
 /// generator, not the broker, is the limit.
 const LAG_LIMIT: Duration = Duration::from_millis(50);
 
-pub struct Progress {
+pub struct LiveView {
     task: JoinHandle<()>,
     bar: Option<ProgressBar>,
     pub generator_limited: Arc<AtomicU64>,
 }
 
-impl Progress {
+impl LiveView {
     pub fn start(
         counters: Arc<Counters>,
         lag_now: Arc<AtomicU64>,
         interval: Option<Duration>,
         quiet: bool,
         run_time: Option<Duration>,
-    ) -> Progress {
+    ) -> LiveView {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(run_time.map_or(0, |d| d.as_millis() as u64));
             bar.set_style(
@@ -103,7 +103,7 @@ impl Progress {
                 }
             }
         });
-        Progress {
+        LiveView {
             task,
             bar,
             generator_limited,
@@ -145,7 +145,7 @@ pub fn finish(
         written.map_err(|e| {
             Failure::usage(format!(
                 "cannot write --json {target}: {}",
-                crate::connect::io_reason(&e)
+                crate::report::io_reason(&e)
             ))
         })?;
     }
@@ -193,5 +193,5 @@ fn write_hdr(
         log.write_histogram(h, Duration::ZERO, span, Tag::new(tag))
             .map_err(|e| format!("{e:?}"))?;
     }
-    std::fs::write(path, out).map_err(|e| crate::connect::io_reason(&e))
+    std::fs::write(path, out).map_err(|e| crate::report::io_reason(&e))
 }

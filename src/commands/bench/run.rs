@@ -14,7 +14,7 @@ use super::mode::Mode;
 use super::over_rumqttc;
 use super::plan::{PublishPlan, SubscribePlan, expand};
 use super::publisher::Publisher;
-use super::report::{self, Progress};
+use super::report::{self, LiveView};
 use super::stats::{Counters, Measured, Recorder};
 use super::subscriber::Subscriber;
 use super::summary::{Outcome, Summary};
@@ -99,7 +99,7 @@ pub async fn run(
     let target = match setup.spec.endpoint {
         Endpoint::WebSocket { .. } if !setup.sources.is_empty() => {
             return Err(Failure::usage(
-                "--ifaddr works over TCP and TLS only: over websockets bench uses rumqttc, which cannot bind a source address",
+                "--ifaddr works over TCP and TLS only: over websockets moth cannot bind a source address",
             ));
         }
         Endpoint::WebSocket { .. } => None,
@@ -157,7 +157,7 @@ pub async fn run(
         end: run.setup.run_time(has_limit).map(|d| measure_from + d),
     };
     let _ = run.window_tx.send(Some(window));
-    let progress = Progress::start(
+    let progress = LiveView::start(
         run.ctx.counters.clone(),
         run.lag_now.clone(),
         publish.as_ref().and_then(|p| p.interval),

@@ -23,7 +23,7 @@ use crate::report::quote;
 /// stdin is read in chunks of this size; lines are cut out of them without copying.
 const READ_CHUNK: usize = 64 * 1024;
 
-pub enum Source {
+pub enum Input {
     /// -m, -f, -s or -n: one payload, sent `repeat` times.
     Single {
         payload: Bytes,
@@ -55,16 +55,16 @@ impl LineFormat {
 }
 
 /// --template: -t and -m as patterns (either may be plain).
-pub struct Template {
+pub struct Patterns {
     pub topic: Option<Pattern>,
     pub payload: Option<Pattern>,
 }
 
 /// Everything the producer task needs.
 pub struct Producer {
-    pub source: Source,
+    pub source: Input,
     pub defaults: Defaults,
-    pub template: Option<Template>,
+    pub template: Option<Patterns>,
     pub schedule: Schedule,
     pub publisher: Publisher,
     /// Messages handed to the session so far (lines read, for the interrupt note).
@@ -76,13 +76,13 @@ pub struct Producer {
 impl Producer {
     /// Publish everything; `Err` on bad input, which stops it.
     pub async fn run(mut self) -> Result<()> {
-        match std::mem::replace(&mut self.source, Source::Lines(LineFormat::Payload)) {
-            Source::Single {
+        match std::mem::replace(&mut self.source, Input::Lines(LineFormat::Payload)) {
+            Input::Single {
                 payload,
                 repeat,
                 delay,
             } => self.single(payload, repeat, delay).await,
-            Source::Lines(format) => self.lines(format).await,
+            Input::Lines(format) => self.lines(format).await,
         }
     }
 
@@ -190,7 +190,7 @@ impl Producer {
     /// One message of --template: -t and -m filled in (with the -l line, if any).
     fn fill(
         &self,
-        template: &Template,
+        template: &Patterns,
         seq: u64,
         line: &Bytes,
         random: &mut Random,
@@ -291,7 +291,7 @@ impl LineReader {
                 Failure::usage(format!(
                     "cannot read stdin ({}): {}",
                     self.flag,
-                    crate::connect::io_reason(&e)
+                    crate::report::io_reason(&e)
                 ))
             })?;
             self.eof = read == 0;

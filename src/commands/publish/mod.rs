@@ -19,12 +19,11 @@ use tokio::time::Instant;
 use crate::cli::PubArgs;
 use crate::commands::shutdown_signal;
 use crate::connect::{
-    Acks, ConnSpec, Counts, Event, OUTBOX_LIMIT, OutgoingPublish, Properties, Protocol, Reconnect,
-    Session,
+    Acks, Counts, Event, OUTBOX_LIMIT, OutgoingPublish, Properties, Protocol, Reconnect, Session,
 };
 use crate::exit::{self, Failure, Result};
 use crate::report;
-use input::{Producer, Source};
+use input::{Input, Producer};
 
 /// After Ctrl-C, how long to wait for messages already sent to be acknowledged.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
@@ -56,7 +55,7 @@ impl Defaults {
 }
 
 pub async fn run(args: PubArgs) -> Result<()> {
-    let spec = ConnSpec::from_args(&args.conn, Protocol::V311)?;
+    let spec = crate::commands::connection(&args.conn, Protocol::V311)?;
     if args.qos == 2 && spec.protocol == Protocol::V311 && spec.max_inflight > 20 {
         report::warning(&format!(
             "-M {} at QoS 2: a broker that allows fewer messages in flight (mosquitto: 20) drops the excess of an MQTT 3.1.1 client without saying so; use -V 5 to be told",
@@ -69,8 +68,8 @@ pub async fn run(args: PubArgs) -> Result<()> {
     // A stream keeps going across broker restarts for as long as it takes (as mosquitto_pub);
     // a one-shot publish should fail while someone is still watching.
     let reconnect_timeout = args.reconnect_timeout.or(match plan.source {
-        Source::Lines(_) => None,
-        Source::Single { .. } => Some(ONE_SHOT_RECONNECT_TIMEOUT),
+        Input::Lines(_) => None,
+        Input::Single { .. } => Some(ONE_SHOT_RECONNECT_TIMEOUT),
     });
     let reconnect = match reconnect_timeout {
         Some(t) if t.is_zero() => Reconnect::Never,
@@ -86,8 +85,8 @@ pub async fn run(args: PubArgs) -> Result<()> {
 
     let read = Arc::new(AtomicU64::new(0));
     let repeats = match plan.source {
-        Source::Single { repeat, .. } => Some(repeat),
-        Source::Lines(_) => None,
+        Input::Single { repeat, .. } => Some(repeat),
+        Input::Lines(_) => None,
     };
     // Only --repeat without --rate waits for each delivery; a watch per message would cost more
     // than the send.
@@ -164,6 +163,7 @@ pub async fn run(args: PubArgs) -> Result<()> {
             Event::PublishRefused(why) => {
                 first_refusal.get_or_insert(why);
             }
+            Event::Warning(why) => report::warning(&why),
             Event::ConnectionLost(why) => {
                 report::warning(&why);
                 let why = why.trim_end_matches("; reconnecting").to_string();

@@ -195,7 +195,7 @@ pub struct Random(u64);
 
 impl Random {
     pub fn new() -> Random {
-        Random(crate::connect::random_u64())
+        Random(crate::random::random_u64())
     }
 
     fn next(&mut self) -> u64 {

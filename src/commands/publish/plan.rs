@@ -4,7 +4,7 @@
 use std::os::unix::ffi::OsStrExt;
 
 use super::Defaults;
-use super::input::{LineFormat, Source, Template};
+use super::input::{Input, LineFormat, Patterns};
 use super::pace::{Pace, Schedule};
 use super::placeholders::{Fill, Pattern, Random};
 use crate::cli::PubArgs;
@@ -14,9 +14,9 @@ use crate::exit::{Failure, Result};
 use crate::{report, topic};
 
 pub struct Plan {
-    pub source: Source,
+    pub source: Input,
     pub defaults: Defaults,
-    pub template: Option<Template>,
+    pub template: Option<Patterns>,
     pub schedule: Schedule,
 }
 
@@ -69,7 +69,7 @@ pub async fn plan(args: &PubArgs, spec: &ConnSpec) -> Result<Plan> {
     let source = match lines {
         Some(format) => {
             refuse_closed_stdin(format.flag())?;
-            Source::Lines(format)
+            Input::Lines(format)
         }
         None => {
             let payload = read_payload(
@@ -88,7 +88,7 @@ pub async fn plan(args: &PubArgs, spec: &ConnSpec) -> Result<Plan> {
                     payload.len(),
                 )?;
             }
-            Source::Single {
+            Input::Single {
                 payload,
                 repeat: args.repeat,
                 delay: args.repeat_delay,
@@ -113,7 +113,7 @@ pub async fn plan(args: &PubArgs, spec: &ConnSpec) -> Result<Plan> {
 
 /// -t and -m as patterns. The topic is tried with sample values, so that a wildcard or an
 /// empty topic shows before connecting rather than at the first message.
-fn template(args: &PubArgs, topic: Option<&str>) -> Result<Template> {
+fn template(args: &PubArgs, topic: Option<&str>) -> Result<Patterns> {
     let lines = args.stdin_line;
     let compile = |text: &[u8], flag| {
         Pattern::compile(text, flag, lines)
@@ -147,5 +147,5 @@ fn template(args: &PubArgs, topic: Option<&str>) -> Result<Template> {
             "--template with -l and -m: put {line} in -m (or -t) where each line goes",
         ));
     }
-    Ok(Template { topic, payload })
+    Ok(Patterns { topic, payload })
 }

@@ -149,7 +149,7 @@ pub struct Lean {
 
 /// What one `io` call did.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Progress {
+pub struct Activity {
     /// Some of the queue went out (`queued` says whether all of it did).
     pub wrote: bool,
     /// Bytes came in: call `parse`.
@@ -294,13 +294,13 @@ impl Lean {
     /// socket allows first (both, when it allows both). Cancel-safe: dropping the future loses
     /// nothing. One call per wake-up keeps a worker's writes batched: everything it queued
     /// since the last call goes out together.
-    pub async fn io(&mut self) -> Result<Progress, LinkError> {
+    pub async fn io(&mut self) -> Result<Activity, LinkError> {
         std::future::poll_fn(|cx| self.poll_io(cx)).await
     }
 
-    fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<Result<Progress, LinkError>> {
+    fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<Result<Activity, LinkError>> {
         use std::future::Future;
-        let mut progress = Progress::default();
+        let mut progress = Activity::default();
         if !self.wbuf.is_empty() {
             let write = std::pin::pin!(self.stream.write(&self.wbuf));
             match write.poll(cx) {
