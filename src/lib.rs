@@ -6,6 +6,7 @@
 //! `exit` owns the exit-code table, `report` stderr.
 
 mod cli;
+mod colour;
 mod commands;
 mod config;
 mod connect;
@@ -28,7 +29,7 @@ pub fn command() -> clap::Command {
 }
 
 pub fn main() -> ExitCode {
-    report::init_colour();
+    colour::init_stderr();
     let cli = config::parse();
     // pub, sub and rr are one connection each: a single thread starts fastest. bench spreads
     // its clients over every core.

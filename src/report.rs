@@ -1,7 +1,7 @@
 //! Messages to the user on stderr: `moth: error: ...`, `moth: warning: ...`, one line each.
 //! `--quiet` silences runtime messages; argument errors are always shown (as mosquitto does).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use colored::Colorize;
@@ -10,13 +10,6 @@ static QUIET: AtomicBool = AtomicBool::new(false);
 
 pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
-}
-
-/// Colour only on a terminal, and never when NO_COLOR is set (no-color.org) or TERM is dumb.
-pub fn init_colour() {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-    colored::control::set_override(std::io::stderr().is_terminal() && !no_color && !dumb);
 }
 
 pub fn warning(message: &str) {

@@ -20,7 +20,6 @@ pub use bench::{
 pub use config::{ConfigAction, ConfigArgs};
 pub use conn::ConnArgs;
 pub use ls::LsArgs;
-pub use output::{ColorChoice, OutputArgs};
 pub use publish::{PubArgs, PublishPropertyArgs};
 pub use request::RrArgs;
 pub use subscribe::SubArgs;

@@ -11,6 +11,33 @@ pub enum ColorChoice {
     Never,
 }
 
+impl ColorChoice {
+    /// Whether stdout gets colour, decided in the one place that decides it.
+    pub fn for_stdout(self) -> bool {
+        let choice = match self {
+            ColorChoice::Auto => crate::colour::Choice::Auto,
+            ColorChoice::Always => crate::colour::Choice::Always,
+            ColorChoice::Never => crate::colour::Choice::Never,
+        };
+        crate::colour::wanted(choice, crate::colour::Stream::Stdout)
+    }
+}
+
+impl OutputArgs {
+    /// The output flags as the writers take them.
+    pub fn style(&self) -> crate::output::Style<'_> {
+        crate::output::Style {
+            format: self.format.as_deref(),
+            json: self.json,
+            pretty: self.pretty,
+            verbose: self.verbose,
+            newline: !self.no_newline,
+            timestamp: self.timestamp,
+            colour: self.color.for_stdout(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// Print the topic before the payload: `topic payload`

@@ -11,7 +11,7 @@ use super::receive::{Plan, watch};
 use crate::cli::LsArgs;
 use crate::connect::{ConnSpec, Protocol};
 use crate::exit::{Failure, Result};
-use crate::output::{Layout, Tree, colour_wanted};
+use crate::output::{Layout, Tree};
 use crate::{report, topic};
 
 /// Without --idle, -W or -C: stop after a second of quiet, or after 10 s on a busy broker.
@@ -24,7 +24,7 @@ pub async fn run(args: LsArgs) -> Result<()> {
     let spec = crate::commands::connection(&args.conn, Protocol::V311)?;
     let plan = plan(&args, &spec)?;
     report::set_quiet(args.conn.quiet);
-    let colour = !args.json && colour_wanted(args.color);
+    let colour = !args.json && args.color.for_stdout();
     let mut tree = Tree::default();
     let started = Instant::now();
     let watched = watch(&spec, plan, &mut tree).await?;

@@ -80,7 +80,7 @@ pub async fn run(args: RrArgs) -> Result<()> {
         true,
         payload.len(),
     )?;
-    let format = output::format_for(&args.output)?;
+    let format = output::format_for(&args.output.style())?;
     report::set_quiet(args.conn.quiet);
 
     let plan = Plan {
@@ -115,7 +115,7 @@ async fn receive_v311(
     )
     .await?;
     check_message_size(&request_topic, args.qos, None, false, payload.len())?;
-    let format = output::format_for(&args.output)?;
+    let format = output::format_for(&args.output.style())?;
     report::set_quiet(args.conn.quiet);
     let plan = Plan {
         filters: vec![response_topic],

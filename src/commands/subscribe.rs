@@ -11,7 +11,7 @@ use crate::{output, report, topic};
 pub async fn run(args: SubArgs) -> Result<()> {
     let spec = crate::commands::connection(&args.conn, Protocol::V311)?;
     let plan = plan(&args, &spec)?;
-    let format = output::format_for(&args.output)?;
+    let format = output::format_for(&args.output.style())?;
     report::set_quiet(args.conn.quiet);
     receive(&spec, plan, format).await
 }

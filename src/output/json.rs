@@ -15,6 +15,7 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use serde_json::value::RawValue;
 
 use super::{Format, StackText};
+use crate::colour::{KEY, RESET};
 use crate::message::{Message, Properties};
 use crate::report;
 
@@ -324,7 +325,7 @@ impl JsonLines {
             out.push(b',');
         }
         if self.colour {
-            out.extend_from_slice(KEY_COLOUR);
+            out.extend_from_slice(KEY);
         }
         out.push(b'"');
         out.extend_from_slice(key.as_bytes());
@@ -419,9 +420,6 @@ fn serialize<T: Serialize + ?Sized>(
 /// Object keys in colour, for a terminal.
 struct ColourKeys<F>(F);
 
-const KEY_COLOUR: &[u8] = b"\x1b[34m";
-const RESET: &[u8] = b"\x1b[0m";
-
 impl<F: Formatter> Formatter for ColourKeys<F> {
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.begin_array(w)
@@ -443,7 +441,7 @@ impl<F: Formatter> Formatter for ColourKeys<F> {
     }
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         self.0.begin_object_key(w, first)?;
-        w.write_all(KEY_COLOUR)
+        w.write_all(KEY)
     }
     fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         w.write_all(RESET)?;

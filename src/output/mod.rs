@@ -6,34 +6,43 @@ mod template;
 mod text;
 mod tree;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 
 pub use json::JsonLines;
 pub use template::Template;
 pub use text::TextFormat;
 pub use tree::{Layout, Tree};
 
-use crate::cli::{ColorChoice, OutputArgs};
 use crate::exit::Failure;
 use crate::message::Message;
 
+/// How `sub`, `rr` and `ls` are asked to print, as plain settings.
+pub struct Style<'a> {
+    /// -F.
+    pub format: Option<&'a str>,
+    pub json: bool,
+    pub pretty: bool,
+    pub verbose: bool,
+    pub newline: bool,
+    pub timestamp: bool,
+    pub colour: bool,
+}
+
 /// The writer `sub` and `rr` print with: -F, --json, or mosquitto's text.
-pub fn format_for(args: &OutputArgs) -> crate::exit::Result<Box<dyn Format>> {
-    let colour = colour_wanted(args.color);
-    let newline = !args.no_newline;
-    if let Some(format) = &args.format {
-        let template = Template::compile(format, newline, args.pretty)
+pub fn format_for(style: &Style) -> crate::exit::Result<Box<dyn Format>> {
+    if let Some(format) = style.format {
+        let template = Template::compile(format, style.newline, style.pretty)
             .map_err(|why| Failure::usage(format!("invalid -F format: {why}")))?;
         return Ok(Box::new(template));
     }
-    if args.json {
-        return Ok(Box::new(JsonLines::new(colour)));
+    if style.json {
+        return Ok(Box::new(JsonLines::new(style.colour)));
     }
     Ok(Box::new(TextFormat::new(
-        args.verbose,
-        newline,
-        colour,
-        args.timestamp,
+        style.verbose,
+        style.newline,
+        style.colour,
+        style.timestamp,
     )))
 }
 
@@ -59,20 +68,6 @@ impl From<io::Error> for WriteError {
             WriteError::Closed
         } else {
             WriteError::Failed(err)
-        }
-    }
-}
-
-/// `--color`: `auto` colours only a terminal, and never with NO_COLOR set (no-color.org) or
-/// TERM=dumb.
-pub fn colour_wanted(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-            io::stdout().is_terminal() && !no_color && !dumb
         }
     }
 }

@@ -10,11 +10,8 @@ use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, Local};
 
 use super::Format;
+use crate::colour::{DIM, NAME, RESET};
 use crate::message::Message;
-
-const TOPIC: &[u8] = b"\x1b[36m";
-const DIM: &[u8] = b"\x1b[2m";
-const RESET: &[u8] = b"\x1b[0m";
 
 #[derive(Default)]
 pub struct TextFormat {
@@ -57,7 +54,7 @@ impl TextFormat {
         if !self.colour {
             return out.write_all(&message.topic);
         }
-        out.write_all(TOPIC)?;
+        out.write_all(NAME)?;
         out.write_all(&message.topic)?;
         out.write_all(RESET)?;
         out.write_all(DIM)?;

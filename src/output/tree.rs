@@ -12,12 +12,8 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::Format;
+use crate::colour::{DIM, MARK, NAME, RESET};
 use crate::message::Message;
-
-const NAME: &[u8] = b"\x1b[36m";
-const DIM: &[u8] = b"\x1b[2m";
-const MARK: &[u8] = b"\x1b[33m";
-const RESET: &[u8] = b"\x1b[0m";
 
 /// The topic column is as wide as the widest indented name, up to this.
 const MAX_NAME_WIDTH: usize = 48;
