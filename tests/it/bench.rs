@@ -315,7 +315,8 @@ fn conn_mode_holds_connections_and_reports_their_cost() {
 
 #[test]
 fn hdr_log_and_interrupt() {
-    let broker = Broker::start();
+    // Debug logging, so that the test can wait for the first message to reach the broker.
+    let broker = Broker::config().line("log_type debug").start();
     let log = broker.dir().join("latency.hlog");
     let port = broker.port.to_string();
     let running = spawn(moth().args([
@@ -336,7 +337,7 @@ fn hdr_log_and_interrupt() {
         "--hdr-out",
         log.to_str().unwrap(),
     ]));
-    std::thread::sleep(Duration::from_millis(1500));
+    broker.wait_log("Received PUBLISH from moth-bench-");
     running.signal("INT");
     let s = summary(&running.finish());
     assert_eq!(s["interrupted"], true);

@@ -72,6 +72,19 @@ impl Broker {
         self.signal("CONT");
     }
 
+    /// Wait until a line of the broker's log (since its last start) contains `needle`.
+    pub fn wait_log(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.log().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "the broker never logged {needle:?}; log:\n{}",
+                self.log()
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Wait until the broker's log shows `client_id` connected (since its last start).
     pub fn wait_connected(&self, client_id: &str) {
         let wanted = format!(" as {client_id} ");
