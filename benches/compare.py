@@ -5,7 +5,9 @@ Usage: benches/compare.py [--messages 200000] [--runs 3] [--singles 200]
 
 Builds moth in release mode, starts its own Mosquitto on a free loopback port, and measures the
 CPU time (user+sys of that process alone, from wait4's rusage) and wall time of:
-  * sub: receiving N QoS 0 messages into a pipe (moth sub vs mosquitto_sub), fed by one publisher;
+  * sub: receiving N QoS 0 messages into a pipe (moth sub vs mosquitto_sub), fed by one publisher,
+    in three regimes: a burst right after subscribing, a burst after half a second idle (also at
+    QoS 1), and a stream paced at 50,000 msg/s;
   * pub -l: publishing N stdin lines at QoS 0 and 1 (moth pub vs mosquitto_pub), counting what
     arrived at an independent mosquitto_sub. mosquitto_pub 2.0.11 loses every line past packet
     id 65,535 at QoS 1, so QoS 1 is also measured with 60,000 lines, where both deliver all;
@@ -21,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -100,23 +103,53 @@ def subscriber(client):
     return [MOTH, "sub"] if client == "moth" else ["mosquitto_sub"]
 
 
-def bench_sub(broker, client, n, lines_file, run, extra=()):
-    """A subscriber receiving n QoS 0 messages into a pipe; returns (wall, CPU, lines received)."""
-    cid = f"bsub-{client}-{run}-{len(extra)}"
+def bench_sub(broker, client, n, lines_file, run, extra=(), regime="burst", qos=0):
+    """A subscriber receiving n messages into a pipe; returns (wall, CPU, lines received).
+
+    regime: "burst" publishes right after the subscription; "idle" lets the subscriber sit idle
+    for half a second first (the usual case: a subscriber waits, then traffic comes); "paced"
+    feeds the publisher 50,000 lines a second."""
+    cid = f"bsub-{client}-{run}-{len(extra)}-{regime}-{qos}"
     # -W: a subscriber that falls behind loses QoS 0 messages at the broker and would wait forever.
-    sub = subprocess.Popen([*subscriber(client), *broker.addr(), "-t", "bench/sub", "-C", str(n), "-W", "20", "-i", cid, *extra],
+    sub = subprocess.Popen([*subscriber(client), *broker.addr(), "-t", "bench/sub", "-q", str(qos), "-C", str(n), "-W", "30",
+                            "-i", cid, *extra],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     broker.wait_subscribed(cid)
+    if regime == "idle":
+        time.sleep(0.5)
     with open(lines_file, "rb") as f:
         t0 = time.perf_counter()
-        feeder = subprocess.Popen([MOTH, "pub", *broker.addr(), "-t", "bench/sub", "-l", "-q", "0"], stdin=f)
+        cmd = [MOTH, "pub", *broker.addr(), "-t", "bench/sub", "-l", "-q", str(qos)]
+        if regime == "paced":
+            feeder = subprocess.Popen(cmd, stdin=subprocess.PIPE)
+            pacer = threading.Thread(target=pace, args=(f.read().splitlines(keepends=True), feeder.stdin, 50_000))
+            pacer.start()
+        else:
+            feeder = subprocess.Popen(cmd, stdin=f)
+            pacer = None
         received = 0
         for chunk in iter(lambda: sub.stdout.read(1 << 16), b""):
             received += chunk.count(b"\n")
         cpu, _ = reap(sub)
         wall = time.perf_counter() - t0
+        if pacer:
+            pacer.join()
         feeder.wait()
     return wall, cpu, received
+
+
+def pace(lines, pipe, rate):
+    """Write lines at `rate` per second, in 10 ms slices scheduled from the start (no drift)."""
+    per_slice = rate // 100
+    start = time.perf_counter()
+    for i in range(0, len(lines), per_slice):
+        due = start + (i // per_slice) * 0.01
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        pipe.write(b"".join(lines[i:i + per_slice]))
+        pipe.flush()
+    pipe.close()
 
 
 def bench_pub(broker, client, qos, n, lines_file, run):
@@ -171,6 +204,12 @@ def main():
             for client in ("mosquitto", "moth"):
                 runs = [bench_sub(broker, client, n, lines_file, r) for r in range(args.runs)]
                 rows.append((f"sub, {n} QoS 0 msgs into a pipe", client, *medians(runs)))
+            # The usual case: the subscriber has been waiting when traffic starts.
+            for case, regime, qos in (("idle first", "idle", 0), ("idle first, QoS 1", "idle", 1),
+                                      ("paced at 50,000 msg/s", "paced", 0)):
+                for client in ("mosquitto", "moth"):
+                    runs = [bench_sub(broker, client, n, lines_file, r, regime=regime, qos=qos) for r in range(args.runs)]
+                    rows.append((f"sub {case}, {n} msgs", client, *medians(runs)))
             # Output formats, each against the same client's plain run above.
             formats = (
                 ("sub -F '%t %p'", ("-F", "%t %p"), ("-F", "%t %p")),
@@ -212,7 +251,7 @@ def report(rows):
         pairs.setdefault(case, {})[client] = (wall, cpu, got)
     for case, v in pairs.items():
         (mw, mc, mg), (qw, qc, qg) = v["moth"], v["mosquitto"]
-        if case.startswith("sub ") and not case.startswith("sub, "):
+        if case.startswith("sub ") and not case.startswith("sub, ") and ("-F" in case or "JSON" in case):
             print(f"- {case}: moth's CPU is {mc / plain['moth']:.2f}x its plain output "
                   f"(mosquitto_sub: {qc / plain['mosquitto']:.2f}x its own, {qg} of {mg} messages arrived)")
             continue
