@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 pub use pki::Pki;
 
-pub const INSTALL_HINT: &str = "mosquitto is not installed: run `apt-get install -y mosquitto mosquitto-clients` (see .ci/run)";
+pub const INSTALL_HINT: &str = "mosquitto is not installed: run `apt-get install -y mosquitto mosquitto-clients`, or run the tests with scripts/test, which installs them";
 
 /// How long any single process in a test may run before the test fails.
 pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
