@@ -193,6 +193,9 @@ struct Run<'p> {
     connected_before: bool,
     /// SUBACK and UNSUBACKs still to come from the first connection.
     acks_due: usize,
+    /// UNSUBACKs seen, and how many refused (MQTT 5).
+    unsubscribed: usize,
+    unsubscribe_refused: usize,
     /// Messages past the filters (-C counts these, as mosquitto does, printed or not).
     received: u64,
     /// `rr`'s request, until it is sent.
@@ -211,6 +214,8 @@ impl<'p> Run<'p> {
             plan,
             connected_before: false,
             acks_due: 0,
+            unsubscribed: 0,
+            unsubscribe_refused: 0,
             received: 0,
             request,
             removals_sent: 0,
@@ -282,7 +287,29 @@ impl<'p> Run<'p> {
                 }
                 Ok(self.acked())
             }
-            Event::Unsubscribed => Ok(self.acked()),
+            Event::Unsubscribed(refusal) => {
+                let filter = self
+                    .plan
+                    .unsubscribe
+                    .get(self.unsubscribed)
+                    .cloned()
+                    .unwrap_or_default();
+                self.unsubscribed += 1;
+                if let Some(why) = refusal {
+                    self.unsubscribe_refused += 1;
+                    let all_refused = self.unsubscribe_refused == self.plan.unsubscribe.len();
+                    let message = format!(
+                        "the broker refused to unsubscribe from {}: {why}",
+                        crate::report::quote(&filter)
+                    );
+                    if all_refused && self.plan.filters.is_empty() {
+                        // -U alone: nothing was done, say so with the refusal's code.
+                        return Err(Handled::Fatal(Failure::new(exit::REFUSED, message)));
+                    }
+                    report::warning(&message);
+                }
+                Ok(self.acked())
+            }
             Event::Message(message) => self.message(message, session, sink, format),
             Event::PublishRefused(why) if self.plan.remove_retained => {
                 report::warning(&format!("clearing a retained message failed: {why}"));

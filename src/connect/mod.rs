@@ -46,7 +46,9 @@ pub enum Event {
     },
     Message(Message),
     Subscribed(Vec<Granted>),
-    Unsubscribed,
+    /// UNSUBACK for one filter (moth unsubscribes one filter per packet, in the order given):
+    /// the refusal in words, if the broker refused (MQTT 5).
+    Unsubscribed(Option<String>),
     /// The broker refused one publish (MQTT 5 reason code), in words.
     PublishRefused(String),
     /// The connection dropped; the session reconnects with backoff (only with `Reconnect::Always`).

@@ -129,7 +129,7 @@ impl common::Adapter for Loop {
                     })
                     .collect(),
             )),
-            RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed),
+            RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed(None)),
             RawEvent::Incoming(Packet::PubAck(PubAck { pkid }))
             | RawEvent::Incoming(Packet::PubComp(PubComp { pkid })) => {
                 Polled::Step(Step::Acknowledged(pkid))

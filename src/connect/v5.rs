@@ -9,7 +9,7 @@ use bytes::Bytes;
 use rumqttc::v5::mqttbytes::v5::{
     ConnectReturnCode, Filter, LastWill, LastWillProperties, Packet, PubAckReason, PubCompReason,
     PubRecReason, PubRel, Publish, PublishProperties, RetainForwardRule, SubscribeProperties,
-    SubscribeReasonCode, UnsubscribeProperties,
+    SubscribeReasonCode, UnsubAckReason, UnsubscribeProperties,
 };
 use rumqttc::v5::{
     AsyncClient, ConnectionError, Event as RawEvent, EventLoop, MqttOptions, Request as RawRequest,
@@ -257,7 +257,13 @@ impl common::Adapter for Loop {
                     })
                     .collect(),
             )),
-            RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed),
+            RawEvent::Incoming(Packet::UnsubAck(ack)) => {
+                let refusal = ack.reasons.iter().find_map(|reason| {
+                    let code = unsuback_code(*reason);
+                    (code >= 0x80).then(|| format!("{} (code {code})", describe::reason(code)))
+                });
+                Polled::Event(Event::Unsubscribed(refusal))
+            }
             RawEvent::Incoming(Packet::PubAck(ack)) => match puback_code(ack.reason) {
                 0 | 0x10 => Polled::Step(Step::Acknowledged(ack.pkid)),
                 code => refused("PUBACK", ack.pkid, code),
@@ -544,6 +550,19 @@ pub(super) fn pubrec_code(reason: PubRecReason) -> u8 {
     }
 }
 
+fn unsuback_code(reason: UnsubAckReason) -> u8 {
+    use UnsubAckReason::*;
+    match reason {
+        Success => 0,
+        NoSubscriptionExisted => 0x11,
+        UnspecifiedError => 0x80,
+        ImplementationSpecificError => 0x83,
+        NotAuthorized => 0x87,
+        TopicFilterInvalid => 0x8F,
+        PacketIdentifierInUse => 0x91,
+    }
+}
+
 pub(super) fn suback_code(reason: SubscribeReasonCode) -> u8 {
     use SubscribeReasonCode::*;
     match reason {
@@ -557,5 +576,35 @@ pub(super) fn suback_code(reason: SubscribeReasonCode) -> u8 {
         SharedSubscriptionsNotSupported => 0x9E,
         SubscriptionIdNotSupported => 0xA1,
         WildcardSubscriptionsNotSupported => 0xA2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connect::common::Adapter;
+    use rumqttc::v5::mqttbytes::v5::UnsubAck;
+
+    fn unsuback(reason: UnsubAckReason) -> Option<String> {
+        let eventloop = Loop(EventLoop::new(MqttOptions::new("t", "localhost", 1883), 1));
+        let ack = UnsubAck {
+            pkid: 1,
+            reasons: vec![reason],
+            properties: None,
+        };
+        match eventloop.translate(RawEvent::Incoming(Packet::UnsubAck(ack))) {
+            Polled::Event(Event::Unsubscribed(refusal)) => refusal,
+            _ => panic!("an UNSUBACK is an Unsubscribed event"),
+        }
+    }
+
+    #[test]
+    fn unsuback_refusals_are_in_words_and_success_is_not_one() {
+        assert_eq!(unsuback(UnsubAckReason::Success), None);
+        assert_eq!(unsuback(UnsubAckReason::NoSubscriptionExisted), None);
+        assert_eq!(
+            unsuback(UnsubAckReason::NotAuthorized).as_deref(),
+            Some("not authorized (code 135)")
+        );
     }
 }
