@@ -93,7 +93,7 @@ pub fn escape_controls(text: &str) -> String {
 }
 
 /// At most `max` characters, the last of them an ellipsis when something was cut.
-fn cut(text: &str, max: usize) -> String {
+pub fn cut(text: &str, max: usize) -> String {
     match text.char_indices().nth(max.saturating_sub(1)) {
         Some((at, _)) if text[at..].chars().nth(1).is_some() => format!("{}…", &text[..at]),
         _ => text.to_string(),

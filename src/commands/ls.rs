@@ -12,7 +12,7 @@ use crate::cli::LsArgs;
 use crate::connect::{ConnSpec, Protocol};
 use crate::exit::{Failure, Result};
 use crate::output::{Layout, Tree};
-use crate::{report, topic};
+use crate::report;
 
 /// Without --idle, -W or -C: stop after a second of quiet, or after 10 s on a busy broker.
 const DEFAULT_IDLE: Duration = Duration::from_secs(1);
@@ -58,16 +58,7 @@ fn plan(args: &LsArgs, spec: &ConnSpec) -> Result<Plan> {
     if filters.is_empty() {
         filters.push("#".to_string());
     }
-    for (flag, list) in [("-t", &filters), ("-T", &args.filter_out)] {
-        for filter in list.iter() {
-            topic::validate_filter(filter).map_err(|why| {
-                Failure::usage(format!(
-                    "invalid filter {} ({flag}): {why}",
-                    report::quote(filter)
-                ))
-            })?;
-        }
-    }
+    super::validate_filters(&[("-t", &filters), ("-T", &args.filter_out)])?;
     let unbounded = args.idle.is_none() && args.timeout.is_none() && args.count.is_none();
     Ok(Plan {
         filters,

@@ -38,6 +38,18 @@ pub fn spec_from(options: &ConnOptions, default: Protocol) -> Result<ConnSpec> {
     Ok(spec)
 }
 
+/// Every topic filter given with each flag is valid, or the error names the first that is not.
+pub fn validate_filters(flags: &[(&str, &Vec<String>)]) -> Result<()> {
+    for (flag, filters) in flags {
+        for filter in filters.iter() {
+            crate::topic::validate_filter(filter).map_err(|why| {
+                Failure::usage(format!("invalid filter {} ({flag}): {why}", quote(filter)))
+            })?;
+        }
+    }
+    Ok(())
+}
+
 /// The message properties to publish with: -D publish ... and the friendly flags (which win).
 pub fn message_properties(
     spec: &ConnSpec,

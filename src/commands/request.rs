@@ -12,6 +12,7 @@ use super::{check_message_size, message_properties, read_payload};
 use crate::cli::RrArgs;
 use crate::connect::{ConnSpec, OutgoingPublish, Protocol};
 use crate::exit::{Failure, Result};
+use crate::message::Properties;
 use crate::random::random_u64;
 use crate::{output, report, topic};
 
@@ -42,31 +43,16 @@ pub async fn run(args: RrArgs) -> Result<()> {
         return Err(Failure::usage("-W needs a timeout of at least 1 second"));
     }
 
-    let mut properties = message_properties(&spec, &args.properties, None)?
-        .map(|p| (*p).clone())
-        .unwrap_or_default();
-    if spec.protocol == Protocol::V311 {
-        // As mosquitto_rr on 3.1.1: no properties to carry the response topic or a correlation
-        // id, so the responder must know where to answer, and every message on -e is an answer.
-        return receive_v311(args, spec, request_topic, response_topic).await;
-    }
-    if properties
-        .response_topic
-        .as_ref()
-        .is_some_and(|given| *given != response_topic)
-    {
-        return Err(Failure::usage(
-            "-e is the response topic: drop -D publish response-topic",
-        ));
-    }
-    properties.response_topic = Some(response_topic.clone());
-    // Responses echo this, so answers meant for another requester on a shared response topic
-    // can be told apart.
-    let correlation = properties
-        .correlation_data
-        .get_or_insert_with(|| Bytes::from(format!("moth-{:016x}", random_u64())))
-        .clone();
-
+    // On MQTT 5 the request carries the response topic and correlation data; on 3.1.1 (as
+    // mosquitto_rr there) no properties can, so the responder must know where to answer and
+    // every message on -e is an answer.
+    let (properties, correlation) = match spec.protocol {
+        Protocol::V5 => {
+            let (properties, correlation) = request_properties(&spec, &args, &response_topic)?;
+            (Some(Arc::new(properties)), Some(correlation))
+        }
+        Protocol::V311 => (None, None),
+    };
     let payload = read_payload(
         args.message.as_deref(),
         args.file.as_deref(),
@@ -76,8 +62,8 @@ pub async fn run(args: RrArgs) -> Result<()> {
     check_message_size(
         &request_topic,
         args.qos,
-        Some(&properties),
-        true,
+        properties.as_deref(),
+        properties.is_some(),
         payload.len(),
     )?;
     let format = output::format_for(&args.output.style())?;
@@ -89,49 +75,44 @@ pub async fn run(args: RrArgs) -> Result<()> {
         count: Some(args.count),
         timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
         idle: args.idle,
-        correlation: Some(correlation),
+        correlation,
         request: Some(OutgoingPublish {
             topic: request_topic,
             qos: args.qos,
             retain: false,
             payload,
-            properties: Some(Arc::new(properties)),
+            properties,
         }),
         ..Plan::default()
     };
     receive(&spec, plan, format).await
 }
 
-async fn receive_v311(
-    args: RrArgs,
-    spec: ConnSpec,
-    request_topic: String,
-    response_topic: String,
-) -> Result<()> {
-    let payload = read_payload(
-        args.message.as_deref(),
-        args.file.as_deref(),
-        args.stdin_file,
-    )
-    .await?;
-    check_message_size(&request_topic, args.qos, None, false, payload.len())?;
-    let format = output::format_for(&args.output.style())?;
-    report::set_quiet(args.conn.quiet);
-    let plan = Plan {
-        filters: vec![response_topic],
-        qos: args.qos,
-        count: Some(args.count),
-        timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
-        idle: args.idle,
-        correlation: None,
-        request: Some(OutgoingPublish {
-            topic: request_topic,
-            qos: args.qos,
-            retain: false,
-            payload,
-            properties: None,
-        }),
-        ..Plan::default()
-    };
-    receive(&spec, plan, format).await
+/// The request's MQTT 5 properties: -D and the friendly flags, the response topic (-e), and
+/// correlation data (given, or made up) that answers echo.
+fn request_properties(
+    spec: &ConnSpec,
+    args: &RrArgs,
+    response_topic: &str,
+) -> Result<(Properties, Bytes)> {
+    let mut properties = message_properties(spec, &args.properties, None)?
+        .map(|p| (*p).clone())
+        .unwrap_or_default();
+    if properties
+        .response_topic
+        .as_ref()
+        .is_some_and(|given| given != response_topic)
+    {
+        return Err(Failure::usage(
+            "-e is the response topic: drop -D publish response-topic",
+        ));
+    }
+    properties.response_topic = Some(response_topic.to_string());
+    // Responses echo this, so answers meant for another requester on a shared response topic
+    // can be told apart.
+    let correlation = properties
+        .correlation_data
+        .get_or_insert_with(|| Bytes::from(format!("moth-{:016x}", random_u64())))
+        .clone();
+    Ok((properties, correlation))
 }

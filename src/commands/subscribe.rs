@@ -6,7 +6,7 @@ use super::receive::{Plan, receive};
 use crate::cli::SubArgs;
 use crate::connect::{ConnSpec, Protocol};
 use crate::exit::{Failure, Result};
-use crate::{output, report, topic};
+use crate::{output, report};
 
 pub async fn run(args: SubArgs) -> Result<()> {
     let spec = crate::commands::connection(&args.conn, Protocol::V311)?;
@@ -24,20 +24,11 @@ fn plan(args: &SubArgs, spec: &ConnSpec) -> Result<Plan> {
             "give a topic filter to subscribe to with -t (or -U to unsubscribe)",
         ));
     }
-    for (flag, list) in [
+    super::validate_filters(&[
         ("-t", &filters),
         ("-T", &args.filter_out),
         ("-U", &args.unsubscribe),
-    ] {
-        for filter in list.iter() {
-            topic::validate_filter(filter).map_err(|why| {
-                Failure::usage(format!(
-                    "invalid filter {} ({flag}): {why}",
-                    report::quote(filter)
-                ))
-            })?;
-        }
-    }
+    ])?;
     if args.count == Some(0) {
         return Err(Failure::usage("-C needs a count of at least 1"));
     }

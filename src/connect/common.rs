@@ -35,6 +35,48 @@ pub(super) fn transport(spec: &ConnSpec) -> Transport {
     }
 }
 
+/// The `Adapter` methods that read the same for rumqttc's two event loops, whose types differ
+/// and share no trait. Used inside `impl Adapter for Loop`; `$disconnect` is the pattern of a
+/// DISCONNECT request, `$marker` a QoS 2 `Publish` with no topic.
+macro_rules! state_hooks {
+    ($disconnect:pat, $marker:expr) => {
+        fn salvage(&mut self) -> Vec<RawEvent> {
+            let leftovers = self.0.state.events.drain(..).collect();
+            // Also empties the request queue of anything handed after the failure.
+            self.0.clean();
+            self.0.state.collision = None;
+            self.0.pending.retain(|request| {
+                matches!(
+                    request,
+                    RawRequest::Subscribe(_) | RawRequest::Unsubscribe(_) | $disconnect
+                )
+            });
+            leftovers
+        }
+
+        fn buffered(&self) -> bool {
+            !self.0.state.events.is_empty()
+        }
+
+        fn resume(&mut self) {
+            // The broker may open a resumed session with PUBREL for QoS 2 messages received on
+            // an earlier connection (or by an earlier run), and rumqttc treats a PUBREL for a
+            // packet id it does not know as a protocol error: the connection would drop and come
+            // back to the same PUBREL forever. Marking every packet id as received makes it
+            // answer each PUBREL with PUBCOMP, which is what MQTT asks of a receiver anyway.
+            let state = &mut self.0.state;
+            let before = state.events.len();
+            let mut marker = $marker;
+            for packet_id in 1..=u16::MAX {
+                marker.pkid = packet_id;
+                let _ = state.handle_incoming_packet(Packet::Publish(marker.clone()));
+            }
+            state.events.truncate(before);
+        }
+    };
+}
+pub(super) use state_hooks;
+
 /// One protocol version's event loop.
 pub(super) trait Adapter {
     type Raw;

@@ -148,39 +148,10 @@ impl common::Adapter for Loop {
         }
     }
 
-    fn salvage(&mut self) -> Vec<RawEvent> {
-        let leftovers = self.0.state.events.drain(..).collect();
-        // Also empties the request queue of anything handed after the failure.
-        self.0.clean();
-        self.0.state.collision = None;
-        self.0.pending.retain(|request| {
-            matches!(
-                request,
-                RawRequest::Subscribe(_) | RawRequest::Unsubscribe(_) | RawRequest::Disconnect(_)
-            )
-        });
-        leftovers
-    }
-
-    fn buffered(&self) -> bool {
-        !self.0.state.events.is_empty()
-    }
-
-    fn resume(&mut self) {
-        // The broker may open a resumed session with PUBREL for QoS 2 messages received on an
-        // earlier connection (or by an earlier run), and rumqttc treats a PUBREL for a packet id
-        // it does not know as a protocol error: the connection would drop and come back to the
-        // same PUBREL forever. Marking every packet id as received makes it answer each PUBREL
-        // with PUBCOMP, which is what MQTT asks of a receiver anyway.
-        let state = &mut self.0.state;
-        let before = state.events.len();
-        let mut marker = Publish::from_bytes("", QoS::ExactlyOnce, Bytes::new());
-        for packet_id in 1..=u16::MAX {
-            marker.pkid = packet_id;
-            let _ = state.handle_incoming_packet(Packet::Publish(marker.clone()));
-        }
-        state.events.truncate(before);
-    }
+    common::state_hooks!(
+        RawRequest::Disconnect(_),
+        Publish::from_bytes("", QoS::ExactlyOnce, Bytes::new())
+    );
 
     fn replay(&mut self, replays: Vec<Replay>) {
         for replay in replays {

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::Format;
 use crate::colour::{DIM, MARK, NAME, RESET};
 use crate::message::Message;
+use crate::report::cut;
 
 /// The topic column is as wide as the widest indented name, up to this.
 const MAX_NAME_WIDTH: usize = 48;
@@ -204,14 +205,6 @@ fn shown_payload(payload: &[u8]) -> String {
             }
             hex
         }
-    }
-}
-
-/// At most `max` characters, the last an ellipsis when something was cut.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max.saturating_sub(1)) {
-        Some((at, _)) if text[at..].chars().nth(1).is_some() => format!("{}…", &text[..at]),
-        _ => text.to_string(),
     }
 }
 
