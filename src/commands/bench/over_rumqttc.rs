@@ -3,20 +3,19 @@
 //! the run and is counted as failed).
 
 use std::collections::VecDeque;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::header::Header;
-use super::plan::{PublishPlan, expand};
-use super::run::Ctx;
+use super::plan::expand;
+use super::publisher::Publisher;
 use super::schedule::Schedule;
 use super::stats::{Counters, Kind, Measured};
 use super::stopped;
-use super::ticker::Ticker;
+use super::subscriber::Subscriber;
 use crate::connect::{Acks, ConnSpec, Event, Filter, Granted, OutgoingPublish, Reconnect, Session};
 use crate::exit::{Failure, Result};
 
@@ -42,22 +41,9 @@ async fn connect(spec: &ConnSpec) -> std::result::Result<Session, Failure> {
     }
 }
 
-pub struct Publisher {
-    pub ctx: Arc<Ctx>,
-    pub plan: Arc<PublishPlan>,
-    pub client_id: String,
-    pub publisher_id: u32,
-    pub position: u32,
-    pub publishers: u32,
-    pub topic: String,
-    pub per_message_topic: Option<(String, u64, String)>,
-    pub budget: Arc<AtomicU64>,
-    pub lag_now: Arc<AtomicU64>,
-    pub ticker: Ticker,
-}
-
 impl Publisher {
-    pub async fn run(
+    /// `run`, on rumqttc's session: for websockets, which the lean engine does not speak.
+    pub async fn run_over_rumqttc(
         self,
         ready: tokio::sync::oneshot::Sender<Result<()>>,
         mut stop: watch::Receiver<bool>,
@@ -151,9 +137,7 @@ impl Publisher {
                 }
                 event = session.next() => {
                     if let Some(reason) = failure_of(event) {
-                        measured.fail(&reason);
-                        measured.clients_failed += 1;
-                        Counters::add(&self.ctx.counters.failures, 1);
+                        measured.failed_for_good(Some(&reason), &self.ctx.counters);
                         break;
                     }
                 }
@@ -233,18 +217,9 @@ fn failure_of(event: Event) -> Option<String> {
     }
 }
 
-pub struct Subscriber {
-    pub ctx: Arc<Ctx>,
-    pub client_id: String,
-    pub filter: String,
-    pub qos: u8,
-    pub worker: usize,
-    pub limit: Option<u64>,
-    pub stop_all: watch::Sender<bool>,
-}
-
 impl Subscriber {
-    pub async fn run(
+    /// `run`, on rumqttc's session: for websockets, which the lean engine does not speak.
+    pub async fn run_over_rumqttc(
         self,
         ready: tokio::sync::oneshot::Sender<Result<()>>,
         mut drain: watch::Receiver<bool>,
@@ -332,9 +307,7 @@ impl Subscriber {
                 }
                 other => {
                     if let Some(reason) = failure_of(other) {
-                        measured.fail(&reason);
-                        measured.clients_failed += 1;
-                        Counters::add(&self.ctx.counters.failures, 1);
+                        measured.failed_for_good(Some(&reason), &self.ctx.counters);
                         break;
                     }
                 }

@@ -161,8 +161,7 @@ impl Publisher {
                     }
                     // A client that never got its connection back within the run failed for
                     // good, whatever it had managed to send before.
-                    measured.clients_failed += 1;
-                    Counters::add(&self.ctx.counters.failures, 1);
+                    measured.failed_for_good(None, &self.ctx.counters);
                     break;
                 }
                 // Disconnected: reconnect after a pause, unless the run is over.
@@ -172,9 +171,10 @@ impl Publisher {
                     _ = tokio::time::sleep_until(grace.unwrap_or(wait)), if grace.is_some() => {}
                 }
                 if grace.is_some_and(|g| Instant::now() >= g) {
-                    measured.fail("could not reconnect before the run ended");
-                    measured.clients_failed += 1;
-                    Counters::add(&self.ctx.counters.failures, 1);
+                    measured.failed_for_good(
+                        Some("could not reconnect before the run ended"),
+                        &self.ctx.counters,
+                    );
                     break;
                 }
                 match Lean::open(&self.ctx.spec, target, self.attempt()).await {
@@ -206,9 +206,10 @@ impl Publisher {
                         conn = Some(fresh);
                     }
                     Err(e) if e.refused.is_some() => {
-                        measured.fail(&format!("reconnect {}", e.reason));
-                        measured.clients_failed += 1;
-                        Counters::add(&self.ctx.counters.failures, 1);
+                        measured.failed_for_good(
+                            Some(&format!("reconnect {}", e.reason)),
+                            &self.ctx.counters,
+                        );
                         break;
                     }
                     Err(_) => {}

@@ -11,7 +11,6 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::mode::Mode;
-use super::over_rumqttc;
 use super::plan::{PublishPlan, SubscribePlan, expand};
 use super::publisher::Publisher;
 use super::report::{self, LiveView};
@@ -218,28 +217,20 @@ impl Run {
             let (ready_tx, ready_rx) = oneshot::channel();
             ready.push(ready_rx);
             let drain = self.drain_tx.subscribe();
+            let worker = Subscriber {
+                ctx: self.ctx.clone(),
+                client_id: id,
+                filter: plan.filter.clone(),
+                qos: plan.qos,
+                worker: n as usize,
+                limit: plan.limit,
+                stop_all: self.stop_tx.clone(),
+            };
             if self.ctx.target.is_some() {
-                let worker = Subscriber {
-                    ctx: self.ctx.clone(),
-                    client_id: id,
-                    filter: plan.filter.clone(),
-                    qos: plan.qos,
-                    worker: n as usize,
-                    limit: plan.limit,
-                    stop_all: self.stop_tx.clone(),
-                };
                 self.subscribers.spawn(worker.run(ready_tx, drain));
             } else {
-                let worker = over_rumqttc::Subscriber {
-                    ctx: self.ctx.clone(),
-                    client_id: id,
-                    filter: plan.filter.clone(),
-                    qos: plan.qos,
-                    worker: n as usize,
-                    limit: plan.limit,
-                    stop_all: self.stop_tx.clone(),
-                };
-                self.subscribers.spawn(worker.run(ready_tx, drain));
+                self.subscribers
+                    .spawn(worker.run_over_rumqttc(ready_tx, drain));
             }
             tokio::time::sleep(self.setup.ramp).await;
         }
@@ -266,36 +257,24 @@ impl Run {
             let (ready_tx, ready_rx) = oneshot::channel();
             ready.push(ready_rx);
             let stop = self.stop.clone();
+            let worker = Publisher {
+                ctx: self.ctx.clone(),
+                plan: plan.clone(),
+                client_id: id,
+                publisher_id: index as u32,
+                position: n as u32,
+                publishers,
+                topic,
+                per_message_topic,
+                budget: self.budget.clone(),
+                lag_now: self.lag_now.clone(),
+                ticker: self.ticker.clone(),
+            };
             if self.ctx.target.is_some() {
-                let worker = Publisher {
-                    ctx: self.ctx.clone(),
-                    plan: plan.clone(),
-                    client_id: id,
-                    publisher_id: index as u32,
-                    position: n as u32,
-                    publishers,
-                    topic,
-                    per_message_topic,
-                    budget: self.budget.clone(),
-                    lag_now: self.lag_now.clone(),
-                    ticker: self.ticker.clone(),
-                };
                 self.publishers.spawn(worker.run(ready_tx, stop));
             } else {
-                let worker = over_rumqttc::Publisher {
-                    ctx: self.ctx.clone(),
-                    plan: plan.clone(),
-                    client_id: id,
-                    publisher_id: index as u32,
-                    position: n as u32,
-                    publishers,
-                    topic,
-                    per_message_topic,
-                    budget: self.budget.clone(),
-                    lag_now: self.lag_now.clone(),
-                    ticker: self.ticker.clone(),
-                };
-                self.publishers.spawn(worker.run(ready_tx, stop));
+                self.publishers
+                    .spawn(worker.run_over_rumqttc(ready_tx, stop));
             }
             tokio::time::sleep(self.setup.ramp).await;
         }

@@ -241,6 +241,16 @@ impl Measured {
         *self.failures.entry(reason.to_string()).or_default() += 1;
     }
 
+    /// This client is done for: `reason` (when there is one to add) goes with the failures,
+    /// and the run's counts and live view know.
+    pub fn failed_for_good(&mut self, reason: Option<&str>, counters: &Counters) {
+        if let Some(reason) = reason {
+            self.fail(reason);
+        }
+        self.clients_failed += 1;
+        Counters::add(&counters.failures, 1);
+    }
+
     pub fn reconnected(&mut self, client_id: &str) {
         *self.reconnects.entry(client_id.to_string()).or_default() += 1;
     }

@@ -154,9 +154,7 @@ impl Subscriber {
                 tokio::select! {
                     biased;
                     _ = stopped(&mut drain) => {
-                        measured.fail("could not reconnect before the run ended");
-                        measured.clients_failed += 1;
-                        Counters::add(&self.ctx.counters.failures, 1);
+                        measured.failed_for_good(Some("could not reconnect before the run ended"), &self.ctx.counters);
                         break;
                     }
                     _ = tokio::time::sleep(wait) => {}
@@ -171,8 +169,10 @@ impl Subscriber {
                             match self.subscribe(&mut fresh).await {
                                 Ok(Subscribed::Yes) => {}
                                 Ok(Subscribed::Refused(code)) => {
-                                    measured.fail(&self.refused(code).message);
-                                    measured.clients_failed += 1;
+                                    measured.failed_for_good(
+                                        Some(&self.refused(code).message),
+                                        &self.ctx.counters,
+                                    );
                                     break;
                                 }
                                 Err(_) => continue,
@@ -181,9 +181,10 @@ impl Subscriber {
                         conn = Some(fresh);
                     }
                     Err(e) if e.refused.is_some() => {
-                        measured.fail(&format!("reconnect {}", e.reason));
-                        measured.clients_failed += 1;
-                        Counters::add(&self.ctx.counters.failures, 1);
+                        measured.failed_for_good(
+                            Some(&format!("reconnect {}", e.reason)),
+                            &self.ctx.counters,
+                        );
                         break;
                     }
                     Err(_) => {}
