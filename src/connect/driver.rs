@@ -28,12 +28,18 @@ pub(super) enum Step {
     /// Written with this packet id (0 at QoS 0); `held_back` when rumqttc holds it until the
     /// packet id is free again.
     Written { packet_id: u16, held_back: bool },
-    /// PUBACK (QoS 1) or PUBCOMP (QoS 2).
+    /// PUBACK (QoS 1).
     Acknowledged(u16),
     /// PUBREC (QoS 2).
     Received(u16),
-    /// A refusal (MQTT 5 reason code), in words.
-    Refused { packet_id: u16, why: String },
+    /// PUBCOMP (QoS 2). `stuck`: rumqttc kept the message's place in its in-flight window.
+    Completed { packet_id: u16, stuck: bool },
+    /// A refusal (MQTT 5 reason code), in words. `stuck` as for `Completed`.
+    Refused {
+        packet_id: u16,
+        why: String,
+        stuck: bool,
+    },
 }
 
 /// Why a poll failed.
@@ -113,6 +119,8 @@ async fn drive<S: Polling>(source: &mut S, shared: &Shared) {
     let mut connected_at: Option<tokio::time::Instant> = None;
     let mut pass_started = tokio::time::Instant::now();
     let mut pass_events = 0usize;
+    // Places in rumqttc's in-flight window that refusals left taken (see `Step::Completed`).
+    let mut stuck = false;
     loop {
         if !source.buffered() {
             pass_started = tokio::time::Instant::now();
@@ -146,13 +154,37 @@ async fn drive<S: Polling>(source: &mut S, shared: &Shared) {
                 Event::Message(message)
             }
             Ok(Polled::Event(event)) => event,
-            Ok(Polled::Step(step)) => match apply(outbox, step) {
-                Some(event) => event,
-                None => {
-                    outbox.hand(hand);
+            Ok(Polled::Step(step)) => {
+                stuck |= matches!(
+                    step,
+                    Step::Completed { stuck: true, .. } | Step::Refused { stuck: true, .. }
+                );
+                let event = apply(outbox, step);
+                if stuck && !source.buffered() {
+                    // Enough refusals would close rumqttc's window for good; only a new
+                    // connection frees those places. Once per pass over the socket.
+                    stuck = false;
+                    if let Some(event) = event
+                        && events.send(event).await.is_err()
+                    {
+                        return;
+                    }
+                    if !salvage(source, shared).await {
+                        return;
+                    }
+                    // The refusals themselves are reported; the reconnect is moth's business
+                    // (unconfirmed messages go out again as after any lost connection).
+                    connected_at = None;
                     continue;
                 }
-            },
+                match event {
+                    Some(event) => event,
+                    None => {
+                        outbox.hand(hand);
+                        continue;
+                    }
+                }
+            }
             Ok(Polled::Nothing) => {
                 outbox.hand(hand);
                 continue;
@@ -184,17 +216,9 @@ async fn drive<S: Polling>(source: &mut S, shared: &Shared) {
                 )))
             }
             Err(Broken::Lost { cause }) => {
-                if connected_at.is_some() {
-                    // First failure after a working connection: account for what it carried.
-                    for polled in source.salvage() {
-                        if let Polled::Step(step) = polled
-                            && let Some(event) = apply(outbox, step)
-                            && events.send(event).await.is_err()
-                        {
-                            return;
-                        }
-                    }
-                    outbox.lost();
+                // First failure after a working connection: account for what it carried.
+                if connected_at.is_some() && !salvage(source, shared).await {
+                    return;
                 }
                 if *reconnect == Reconnect::Never {
                     let _ = events
@@ -233,6 +257,43 @@ async fn drive<S: Polling>(source: &mut S, shared: &Shared) {
     }
 }
 
+/// After a lost (or dropped) connection: account for everything rumqttc had read or queued, and
+/// set the outbox to send what is unconfirmed again. False once the consumer is gone.
+async fn salvage<S: Polling>(source: &mut S, shared: &Shared) -> bool {
+    let Shared {
+        events,
+        outbox,
+        connection,
+        ..
+    } = shared;
+    // First, so that no producer hands rumqttc a message between the salvage below emptying its
+    // queue and the outbox taking stock.
+    outbox.disconnect();
+    // Acknowledgements of this connection's messages must not go out on the next one, even if
+    // they are made before its CONNACK.
+    let ended = connection.fetch_add(1, Ordering::AcqRel);
+    for polled in source.salvage() {
+        let event = match polled {
+            Polled::Step(step) => apply(outbox, step),
+            // Read before the failure: printed all the same, acknowledged never (the broker
+            // sends them again if it kept the session).
+            Polled::Event(Event::Message(mut message)) => {
+                message.connection = ended;
+                Some(Event::Message(message))
+            }
+            Polled::Event(event @ (Event::Subscribed(_) | Event::Unsubscribed(_))) => Some(event),
+            _ => None,
+        };
+        if let Some(event) = event
+            && events.send(event).await.is_err()
+        {
+            return false;
+        }
+    }
+    outbox.lost();
+    true
+}
+
 /// Record one step of a publish; a refusal becomes an event for the caller.
 fn apply(outbox: &Outbox, step: Step) -> Option<Event> {
     match step {
@@ -244,14 +305,18 @@ fn apply(outbox: &Outbox, step: Step) -> Option<Event> {
             None
         }
         Step::Acknowledged(packet_id) => {
-            outbox.acknowledged(packet_id);
+            outbox.acknowledged(packet_id, false);
+            None
+        }
+        Step::Completed { packet_id, .. } => {
+            outbox.acknowledged(packet_id, true);
             None
         }
         Step::Received(packet_id) => {
             outbox.received(packet_id);
             None
         }
-        Step::Refused { packet_id, why } => {
+        Step::Refused { packet_id, why, .. } => {
             (outbox.refused(packet_id) != Settled::Unknown).then_some(Event::PublishRefused(why))
         }
     }

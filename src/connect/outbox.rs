@@ -65,8 +65,11 @@ struct Inner {
     next_written: u64,
     /// The first message not yet handed.
     next_handed: u64,
-    /// Packet id → sequence number for messages sent and not yet acknowledged.
-    by_packet_id: HashMap<u16, u64>,
+    /// Packet id → sequence number for messages written and waiting for PUBACK or PUBREC.
+    sent: HashMap<u16, u64>,
+    /// The same for QoS 2 messages waiting for PUBCOMP. Apart from `sent`, because rumqttc
+    /// gives a packet id to a new message as soon as PUBREC frees it, before PUBCOMP comes.
+    released: HashMap<u16, u64>,
     connected: bool,
     /// rumqttc held a message back (packet id still in use by an earlier one): its packet id and
     /// sequence number. Its later "written" event is not a new message.
@@ -172,7 +175,7 @@ impl Outbox {
         {
             // The earlier holder of this packet id has been acknowledged by now.
             inner.held_back = None;
-            inner.by_packet_id.insert(id, seq);
+            inner.sent.insert(id, seq);
             return Settled::Received;
         }
         if inner.replays_due > 0 {
@@ -194,15 +197,15 @@ impl Outbox {
         if held_back {
             inner.held_back = Some((packet_id, seq));
         } else {
-            inner.by_packet_id.insert(packet_id, seq);
+            inner.sent.insert(packet_id, seq);
         }
         Settled::Received
     }
 
-    /// PUBACK (QoS 1) or PUBCOMP (QoS 2) came: delivered.
-    pub(super) fn acknowledged(&self, packet_id: u16) -> Settled {
+    /// PUBACK (QoS 1) or PUBCOMP (QoS 2, `completed`) came: delivered.
+    pub(super) fn acknowledged(&self, packet_id: u16, completed: bool) -> Settled {
         let mut inner = self.lock();
-        let Some(index) = inner.take_packet_id(packet_id) else {
+        let Some(index) = inner.take_packet_id(packet_id, completed) else {
             return Settled::Unknown;
         };
         inner.held[index].state = State::Done;
@@ -214,22 +217,29 @@ impl Outbox {
     /// PUBREC came for a QoS 2 message: PUBCOMP is next.
     pub(super) fn received(&self, packet_id: u16) {
         let mut inner = self.lock();
-        if let Some(&seq) = inner.by_packet_id.get(&packet_id) {
+        if let Some(seq) = inner.sent.remove(&packet_id) {
             let index = (seq - inner.base) as usize;
             inner.held[index].state = State::Released(packet_id);
+            inner.released.insert(packet_id, seq);
         }
     }
 
-    /// The broker refused the message (MQTT 5 reason code): settled, not delivered.
+    /// The broker refused the message (MQTT 5 reason code in PUBACK or PUBREC): settled, not
+    /// delivered.
     pub(super) fn refused(&self, packet_id: u16) -> Settled {
         let mut inner = self.lock();
-        let Some(index) = inner.take_packet_id(packet_id) else {
+        let Some(index) = inner.take_packet_id(packet_id, false) else {
             return Settled::Unknown;
         };
         inner.held[index].state = State::Done;
         inner.refused += 1;
         self.settle(inner);
         Settled::Delivered
+    }
+
+    /// The connection is gone: hand nothing more until `connected`.
+    pub(super) fn disconnect(&self) {
+        self.lock().connected = false;
     }
 
     /// The connection is gone and rumqttc's queue has been emptied: everything handed but not
@@ -281,7 +291,8 @@ impl Outbox {
                     held.state = State::Waiting;
                 }
             }
-            inner.by_packet_id.clear();
+            inner.sent.clear();
+            inner.released.clear();
             let base = inner.base;
             inner.next_written = base;
             inner.next_handed = base;
@@ -370,8 +381,11 @@ impl Inner {
             .find(|seq| self.held[(seq - self.base) as usize].state == State::Handed)
     }
 
-    fn take_packet_id(&mut self, packet_id: u16) -> Option<usize> {
-        let seq = self.by_packet_id.remove(&packet_id)?;
+    fn take_packet_id(&mut self, packet_id: u16, completed: bool) -> Option<usize> {
+        let seq = match completed {
+            false => self.sent.remove(&packet_id)?,
+            true => self.released.remove(&packet_id)?,
+        };
         Some((seq - self.base) as usize)
     }
 }
@@ -389,6 +403,12 @@ mod tests {
             payload: Bytes::from(vec![n]),
             properties: None,
         }
+    }
+
+    /// PUBREC, then PUBCOMP.
+    fn complete(outbox: &Outbox, id: u16) {
+        outbox.received(id);
+        assert_eq!(outbox.acknowledged(id, true), Settled::Delivered);
     }
 
     fn payloads(handed: &[OutgoingPublish]) -> Vec<u8> {
@@ -415,11 +435,11 @@ mod tests {
         for id in 1..=3 {
             assert_eq!(outbox.written(id, false), Settled::Received);
         }
-        assert_eq!(outbox.acknowledged(2), Settled::Delivered);
-        assert_eq!(outbox.acknowledged(9), Settled::Unknown);
+        assert_eq!(outbox.acknowledged(2, false), Settled::Delivered);
+        assert_eq!(outbox.acknowledged(9, false), Settled::Unknown);
         assert_eq!(outbox.counts().unsettled(), 2);
-        outbox.acknowledged(1);
-        outbox.acknowledged(3);
+        outbox.acknowledged(1, false);
+        outbox.acknowledged(3, false);
         assert_eq!(outbox.lock().held.len(), 0);
         assert_eq!(outbox.settled(), 3);
     }
@@ -439,7 +459,7 @@ mod tests {
         outbox.written(2, false);
         outbox.written(3, false);
         outbox.received(2);
-        outbox.acknowledged(1);
+        complete(&outbox, 1);
         // Lost with 2 released, 3 sent and 4 still in rumqttc's queue.
         outbox.lost();
         handed.clear();
@@ -453,9 +473,9 @@ mod tests {
         outbox.written(1, false);
         outbox.written(2, false);
         outbox.written(3, false);
-        outbox.acknowledged(1);
-        outbox.acknowledged(2);
-        outbox.acknowledged(3);
+        complete(&outbox, 1);
+        complete(&outbox, 2);
+        complete(&outbox, 3);
         assert_eq!(outbox.counts().delivered, 4);
         assert_eq!(outbox.counts().unsettled(), 0);
     }
@@ -488,9 +508,9 @@ mod tests {
         // The replayed publish's event is not the new message's.
         assert_eq!(outbox.written(8, false), Settled::Received);
         outbox.written(9, false);
-        outbox.acknowledged(7);
-        outbox.acknowledged(8);
-        outbox.acknowledged(9);
+        assert_eq!(outbox.acknowledged(7, true), Settled::Delivered);
+        complete(&outbox, 8);
+        complete(&outbox, 9);
         assert_eq!(outbox.counts().delivered, 3);
     }
 
@@ -531,13 +551,30 @@ mod tests {
         outbox.written(2, false);
         // Message 3 got packet id 1 while message 1 still holds it.
         outbox.written(1, true);
-        assert_eq!(outbox.acknowledged(1), Settled::Delivered);
+        assert_eq!(outbox.acknowledged(1, false), Settled::Delivered);
         assert_eq!(outbox.counts().delivered, 1);
         // Now it goes out under that id: not a new message.
         assert_eq!(outbox.written(1, false), Settled::Received);
-        outbox.acknowledged(2);
-        outbox.acknowledged(1);
+        outbox.acknowledged(2, false);
+        outbox.acknowledged(1, false);
         assert_eq!(outbox.counts().delivered, 3);
         assert_eq!(outbox.counts().unsettled(), 0);
+    }
+
+    #[test]
+    fn a_packet_id_freed_by_pubrec_can_carry_a_new_message_before_pubcomp() {
+        // rumqttc reuses an id once PUBREC frees its slot; the PUBCOMP that follows belongs to
+        // the QoS 2 message, the PUBACK to the QoS 1 message that took the id meanwhile.
+        let outbox = Outbox::new();
+        outbox.connected(false, |_| true);
+        outbox.offer(message(1, 2), |_| true);
+        outbox.offer(message(2, 1), |_| true);
+        outbox.written(1, false);
+        outbox.received(1);
+        outbox.written(1, false);
+        assert_eq!(outbox.acknowledged(1, false), Settled::Delivered);
+        assert_eq!(outbox.acknowledged(1, true), Settled::Delivered);
+        assert_eq!(outbox.counts().delivered, 2);
+        assert_eq!(outbox.lock().held.len(), 0);
     }
 }

@@ -130,9 +130,14 @@ impl common::Adapter for Loop {
                     .collect(),
             )),
             RawEvent::Incoming(Packet::UnsubAck(_)) => Polled::Event(Event::Unsubscribed(None)),
-            RawEvent::Incoming(Packet::PubAck(PubAck { pkid }))
-            | RawEvent::Incoming(Packet::PubComp(PubComp { pkid })) => {
+            RawEvent::Incoming(Packet::PubAck(PubAck { pkid })) => {
                 Polled::Step(Step::Acknowledged(pkid))
+            }
+            RawEvent::Incoming(Packet::PubComp(PubComp { pkid })) => {
+                Polled::Step(Step::Completed {
+                    packet_id: pkid,
+                    stuck: false,
+                })
             }
             RawEvent::Incoming(Packet::PubRec(rec)) => Polled::Step(Step::Received(rec.pkid)),
             RawEvent::Outgoing(Outgoing::Publish(packet_id)) => Polled::Step(Step::Written {

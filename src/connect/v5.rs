@@ -266,16 +266,21 @@ impl common::Adapter for Loop {
             }
             RawEvent::Incoming(Packet::PubAck(ack)) => match puback_code(ack.reason) {
                 0 | 0x10 => Polled::Step(Step::Acknowledged(ack.pkid)),
-                code => refused("PUBACK", ack.pkid, code),
+                code => refused("PUBACK", ack.pkid, code, false),
             },
             RawEvent::Incoming(Packet::PubRec(rec)) => match pubrec_code(rec.reason) {
                 0 | 0x10 => Polled::Step(Step::Received(rec.pkid)),
-                code => refused("PUBREC", rec.pkid, code),
+                // rumqttc frees the packet id but never its place in the in-flight window.
+                code => refused("PUBREC", rec.pkid, code, true),
             },
-            RawEvent::Incoming(Packet::PubComp(comp)) => match comp.reason {
-                PubCompReason::Success => Polled::Step(Step::Acknowledged(comp.pkid)),
-                PubCompReason::PacketIdentifierNotFound => refused("PUBCOMP", comp.pkid, 0x92),
-            },
+            RawEvent::Incoming(Packet::PubComp(comp)) => Polled::Step(Step::Completed {
+                packet_id: comp.pkid,
+                // "Packet identifier not found": the broker had the message (it sent PUBREC)
+                // and finished it already, before a reconnect made moth send PUBREL again.
+                // Delivered; but rumqttc keeps the window place of a PUBCOMP that is not a
+                // success.
+                stuck: comp.reason == PubCompReason::PacketIdentifierNotFound,
+            }),
             RawEvent::Outgoing(Outgoing::Publish(packet_id)) => Polled::Step(Step::Written {
                 packet_id,
                 held_back: false,
@@ -325,9 +330,10 @@ impl common::Adapter for Loop {
     }
 }
 
-fn refused(packet: &str, packet_id: u16, code: u8) -> Polled {
+fn refused(packet: &str, packet_id: u16, code: u8, stuck: bool) -> Polled {
     Polled::Step(Step::Refused {
         packet_id,
+        stuck,
         why: format!(
             "the broker refused the message with packet id {packet_id}: {} (code {code}, in {packet})",
             describe::reason(code)

@@ -498,3 +498,77 @@ fn sub_count_acknowledges_exactly_what_it_printed() {
         assert_eq!(rest.stdout_text(), "3\n", "round {round}");
     }
 }
+
+#[test]
+fn mixed_qos_1_and_2_publishes_all_arrive_and_exit_zero() {
+    // rumqttc gives a packet id to a QoS 1 message as soon as PUBREC frees it, before the QoS 2
+    // message's PUBCOMP: each acknowledgement must still find its own message.
+    let broker = Broker::start();
+    let sub = spawn(broker.mosquitto(
+        "mosquitto_sub",
+        &["-t", "mixed", "-q", "2", "-i", "mixed-oracle"],
+    ));
+    broker.wait_subscribed("mixed-oracle", "mixed");
+    let lines: String = (1..=300)
+        .map(|n| {
+            let qos = if n % 5 == 0 { 2 } else { 1 };
+            format!("{{\"topic\":\"mixed\",\"payload\":\"{n}\",\"qos\":{qos}}}\n")
+        })
+        .collect();
+    let out = crate::support::run(broker.moth("pub", &["--jsonl"]), lines.as_bytes());
+    out.assert_success();
+    wait_all(&sub, 300, Duration::from_secs(30));
+}
+
+#[test]
+fn qos2_refusals_on_mqtt5_never_stall_the_publisher() {
+    // Each PUBREC refusal leaves a place in rumqttc's in-flight window taken; more refusals
+    // than the window (20) used to stop all sending for good.
+    let broker = Broker::config().acl("topic read denied/#\n").start();
+    let out = run(
+        broker.moth(
+            "pub",
+            &[
+                "-V", "5", "-q", "2", "-t", "denied/x", "-m", "hi", "--repeat", "25",
+            ],
+        ),
+        b"",
+    );
+    out.assert_code(12);
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("moth: error: 25 of 25 message(s) refused; first: the broker refused"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn pub_ends_at_once_when_everything_was_delivered_before_the_broker_went() {
+    let mut broker = Broker::start();
+    let mut publisher = spawn_with_stdin(
+        broker.moth(
+            "pub",
+            &["-t", "went", "-q", "1", "-l", "-d", "-i", "went-pub"],
+        ),
+        Stdio::piped(),
+    );
+    publisher.stdin().write_all(b"only\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !publisher.stderr_now().contains("received PUBACK") {
+        assert!(Instant::now() < deadline, "{}", publisher.stderr_now());
+        thread::sleep(Duration::from_millis(5));
+    }
+    broker.kill();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !publisher.stderr_now().contains("; reconnecting") {
+        assert!(Instant::now() < deadline, "{}", publisher.stderr_now());
+        thread::sleep(Duration::from_millis(5));
+    }
+    // With -l there is no reconnect timeout: only the finished input may end the run, and it
+    // must, with everything acknowledged.
+    publisher.close_stdin();
+    publisher
+        .finish_within(Duration::from_secs(20))
+        .assert_success();
+}

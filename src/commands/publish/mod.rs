@@ -122,7 +122,12 @@ pub async fn run(args: PubArgs) -> Result<()> {
         if repeat_waits && *settled_tx.borrow() != settled {
             settled_tx.send_replace(settled);
         }
-        if input_done && counts.unsettled() == 0 && closing.is_none() && lost.is_none() {
+        if input_done && counts.unsettled() == 0 && closing.is_none() {
+            if lost.is_some() {
+                // Everything was acknowledged before the connection went: nothing to wait for,
+                // and no connection to say goodbye on.
+                break;
+            }
             session.disconnect();
             closing = Some(Instant::now() + CLOSE_GRACE);
         }
