@@ -309,3 +309,35 @@ fn a_burst_at_qos2_is_not_dropped_by_the_broker() {
         assert_eq!(out.stdout_text(), lines, "v{version}");
     }
 }
+
+#[test]
+fn a_last_line_without_a_newline_is_sent_in_every_line_mode() {
+    let broker = Broker::start();
+    for (mode, input, expected) in [
+        ("-l", "abc", "lastline abc\n"),
+        ("-l", "x\nabc", "lastline x\nlastline abc\n"),
+        (
+            "--jsonl",
+            "{\"topic\":\"lastline\",\"payload\":\"x\"}",
+            "lastline x\n",
+        ),
+        ("--topic-lines", "lastline y", "lastline y\n"),
+    ] {
+        let count = expected.lines().count().to_string();
+        let id = format!("lastline-{}", mode.trim_start_matches('-'));
+        let sub = spawn(broker.moth(
+            "sub",
+            &["-t", "lastline", "-v", "-C", &count, "-q", "1", "-i", &id],
+        ));
+        broker.wait_subscribed(&id, "lastline");
+        // --topic-lines takes the topic from each line.
+        let args: &[&str] = match mode {
+            "--topic-lines" => &[mode, "-q", "1"],
+            _ => &["-t", "lastline", mode, "-q", "1"],
+        };
+        run(broker.moth("pub", args), input.as_bytes()).assert_success();
+        let out = sub.finish();
+        out.assert_success();
+        assert_eq!(out.stdout_text(), expected, "{mode} {input:?}");
+    }
+}

@@ -276,6 +276,7 @@ impl LineReader {
                     true => Ok(None),
                     false => {
                         let rest = self.buf.split();
+                        self.scanned = 0;
                         self.line(rest)
                     }
                 };
