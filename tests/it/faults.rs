@@ -572,3 +572,51 @@ fn pub_ends_at_once_when_everything_was_delivered_before_the_broker_went() {
         .finish_within(Duration::from_secs(20))
         .assert_success();
 }
+
+#[test]
+fn repeats_never_sent_count_as_not_delivered() {
+    let broker = Broker::start();
+    let proxy = Proxy::start(broker.port);
+    let sub = oracle(&broker, "rep", "rep-oracle", false);
+    let mut cmd = crate::support::moth();
+    cmd.arg("pub").args(args(
+        &proxy.addr(),
+        &[
+            "-t",
+            "rep",
+            "-m",
+            "x",
+            "-q",
+            "1",
+            "--repeat",
+            "20",
+            "--repeat-delay",
+            "0.05",
+            "--reconnect-timeout",
+            "1",
+        ],
+    ));
+    let publisher = spawn(cmd);
+    wait_lines(&sub, 3);
+    proxy.go_down();
+    let out = publisher.finish();
+    out.assert_code(7);
+    let arrived = sub.stdout_now().iter().filter(|b| **b == b'\n').count();
+    let last = out.stderr.lines().last().unwrap_or_default().to_string();
+    // The message in flight when the connection went may have arrived unconfirmed.
+    let counts =
+        [20 - arrived, 20 - arrived + 1].map(|n| format!(": {n} of 20 message(s) not delivered"));
+    assert!(
+        counts.iter().any(|c| last.ends_with(c)),
+        "{arrived} arrived; {last}"
+    );
+}
+
+/// Wait until `running` has printed at least `n` lines.
+fn wait_lines(running: &Running, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while running.stdout_now().iter().filter(|b| **b == b'\n').count() < n {
+        assert!(Instant::now() < deadline, "{}", running.stderr_now());
+        thread::sleep(Duration::from_millis(5));
+    }
+}

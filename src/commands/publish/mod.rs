@@ -159,6 +159,7 @@ pub async fn run(args: PubArgs) -> Result<()> {
                         "{why}; no connection again within --reconnect-timeout {}",
                         seconds(reconnect_timeout.unwrap_or_default())
                     ),
+                    repeats,
                 ));
             }
             _ = deliveries.changed() => continue,
@@ -183,13 +184,12 @@ pub async fn run(args: PubArgs) -> Result<()> {
             Event::Closed => break,
             Event::Failed(failure) => {
                 let counts = deliveries.counts();
+                let (missing, total) = undelivered(&counts, repeats);
                 return Err(Failure::new(
                     failure.code,
                     format!(
-                        "{}; {} of {} message(s) not delivered",
+                        "{}; {missing} of {total} message(s) not delivered",
                         failure.message,
-                        counts.unsettled() + counts.dropped,
-                        counts.accepted
                     ),
                 ));
             }
@@ -217,7 +217,9 @@ pub async fn run(args: PubArgs) -> Result<()> {
         } else {
             "the broker did not confirm in time"
         };
-        return Err(not_delivered(&counts, why));
+        // Interrupted: the note above said how many repeats were never sent.
+        let planned = repeats.filter(|_| interrupted.is_none());
+        return Err(not_delivered(&counts, why, planned));
     }
     if counts.dropped > 0 {
         return Err(not_delivered(
@@ -225,6 +227,7 @@ pub async fn run(args: PubArgs) -> Result<()> {
             &format!(
                 "more than {OUTBOX_LIMIT} QoS 0 messages waited while the broker was unreachable"
             ),
+            repeats,
         ));
     }
     if let Some(why) = first_refusal {
@@ -240,15 +243,19 @@ pub async fn run(args: PubArgs) -> Result<()> {
 }
 
 /// Exit 7, saying why and how many messages are not known to have arrived.
-fn not_delivered(counts: &Counts, why: &str) -> Failure {
+fn not_delivered(counts: &Counts, why: &str, planned: Option<u64>) -> Failure {
+    let (missing, total) = undelivered(counts, planned);
     Failure::new(
         exit::UNCONFIRMED,
-        format!(
-            "{why}: {} of {} message(s) not delivered",
-            counts.unsettled() + counts.dropped,
-            counts.accepted
-        ),
+        format!("{why}: {missing} of {total} message(s) not delivered"),
     )
+}
+
+/// Messages not known to have arrived, and of how many: with --repeat the whole run was known
+/// from the start, so repeats never sent count as not delivered too.
+fn undelivered(counts: &Counts, planned: Option<u64>) -> (u64, u64) {
+    let total = planned.unwrap_or(0).max(counts.accepted);
+    (total - counts.delivered - counts.refused, total)
 }
 
 /// A bad input line's error, and what became of the messages before it.
