@@ -95,6 +95,7 @@ pub(crate) async fn watch(
     let request = plan.request.take();
     let mut run = Run::new(&plan, request);
     let mut signal = std::pin::pin!(shutdown_signal());
+    let mut reader_gone = std::pin::pin!(crate::output::reader_gone());
     let mut deadline: Option<Instant> = None;
     let mut idle_at: Option<Instant> = None;
     let mut subscribed_at: Option<Instant> = None;
@@ -121,6 +122,8 @@ pub(crate) async fn watch(
                 tokio::select! {
                     biased;
                     _ = &mut signal => break Stop::Done,
+                    // What was flushed is acknowledged; nothing more can be printed.
+                    _ = &mut reader_gone => break Stop::Done,
                     _ = sleep_until(deadline) => break Stop::TimedOut,
                     _ = sleep_until(idle_at) => break Stop::Done,
                     event = session.next() => event,

@@ -46,6 +46,48 @@ pub fn format_for(style: &Style) -> crate::exit::Result<Box<dyn Format>> {
     )))
 }
 
+/// Resolves once stdout is a pipe whose reader has gone (`| head -n 2` after its lines). A
+/// subscriber that waits for the next message would only notice at its next write, which may
+/// never come; it must end as soon as nobody reads. Never resolves for a terminal or a file.
+pub async fn reader_gone() {
+    use std::os::fd::AsRawFd;
+    let fd = io::stdout().as_raw_fd();
+    // SAFETY: fstat fills the zeroed struct for our own stdout.
+    let is_pipe = unsafe {
+        let mut status: libc::stat = std::mem::zeroed();
+        libc::fstat(fd, &mut status) == 0 && (status.st_mode & libc::S_IFMT) == libc::S_IFIFO
+    };
+    if !is_pipe {
+        return std::future::pending().await;
+    }
+    let (gone, watch) = tokio::sync::oneshot::channel();
+    // poll(2) with no events asked still reports POLLERR on a pipe whose reader closed. A
+    // thread, since tokio cannot wait for that on a pipe it does not own.
+    let spawned = std::thread::Builder::new()
+        .name("moth-stdout-watch".into())
+        .spawn(move || {
+            let mut watched = libc::pollfd {
+                fd,
+                events: 0,
+                revents: 0,
+            };
+            loop {
+                // SAFETY: one valid pollfd, no timeout.
+                let ready = unsafe { libc::poll(&mut watched, 1, -1) };
+                if ready > 0 && watched.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+                    let _ = gone.send(());
+                    return;
+                }
+                if ready < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                    return;
+                }
+            }
+        });
+    if spawned.is_err() || watch.await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// How one message is rendered.
 pub trait Format {
     fn write(&mut self, out: &mut dyn Write, message: &Message) -> io::Result<()>;

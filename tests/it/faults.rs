@@ -620,3 +620,31 @@ fn wait_lines(running: &Running, n: usize) {
         thread::sleep(Duration::from_millis(5));
     }
 }
+
+#[test]
+fn sub_into_head_ends_when_head_does_even_if_no_message_follows() {
+    let broker = Broker::start();
+    let moth = env!("CARGO_BIN_EXE_moth");
+    let port = broker.port.to_string();
+    run(
+        broker.moth("sub", &["-c", "-i", "headed", "-q", "1", "-t", "hq", "-E"]),
+        b"",
+    )
+    .assert_success();
+    run(
+        broker.moth("pub", &["-t", "hq", "-q", "1", "-l"]),
+        &numbered(1, 5),
+    )
+    .assert_success();
+    let script = format!(
+        "{moth} sub -h 127.0.0.1 -p {port} -c -i headed -q 1 -t hq | head -n 2; \
+         echo \"moth exit ${{PIPESTATUS[0]}}\" >&2"
+    );
+    let mut shell = std::process::Command::new("bash");
+    shell.args(["-c", &script]);
+    // No further message is published: moth must notice the reader is gone by itself.
+    let out = spawn(shell).finish_within(Duration::from_secs(20));
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "1\n2\n");
+    assert_eq!(out.stderr, "moth exit 0\n");
+}
