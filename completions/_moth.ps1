@@ -43,7 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Send this many messages per second (fractions allowed) on a fixed schedule from the start: paces -l, --jsonl, --topic-lines and --repeat')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quality of service: 0, 1 or 2')
             [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'Quality of service: 0, 1 or 2')
-            [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Publish the message this many times (with -m, -f, -s or -n)')
+            [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Publish the message this many times (with -m, -f, -s or -n; ignored with -l, as mosquitto_pub does)')
             [CompletionResult]::new('--repeat-delay', '--repeat-delay', [CompletionResultType]::ParameterName, 'Seconds to wait after each delivery before the next --repeat (fractions allowed; at most a year)')
             [CompletionResult]::new('--reconnect-timeout', '--reconnect-timeout', [CompletionResultType]::ParameterName, 'After a lost connection, keep reconnecting and resending for this long before giving up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l')
             [CompletionResult]::new('--response-topic', '--response-topic', [CompletionResultType]::ParameterName, 'MQTT 5: topic the receiver should answer on')

@@ -39,7 +39,7 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --rate 'Send this many messages per second (fractions allowed) on a fixed schedule from the start: paces -l, --jsonl, --topic-lines and --repeat'
             cand -q 'Quality of service: 0, 1 or 2'
             cand --qos 'Quality of service: 0, 1 or 2'
-            cand --repeat 'Publish the message this many times (with -m, -f, -s or -n)'
+            cand --repeat 'Publish the message this many times (with -m, -f, -s or -n; ignored with -l, as mosquitto_pub does)'
             cand --repeat-delay 'Seconds to wait after each delivery before the next --repeat (fractions allowed; at most a year)'
             cand --reconnect-timeout 'After a lost connection, keep reconnecting and resending for this long before giving up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l'
             cand --response-topic 'MQTT 5: topic the receiver should answer on'

@@ -39,7 +39,7 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -s f -l file -d 'Send the
 complete -c moth -n "__fish_moth_using_subcommand pub" -l speed -d 'With --replay: play this many times faster (0.5 is half speed)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l rate -d 'Send this many messages per second (fractions allowed) on a fixed schedule from the start: paces -l, --jsonl, --topic-lines and --repeat' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat -d 'Publish the message this many times (with -m, -f, -s or -n)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat -d 'Publish the message this many times (with -m, -f, -s or -n; ignored with -l, as mosquitto_pub does)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat-delay -d 'Seconds to wait after each delivery before the next --repeat (fractions allowed; at most a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l reconnect-timeout -d 'After a lost connection, keep reconnecting and resending for this long before giving up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l response-topic -d 'MQTT 5: topic the receiver should answer on' -r

@@ -87,14 +87,15 @@ pub struct PubArgs {
     #[arg(short = 'r', long, help_heading = MESSAGE)]
     pub retain: bool,
 
-    /// Publish the message this many times (with -m, -f, -s or -n)
-    #[arg(long, value_name = "COUNT", default_value_t = 1, conflicts_with_all = ["stdin_line", "jsonl", "topic_lines"], allow_negative_numbers = true,
+    /// Publish the message this many times (with -m, -f, -s or -n; ignored with -l, as
+    /// mosquitto_pub does)
+    #[arg(long, value_name = "COUNT", default_value_t = 1, conflicts_with_all = ["jsonl", "topic_lines"], allow_negative_numbers = true,
         value_parser = values::whole::<u64>(1, u64::MAX, "a count"), help_heading = MESSAGE)]
     pub repeat: u64,
 
     /// Seconds to wait after each delivery before the next --repeat (fractions allowed; at most
     /// a year)
-    #[arg(long = "repeat-delay", value_name = "SECONDS", requires = "repeat", allow_negative_numbers = true,
+    #[arg(long = "repeat-delay", value_name = "SECONDS", allow_negative_numbers = true,
         value_parser = values::seconds(), help_heading = MESSAGE)]
     pub repeat_delay: Option<Duration>,
 

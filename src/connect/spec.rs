@@ -363,6 +363,14 @@ fn session_expiry(args: &ConnOptions, protocol: Protocol) -> Result<Option<u32>>
             "-x (session expiry) is an MQTT 5 feature: add -V 5",
         )),
         Protocol::V311 => Ok(None),
+        // As mosquitto, a session that never expires needs a client id to come back to it.
+        Protocol::V5
+            if given == Some(u32::MAX) && args.id.is_none() && args.id_prefix.is_none() =>
+        {
+            Err(Failure::usage(
+                "-x -1 (a session that never expires) needs a client id: add -i ID",
+            ))
+        }
         // As mosquitto: -c alone means a session that never expires.
         Protocol::V5 => Ok(given.or(args.disable_clean_session.then_some(u32::MAX))),
     }
@@ -435,7 +443,9 @@ mod tests {
             Some(u32::MAX)
         );
         assert_eq!(
-            spec(&["-V", "5", "-x", "-1"]).unwrap().session_expiry,
+            spec(&["-V", "5", "-x", "-1", "-i", "x"])
+                .unwrap()
+                .session_expiry,
             Some(u32::MAX)
         );
         assert_eq!(

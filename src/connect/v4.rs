@@ -228,7 +228,8 @@ fn broken(err: ConnectionError) -> Broken {
         },
         ConnectionError::NotConnAck(packet) => Broken::Lost {
             cause: format!(
-                "the broker answered CONNECT with {} instead of CONNACK",
+                "the broker answered CONNECT with {} instead of CONNACK (if that port serves \
+                 websockets, add --ws)",
                 packet_name(&packet)
             ),
         },

@@ -521,3 +521,28 @@ fn property_errors_name_the_property() {
         "--no-local is an MQTT 5 feature: add -V 5",
     );
 }
+
+#[test]
+fn mosquitto_pub_flag_combinations_it_ignores_are_accepted() {
+    let broker = Broker::start();
+    // mosquitto_pub takes --repeat-delay without --repeat, and --repeat with -l, and ignores them.
+    run(
+        broker.moth("pub", &["-t", "a", "-m", "x", "--repeat-delay", "1"]),
+        b"",
+    )
+    .assert_success();
+    run(
+        broker.moth("pub", &["-t", "a", "-l", "--repeat", "3"]),
+        b"one\n",
+    )
+    .assert_success()
+    .assert_stderr(
+        "moth: warning: --repeat and --repeat-delay apply to -m, -f, -s and -n; ignored with -l",
+    );
+    // As mosquitto: a session that never expires needs a client id to come back to.
+    fails(
+        &["pub", "-V", "5", "-x", "-1", "-t", "a", "-m", "x"],
+        1,
+        "-x -1 (a session that never expires) needs a client id: add -i ID",
+    );
+}

@@ -71,7 +71,8 @@ fn numeric_flags(port: &str) -> Vec<Flag> {
         add(
             base,
             ["-x", "--session-expiry"],
-            &["-V", "5"],
+            // A session that never expires (-1) needs a client id to come back to.
+            &["-V", "5", "-I", "limits-expiry-"],
             &["-1", "0"],
             code,
         );

@@ -69,6 +69,12 @@ pub async fn plan(args: &PubArgs, spec: &ConnSpec) -> Result<Plan> {
     let source = match lines {
         Some(format) => {
             refuse_closed_stdin(format.flag())?;
+            // mosquitto_pub accepts these with -l and ignores them; so does moth, out loud.
+            if args.repeat > 1 || args.repeat_delay.is_some() {
+                crate::report::warning(
+                    "--repeat and --repeat-delay apply to -m, -f, -s and -n; ignored with -l",
+                );
+            }
             Input::Lines(format)
         }
         None => {
