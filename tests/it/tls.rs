@@ -875,61 +875,41 @@ fn certificate_problems_in_words() {
 
 #[test]
 fn handshake_failures_in_words() {
-    // No cipher suite in common: rustls offers only AEAD suites. (mosquitto's tls_version is a
-    // minimum, and `ciphers` covers TLS 1.2 only, hence --tls-version.)
-    let broker = Broker::config()
-        .tls(TlsListener::Server)
-        .line("ciphers ECDHE-ECDSA-AES128-SHA256")
-        .start();
-    let ca = p(&broker.pki.as_ref().unwrap().ca_cert);
-    refused(
-        moth_tls(
-            &broker,
-            "pub",
-            "localhost",
-            &[
-                "--cafile",
-                &ca,
-                "--tls-version",
-                "tlsv1.2",
-                "-t",
-                "h",
-                "-m",
-                "x",
-            ],
+    // rustls offers only AEAD suites (mosquitto's tls_version is a minimum, and `ciphers` covers
+    // TLS 1.2 only, hence --tls-version).
+    for (listener, sentence) in [
+        (
+            "ciphers ECDHE-ECDSA-AES128-SHA256",
+            "the broker refused the TLS handshake: it shares no cipher suite or key exchange with moth; check the ciphers setting of its listener",
         ),
-        &format!(
-            "cannot connect to localhost:{}: the broker refused the TLS handshake: it shares no cipher suite or key exchange with moth; check the ciphers setting of its listener",
-            broker.tls_port
+        (
+            "tls_version tlsv1.3",
+            "the broker does not accept the TLS version offered; change or drop --tls-version",
         ),
-    );
-    // No TLS version in common.
-    let broker = Broker::config()
-        .tls(TlsListener::Server)
-        .line("tls_version tlsv1.3")
-        .start();
-    let ca = p(&broker.pki.as_ref().unwrap().ca_cert);
-    refused(
-        moth_tls(
-            &broker,
-            "pub",
-            "localhost",
-            &[
-                "--cafile",
-                &ca,
-                "--tls-version",
-                "tlsv1.2",
-                "-t",
-                "h",
-                "-m",
-                "x",
-            ],
-        ),
-        &format!(
-            "cannot connect to localhost:{}: the broker does not accept the TLS version offered; change or drop --tls-version",
-            broker.tls_port
-        ),
-    );
+    ] {
+        let broker = Broker::config()
+            .tls(TlsListener::Server)
+            .line(listener)
+            .start();
+        let ca = p(&broker.pki.as_ref().unwrap().ca_cert);
+        let args = [
+            "--cafile",
+            &ca,
+            "--tls-version",
+            "tlsv1.2",
+            "-t",
+            "h",
+            "-m",
+            "x",
+        ];
+        refused(
+            moth_tls(&broker, "pub", "localhost", &args),
+            &format!(
+                "cannot connect to localhost:{}: {sentence}",
+                broker.tls_port
+            ),
+        );
+    }
 }
 
 #[test]
