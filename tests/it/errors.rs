@@ -18,121 +18,106 @@ fn fails(args: &[&str], code: i32, stderr: &str) {
 
 #[test]
 fn invalid_flag_values() {
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-k", "0"],
-        1,
-        "invalid value '0' for '--keepalive <SECONDS>': use whole seconds from 5 to 65535 (see --help)",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-k", "65536"],
-        1,
-        "invalid value '65536' for '--keepalive <SECONDS>': use whole seconds from 5 to 65535 (see --help)",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-V", "31"],
-        1,
-        "MQTT 3.1 (-V 31) is not supported: moth speaks 3.1.1 and 5; use -V 311 or -V 5",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-V", "6"],
-        1,
-        "invalid protocol version '6' (-V): use 311, 5, mqttv311 or mqttv5",
-    );
-    fails(
-        &["sub", "-t", "a", "-c"],
-        1,
-        "-c (persistent session) needs a client id: add -i ID",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-M", "0"],
-        1,
-        "invalid value '0' for '--max-inflight <COUNT>': use a count from 1 to 65535 (see --help)",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-q", "3"],
-        1,
-        "invalid value '3' for '--qos <QOS>': use 0, 1 or 2 (see --help)",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-p", "http"],
-        1,
-        "invalid value 'http' for '--port <PORT>': use a port from 1 to 65535 (see --help)",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "--bogus"],
-        1,
-        "unexpected argument '--bogus' found (see --help)",
-    );
-    fails(
-        &["pub", "-t", "a"],
-        1,
-        "the following required arguments were not provided: <--message <MESSAGE>|--file <FILE>|--stdin-line|--stdin-file|--null-message|--jsonl|--topic-lines> (see --help)",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-V", "311", "-x", "10"],
-        1,
-        "-x (session expiry) is an MQTT 5 feature: add -V 5",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-V", "5", "-x", "soon"],
-        1,
-        "invalid value 'soon' for '--session-expiry <SECONDS>': use seconds from 0 to 4294967295, or -1 for never (see --help)",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "-P", "pw"],
-        1,
-        "a password (-P) needs a user name (-u) in MQTT 3.1.1; add -u or use -V 5",
-    );
-    fails(
-        &["pub", "-t", "a", "-m", "x", "--repeat", "0"],
-        1,
-        "invalid value '0' for '--repeat <COUNT>': use a count from 1 to 18446744073709551615 (see --help)",
-    );
-    fails(
-        &[
-            "pub",
-            "-t",
-            "a",
-            "-m",
-            "x",
-            "--repeat",
-            "2",
-            "--repeat-delay",
-            "-1",
-        ],
-        1,
-        "invalid value '-1' for '--repeat-delay <SECONDS>': use seconds from 0 to 31536000 (see --help)",
-    );
-    fails(
-        &["sub", "-t", "a", "-C", "0"],
-        1,
-        "invalid value '0' for '--count <COUNT>': use a count from 1 to 18446744073709551615 (see --help)",
-    );
-    fails(
-        &["sub", "-t", "a", "-W", "0"],
-        1,
-        "invalid value '0' for '--timeout <SECONDS>': use whole seconds from 1 to 4294967295 (see --help)",
-    );
-    fails(
-        &["sub", "-t", "a", "--random-filter", "0"],
-        1,
-        "invalid value '0' for '--random-filter <PERCENT>': use a percentage from 0.1 to 100 (see --help)",
-    );
-    fails(
-        &["sub", "-t", "a", "--retain-as-published"],
-        1,
-        "--retain-as-published is an MQTT 5 feature: add -V 5",
-    );
-    fails(
-        &["sub"],
-        1,
-        "give a topic filter to subscribe to with -t (or -U to unsubscribe)",
-    );
-    fails(
-        &["pub", "-m", "x"],
-        1,
-        "give the topic to publish to with -t",
-    );
+    // Each is a usage error: exit 1 and this one line.
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["pub", "-t", "a", "-m", "x", "-k", "0"][..],
+            "invalid value '0' for '--keepalive <SECONDS>': use whole seconds from 5 to 65535 (see --help)",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "-k", "65536"][..],
+            "invalid value '65536' for '--keepalive <SECONDS>': use whole seconds from 5 to 65535 (see --help)",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "-V", "31"][..],
+            "MQTT 3.1 (-V 31) is not supported: moth speaks 3.1.1 and 5; use -V 311 or -V 5",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "-V", "6"][..],
+            "invalid protocol version '6' (-V): use 311, 5, mqttv311 or mqttv5",
+        ),
+        (
+            &["sub", "-t", "a", "-c"][..],
+            "-c (persistent session) needs a client id: add -i ID",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "-M", "0"][..],
+            "invalid value '0' for '--max-inflight <COUNT>': use a count from 1 to 65535 (see --help)",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "-q", "3"][..],
+            "invalid value '3' for '--qos <QOS>': use 0, 1 or 2 (see --help)",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "-p", "http"][..],
+            "invalid value 'http' for '--port <PORT>': use a port from 1 to 65535 (see --help)",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "--bogus"][..],
+            "unexpected argument '--bogus' found (see --help)",
+        ),
+        (
+            &["pub", "-t", "a"][..],
+            "the following required arguments were not provided: <--message <MESSAGE>|--file <FILE>|--stdin-line|--stdin-file|--null-message|--jsonl|--topic-lines> (see --help)",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "-V", "311", "-x", "10"][..],
+            "-x (session expiry) is an MQTT 5 feature: add -V 5",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "-V", "5", "-x", "soon"][..],
+            "invalid value 'soon' for '--session-expiry <SECONDS>': use seconds from 0 to 4294967295, or -1 for never (see --help)",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "-P", "pw"][..],
+            "a password (-P) needs a user name (-u) in MQTT 3.1.1; add -u or use -V 5",
+        ),
+        (
+            &["pub", "-t", "a", "-m", "x", "--repeat", "0"][..],
+            "invalid value '0' for '--repeat <COUNT>': use a count from 1 to 18446744073709551615 (see --help)",
+        ),
+        (
+            &[
+                "pub",
+                "-t",
+                "a",
+                "-m",
+                "x",
+                "--repeat",
+                "2",
+                "--repeat-delay",
+                "-1",
+            ][..],
+            "invalid value '-1' for '--repeat-delay <SECONDS>': use seconds from 0 to 31536000 (see --help)",
+        ),
+        (
+            &["sub", "-t", "a", "-C", "0"][..],
+            "invalid value '0' for '--count <COUNT>': use a count from 1 to 18446744073709551615 (see --help)",
+        ),
+        (
+            &["sub", "-t", "a", "-W", "0"][..],
+            "invalid value '0' for '--timeout <SECONDS>': use whole seconds from 1 to 4294967295 (see --help)",
+        ),
+        (
+            &["sub", "-t", "a", "--random-filter", "0"][..],
+            "invalid value '0' for '--random-filter <PERCENT>': use a percentage from 0.1 to 100 (see --help)",
+        ),
+        (
+            &["sub", "-t", "a", "--retain-as-published"][..],
+            "--retain-as-published is an MQTT 5 feature: add -V 5",
+        ),
+        (
+            &["sub"][..],
+            "give a topic filter to subscribe to with -t (or -U to unsubscribe)",
+        ),
+        (
+            &["pub", "-m", "x"][..],
+            "give the topic to publish to with -t",
+        ),
+    ];
+    for (args, stderr) in cases {
+        fails(args, 1, stderr);
+    }
 }
 
 #[test]
