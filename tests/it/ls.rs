@@ -98,58 +98,36 @@ fn ls_acknowledges_what_it_counted_and_nothing_else() {
     let broker = Broker::start();
     let session = ["-t", "jobs/#", "-q", "1", "-c", "-i", "ls-session"];
     run(broker.moth("sub", &[&session[..], &["-E"]].concat()), b"").assert_success();
-    for n in 1..=3 {
-        publish(
-            &broker,
-            &["-t", &format!("jobs/{n}"), "-m", "job", "-q", "1"],
+    // --idle: all three counted and acknowledged. -C 2: two counted, the third left for the
+    // session, and only it.
+    for (payload, watch, counted, left) in [
+        ("job", &["--idle", "0.5"][..], 3, ""),
+        ("again", &["-C", "2"][..], 2, "jobs/3 again\n"),
+    ] {
+        for n in 1..=3 {
+            publish(
+                &broker,
+                &["-t", &format!("jobs/{n}"), "-m", payload, "-q", "1"],
+            );
+        }
+        let out = run(
+            broker.moth("ls", &[&session[..], watch, &["--json"]].concat()),
+            b"",
         );
-    }
-    // --idle: all three counted and acknowledged.
-    let out = run(
-        broker.moth("ls", &[&session[..], &["--idle", "0.5", "--json"]].concat()),
-        b"",
-    );
-    out.assert_success();
-    assert_eq!(
-        out.stdout_text().lines().count(),
-        3,
-        "{}",
-        out.stdout_text()
-    );
-    let out = run(
-        broker.moth("sub", &[&session[..], &["-v", "--idle", "0.5"]].concat()),
-        b"",
-    );
-    out.assert_success();
-    assert_eq!(out.stdout_text(), "");
-    // -C 2: two counted, the third left for the session.
-    for n in 1..=3 {
-        publish(
-            &broker,
-            &["-t", &format!("jobs/{n}"), "-m", "again", "-q", "1"],
+        out.assert_success();
+        assert_eq!(
+            out.stdout_text().lines().count(),
+            counted,
+            "{}",
+            out.stdout_text()
         );
+        let out = run(
+            broker.moth("sub", &[&session[..], &["-v", "--idle", "0.5"]].concat()),
+            b"",
+        );
+        out.assert_success();
+        assert_eq!(out.stdout_text(), left, "{payload}");
     }
-    let out = run(
-        broker.moth("ls", &[&session[..], &["-C", "2", "--json"]].concat()),
-        b"",
-    );
-    out.assert_success();
-    assert_eq!(
-        out.stdout_text().lines().count(),
-        2,
-        "{}",
-        out.stdout_text()
-    );
-    let out = run(
-        broker.moth("sub", &[&session[..], &["-v", "--idle", "0.5"]].concat()),
-        b"",
-    );
-    out.assert_success();
-    assert!(
-        out.stdout_text().ends_with("jobs/3 again\n"),
-        "{}",
-        out.stdout_text()
-    );
     // -W is how long ls watches: the tree, exit 0.
     let out = run(
         broker.moth("ls", &[&session[..], &["-W", "1"]].concat()),
