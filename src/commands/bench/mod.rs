@@ -4,6 +4,8 @@
 //! (`report`) and `merge` are kept apart.
 
 mod acks;
+#[cfg(target_os = "linux")]
+mod alarm;
 mod backoff;
 mod conn;
 mod header;

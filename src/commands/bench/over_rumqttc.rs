@@ -90,6 +90,7 @@ impl Publisher {
         // turn would queue the same wake-up again and again.
         let mut tick: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> =
             None;
+        let mut wake = None;
 
         loop {
             let next = schedule.at(seq);
@@ -111,11 +112,15 @@ impl Publisher {
             }
             let room = next.is_some() || measured.sent_total - completed < outstanding_limit;
             if tick.is_none() {
-                let (ticker, worker) = (self.ticker.clone(), self.position as usize);
                 let at = next.unwrap_or_else(Instant::now).into_std();
-                tick = Some(Box::pin(
-                    async move { ticker.sleep_until(worker, at).await },
-                ));
+                let wake = match next {
+                    // Closed loop: no wait, so no alarm to open.
+                    None => super::ticker::Wake::Shared(self.ticker.clone(), 0),
+                    Some(_) => wake
+                        .get_or_insert_with(|| self.ticker.wake_for(self.position as usize))
+                        .clone(),
+                };
+                tick = Some(Box::pin(async move { wake.sleep_until(at).await }));
             }
             tokio::select! {
                 biased;

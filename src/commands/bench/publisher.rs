@@ -22,7 +22,7 @@ use super::run::{Ctx, Window, client_failure};
 use super::schedule::Schedule;
 use super::stats::{Counters, Kind, Measured, Samples};
 use super::stopped;
-use super::ticker::Ticker;
+use super::ticker::{Ticker, Wake};
 use crate::connect::{Attempt, Incoming, Lean, LinkError};
 use crate::exit::Result;
 
@@ -120,6 +120,7 @@ impl Publisher {
         // The wait for the next scheduled send lives across loop turns: re-creating it on every
         // turn would queue the same wake-up again and again.
         let mut tick: Option<(u64, Tick)> = None;
+        let mut wake: Option<Wake> = None;
 
         loop {
             let now = Instant::now();
@@ -297,12 +298,11 @@ impl Publisher {
             if let Some(at) = due_next
                 && tick.as_ref().is_none_or(|(s, _)| *s != seq)
             {
-                let (ticker, worker) = (self.ticker.clone(), self.position as usize);
+                let wake = wake
+                    .get_or_insert_with(|| self.ticker.wake_for(self.position as usize))
+                    .clone();
                 let at = at.into_std();
-                tick = Some((
-                    seq,
-                    Box::pin(async move { ticker.sleep_until(worker, at).await }),
-                ));
+                tick = Some((seq, Box::pin(async move { wake.sleep_until(at).await })));
             }
             let keep_alive = c.keep_alive_at();
             let far = now + Duration::from_secs(3600);

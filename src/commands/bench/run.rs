@@ -123,7 +123,12 @@ pub async fn run(
     });
     let mut run = Run {
         mode,
-        ticker: Ticker::start(setup.clients.len()),
+        ticker: Ticker::start(
+            setup.clients.len(),
+            spare_descriptors(
+                setup.clients.len() + subscribe.as_ref().map_or(0, |p| p.subscribers as usize),
+            ),
+        ),
         setup,
         ctx,
         window_tx,
@@ -378,4 +383,14 @@ async fn drain_until(counters: &Counters, expected: u64, interrupted: bool) {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Descriptors the run can spare for publishers' alarms: the limit, less one socket per client
+/// and a reserve for everything else the process opens.
+fn spare_descriptors(clients: usize) -> usize {
+    let (soft, _) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap_or((0, 0));
+    usize::try_from(soft)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(clients)
+        .saturating_sub(256)
 }

@@ -1,10 +1,12 @@
 //! Wake-ups at exact instants for open-loop schedules. tokio's timer has millisecond resolution,
 //! so a send scheduled with it runs up to a millisecond (in practice about 1.3 ms) late, and that
-//! delay would be measured as broker latency. One thread sleeps precisely until the next due
-//! send of any publisher and wakes that publisher.
+//! delay would be measured as broker latency. On Linux each publisher has an alarm of its own
+//! (`super::alarm`); elsewhere, and when no alarm can be had, one thread sleeps precisely until
+//! the next due send of any publisher and wakes that publisher.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
@@ -20,14 +22,51 @@ struct Queue {
 pub struct Ticker {
     queue: Arc<(Mutex<Queue>, Condvar)>,
     wakers: Arc<Vec<Notify>>,
+    /// Alarms still to hand out: each takes a descriptor the connections may need.
+    alarms: Arc<AtomicUsize>,
+}
+
+/// How one publisher waits for its next due send.
+#[derive(Clone)]
+pub enum Wake {
+    #[cfg(target_os = "linux")]
+    Own(super::alarm::Alarm),
+    Shared(Ticker, usize),
+}
+
+impl Wake {
+    pub async fn sleep_until(&self, at: Instant) {
+        match self {
+            #[cfg(target_os = "linux")]
+            Wake::Own(alarm) => alarm.sleep_until(at).await,
+            Wake::Shared(ticker, worker) => ticker.sleep_until(*worker, at).await,
+        }
+    }
 }
 
 impl Ticker {
-    /// A ticker for `workers` publishers, numbered from 0.
-    pub fn start(workers: usize) -> Ticker {
+    /// The wake-up for publisher `worker`: its own alarm while the budget lasts and the OS gives
+    /// one. Needs a running tokio reactor.
+    pub fn wake_for(&self, worker: usize) -> Wake {
+        let granted = self
+            .alarms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok();
+        #[cfg(target_os = "linux")]
+        if granted && let Ok(alarm) = super::alarm::Alarm::new() {
+            return Wake::Own(alarm);
+        }
+        let _ = granted;
+        Wake::Shared(self.clone(), worker)
+    }
+
+    /// A ticker for `workers` publishers, numbered from 0, that hands out at most `alarms`
+    /// alarms of their own.
+    pub fn start(workers: usize, alarms: usize) -> Ticker {
         let ticker = Ticker {
             queue: Arc::default(),
             wakers: Arc::new((0..workers).map(|_| Notify::new()).collect()),
+            alarms: Arc::new(AtomicUsize::new(alarms)),
         };
         let this = ticker.clone();
         std::thread::Builder::new()
