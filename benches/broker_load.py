@@ -2,6 +2,7 @@
 """moth bench against one Mosquitto, in one run: the numbers BENCHMARKS.md records for bench.
 
 Usage: benches/broker_load.py [--seconds 5]
+       benches/broker_load.py --against OTHER_MOTH [--rounds 5] [--seconds 4]
 
 Builds moth in release mode, starts its own Mosquitto on a free loopback port and measures:
   * the highest publish rate moth sustains (closed loop, as fast as acknowledgements allow) at
@@ -10,6 +11,11 @@ Builds moth in release mode, starts its own Mosquitto on a free loopback port an
   * end-to-end latency percentiles of `moth bench` at 100 msg/s, QoS 1, against a QoS 1
     ping-pong measured independently: a minimal MQTT 3.1.1 client written here on raw sockets
     publishes one message, waits until its subscriber socket receives it, and repeats.
+
+With --against, it compares two moth binaries instead (say, one built from an earlier commit)
+on 100 connections at QoS 1, closed loop: rounds alternate the binaries so that a machine's
+drift hits both alike, and each round runs twice, once as the OS places the processes and once
+with the broker on CPU 1 and moth (one thread) on CPU 0. Medians per binary and placement.
 """
 
 import argparse
@@ -49,10 +55,10 @@ def settle(broker):
         last = now
 
 
-def bench(broker, args):
-    """Run moth bench; return (summary, moth CPU s, broker CPU s, wall s)."""
+def bench(broker, args, moth=MOTH, prefix=()):
+    """Run moth bench; return (summary, wall s, broker CPU s)."""
     settle(broker)
-    cmd = [MOTH, "bench", *args[:1], "-h", "127.0.0.1", "-p", str(broker.port), "--quiet", "--json", "-", *args[1:]]
+    cmd = [*prefix, moth, "bench", *args[:1], "-h", "127.0.0.1", "-p", str(broker.port), "--quiet", "--json", "-", *args[1:]]
     broker_cpu = cpu_seconds(broker.proc.pid)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -171,13 +177,54 @@ def pingpong(port, count):
     return {"p50": pick(0.5), "p90": pick(0.9), "p99": pick(0.99), "max": samples[-1]}
 
 
+def pin(pid, cpus):
+    subprocess.run(["taskset", "-pc", cpus, str(pid)], check=True, stdout=subprocess.DEVNULL)
+
+
+def against(other, rounds, seconds):
+    """Interleaved rounds of 100 connections, QoS 1, closed loop: this build and `other`."""
+    binaries = (("this build", MOTH), (other, other))
+    runs = {}
+    with tempfile.TemporaryDirectory() as work:
+        broker = Broker(work)
+        try:
+            for _ in range(rounds):
+                for placement in ("OS-placed", "pinned"):
+                    pinned = placement == "pinned"
+                    pin(broker.proc.pid, "1" if pinned else "0-" + str(os.cpu_count() - 1))
+                    for label, moth in binaries:
+                        before = os.times()
+                        summary, wall, broker_cpu = bench(
+                            broker, ["pub", "-c", "100", "-q", "1", "--duration", str(seconds), "--warmup", "1",
+                                     *(["--threads", "1"] if pinned else [])],
+                            moth=moth, prefix=("taskset", "-c", "0") if pinned else ())
+                        after = os.times()
+                        moth_cpu = (after.children_user - before.children_user) + \
+                            (after.children_system - before.children_system)
+                        runs.setdefault((placement, label), []).append(
+                            (summary["ack_rate"], moth_cpu / wall, broker_cpu / wall))
+        finally:
+            broker.stop()
+    print("| placement | moth | acked/s, median | each round | moth CPU | broker CPU |")
+    print("|---|---|---:|---|---:|---:|")
+    for (placement, label), rows in runs.items():
+        median = lambda i: statistics.median(r[i] for r in rows)
+        each = ", ".join(f"{r[0] / 1000:.0f}k" for r in rows)
+        print(f"| {placement} | {label} | {median(0):,.0f} | {each} | {median(1) * 100:.0f}% | {median(2) * 100:.0f}% |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--idle", type=int, default=19000, help="the largest idle-connection count")
+    parser.add_argument("--against", help="another moth binary to compare with (100 connections, QoS 1)")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     print("command: python3 benches/broker_load.py " + " ".join(sys.argv[1:]))
+    if args.against:
+        against(args.against, args.rounds, args.seconds)
+        return
     with tempfile.TemporaryDirectory() as work:
         broker = Broker(work)
         try:

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 /// enough that `Instant + time` and `time × u32` cannot overflow.
 pub const MAX_SECONDS: f64 = 31_536_000.0;
 
-/// The shortest schedule interval (`-I`), 1 µs: the precise ticker cannot keep a shorter one.
+/// The shortest schedule interval (`-I`), 1 µs: no wake-up is more precise than that.
 const MIN_INTERVAL_MS: f64 = 0.001;
 
 /// The highest rate (`--rate`, `-R`): one per nanosecond.

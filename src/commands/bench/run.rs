@@ -123,12 +123,7 @@ pub async fn run(
     });
     let mut run = Run {
         mode,
-        ticker: Ticker::start(
-            setup.clients.len(),
-            spare_descriptors(
-                setup.clients.len() + subscribe.as_ref().map_or(0, |p| p.subscribers as usize),
-            ),
-        ),
+        ticker: Ticker::start(setup.clients.len(), alarms(&setup, &publish, &subscribe)),
         setup,
         ctx,
         window_tx,
@@ -383,6 +378,30 @@ async fn drain_until(counters: &Counters, expected: u64, interrupted: bool) {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Above this many scheduled sends a second in all, publishers share the ticker thread. A
+/// timer event per send reaches its task through the runtime's event polling, which a busy
+/// runtime does less often; one thread waking for every due send does not wait for it.
+/// Measured on 2 cores with 10 publishers, send lag p99: at 10,000 a second 30 µs with alarms
+/// against 91 µs shared; at 20,000, 185 against 93.
+const ALARMS_UP_TO_RATE: f64 = 15_000.0;
+
+/// How many publishers may have an alarm of their own.
+fn alarms(
+    setup: &Setup,
+    publish: &Option<PublishPlan>,
+    subscribe: &Option<SubscribePlan>,
+) -> usize {
+    let publishers = setup.clients.len();
+    let Some(interval) = publish.as_ref().and_then(|p| p.interval) else {
+        return 0;
+    };
+    if publishers as f64 / interval.as_secs_f64() > ALARMS_UP_TO_RATE {
+        return 0;
+    }
+    let subscribers = subscribe.as_ref().map_or(0, |p| p.subscribers as usize);
+    spare_descriptors(publishers + subscribers)
 }
 
 /// Descriptors the run can spare for publishers' alarms: the limit, less one socket per client
