@@ -4,7 +4,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -107,8 +107,26 @@ pub struct Proxy {
     cuts: watch::Sender<u64>,
     /// While set, new connections are closed at once, as by a broker that is down.
     refusing: Arc<AtomicBool>,
+    /// Connections accepted and not yet closed.
+    live: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     thread: Option<thread::JoinHandle<()>>,
+}
+
+/// Counts a proxied connection until it is dropped, after the sockets it outlives.
+struct Live(Arc<AtomicUsize>);
+
+impl Live {
+    fn new(count: &Arc<AtomicUsize>) -> Live {
+        count.fetch_add(1, Ordering::SeqCst);
+        Live(count.clone())
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Proxy {
@@ -118,21 +136,23 @@ impl Proxy {
         listener.set_nonblocking(true).unwrap();
         let (cuts, cut_rx) = watch::channel(0u64);
         let refusing = Arc::new(AtomicBool::new(false));
+        let live = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (refusing, stop) = (refusing.clone(), stop.clone());
+            let (refusing, live, stop) = (refusing.clone(), live.clone(), stop.clone());
             thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .unwrap();
-                runtime.block_on(serve(listener, target, cut_rx, refusing, stop));
+                runtime.block_on(serve(listener, target, cut_rx, refusing, live, stop));
             })
         };
         Proxy {
             port,
             cuts,
             refusing,
+            live,
             stop,
             thread: Some(thread),
         }
@@ -153,10 +173,19 @@ impl Proxy {
         self.cuts.send_modify(|n| *n += 1);
     }
 
-    /// Cut every connection and close new ones at once until `restore`.
+    /// Cut every connection and close new ones at once until `restore`. Returns once every
+    /// connection is closed: nothing written afterwards reaches the broker.
     pub fn go_down(&self) {
         self.refusing.store(true, Ordering::SeqCst);
         self.cut();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.live.load(Ordering::SeqCst) > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the proxy's connections never closed"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
     }
 
     pub fn restore(&self) {
@@ -179,6 +208,7 @@ async fn serve(
     target: u16,
     cuts: watch::Receiver<u64>,
     refusing: Arc<AtomicBool>,
+    live: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 ) {
     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
@@ -187,16 +217,17 @@ async fn serve(
         let Ok(Ok((client, _))) = accepted else {
             continue;
         };
+        let counted = Live::new(&live);
+        let mut cut = cuts.clone();
+        cut.mark_unchanged();
         if refusing.load(Ordering::SeqCst) {
-            drop(client);
             continue;
         }
         let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await else {
             continue;
         };
-        let mut cut = cuts.clone();
-        cut.mark_unchanged();
         tokio::spawn(async move {
+            let _counted = counted;
             let (mut client_read, mut client_write) = client.into_split();
             let (mut server_read, mut server_write) = server.into_split();
             let up = copy(&mut client_read, &mut server_write);
