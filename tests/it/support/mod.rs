@@ -119,6 +119,9 @@ pub struct Broker {
     /// Websockets over TLS, when both `tls` and `websockets` are configured.
     pub wss_port: u16,
     pub pki: Option<Pki>,
+    /// Subscriptions already waited for, per client id and filter: a second wait for the same
+    /// pair needs a second line in the log, not the first one again.
+    subscribed: std::sync::Mutex<std::collections::HashMap<(String, String), usize>>,
 }
 
 impl Broker {
@@ -143,6 +146,7 @@ impl Broker {
             ws_port: 0,
             wss_port: 0,
             pki,
+            subscribed: Default::default(),
         };
         // A port picked free can be taken by a parallel test before mosquitto binds it: retry.
         for attempt in 0..5 {
@@ -311,6 +315,8 @@ impl Broker {
     /// Start mosquitto and wait until every listener accepts. False if it did not come up.
     fn launch(&mut self) -> bool {
         let _ = std::fs::remove_file(self.log_path());
+        // A new log: what was waited for in the old one counts no more.
+        self.subscribed.get_mut().unwrap().clear();
         let child = Command::new(mosquitto_binary())
             .arg("-c")
             .arg(self.dir.path().join("mosquitto.conf"))
@@ -397,19 +403,26 @@ impl Broker {
     /// Wait until the broker logs that `client_id` subscribed to `filter`.
     pub fn wait_subscribed(&self, client_id: &str, filter: &str) {
         let wanted = format!(": {client_id} ");
+        let ending = format!(" {filter}");
+        let mut subscribed = self.subscribed.lock().unwrap();
+        let seen = subscribed
+            .entry((client_id.to_string(), filter.to_string()))
+            .or_default();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             let found = self
                 .log()
                 .lines()
-                .any(|line| line.contains(&wanted) && line.ends_with(&format!(" {filter}")));
-            if found {
+                .filter(|line| line.contains(&wanted) && line.ends_with(&ending))
+                .count();
+            if found > *seen {
+                *seen = found;
                 return;
             }
             thread::sleep(Duration::from_millis(5));
         }
         panic!(
-            "{client_id} never subscribed to {filter}; broker log:\n{}",
+            "{client_id} never subscribed to {filter} (again); broker log:\n{}",
             self.log()
         );
     }
