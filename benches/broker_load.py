@@ -2,7 +2,7 @@
 """moth bench against one Mosquitto, in one run: the numbers BENCHMARKS.md records for bench.
 
 Usage: benches/broker_load.py [--seconds 5]
-       benches/broker_load.py --against OTHER_MOTH [--rounds 5] [--seconds 4]
+       benches/broker_load.py --against OTHER_MOTH [--part rate|lag] [--rounds 5] [--seconds 4]
 
 Builds moth in release mode, starts its own Mosquitto on a free loopback port and measures:
   * the highest publish rate moth sustains (closed loop, as fast as acknowledgements allow) at
@@ -12,10 +12,11 @@ Builds moth in release mode, starts its own Mosquitto on a free loopback port an
     ping-pong measured independently: a minimal MQTT 3.1.1 client written here on raw sockets
     publishes one message, waits until its subscriber socket receives it, and repeats.
 
-With --against, it compares two moth binaries instead (say, one built from an earlier commit)
-on 100 connections at QoS 1, closed loop: rounds alternate the binaries so that a machine's
-drift hits both alike, and each round runs twice, once as the OS places the processes and once
-with the broker on CPU 1 and moth (one thread) on CPU 0. Medians per binary and placement.
+With --against, it compares two moth binaries instead (say, one built from an earlier commit),
+in rounds that alternate the binaries so that a machine's drift hits both alike:
+  * rate: 100 connections at QoS 1, closed loop, once as the OS places the processes and once
+    with the broker on CPU 1 and moth (one thread) on CPU 0; medians per binary and placement;
+  * lag: open-loop QoS 0 schedules from 100 to 100,000 msg/s, send lag and moth's CPU.
 """
 
 import argparse
@@ -181,30 +182,59 @@ def pin(pid, cpus):
     subprocess.run(["taskset", "-pc", cpus, str(pid)], check=True, stdout=subprocess.DEVNULL)
 
 
-def against(other, rounds, seconds):
-    """Interleaved rounds of 100 connections, QoS 1, closed loop: this build and `other`."""
+LAG_RUNS = ((1, 100), (10, 10_000), (100, 10_000), (10, 50_000), (100, 100_000))
+
+
+def against(other, part, rounds, seconds):
+    """Interleaved rounds of this build and `other`."""
     binaries = (("this build", MOTH), (other, other))
-    runs = {}
     with tempfile.TemporaryDirectory() as work:
         broker = Broker(work)
         try:
-            for _ in range(rounds):
-                for placement in ("OS-placed", "pinned"):
-                    pinned = placement == "pinned"
-                    pin(broker.proc.pid, "1" if pinned else "0-" + str(os.cpu_count() - 1))
-                    for label, moth in binaries:
-                        before = os.times()
-                        summary, wall, broker_cpu = bench(
-                            broker, ["pub", "-c", "100", "-q", "1", "--duration", str(seconds), "--warmup", "1",
-                                     *(["--threads", "1"] if pinned else [])],
-                            moth=moth, prefix=("taskset", "-c", "0") if pinned else ())
-                        after = os.times()
-                        moth_cpu = (after.children_user - before.children_user) + \
-                            (after.children_system - before.children_system)
-                        runs.setdefault((placement, label), []).append(
-                            (summary["ack_rate"], moth_cpu / wall, broker_cpu / wall))
+            if part == "rate":
+                rate_against(broker, binaries, rounds, seconds)
+            else:
+                lag_against(broker, binaries, rounds, seconds)
         finally:
             broker.stop()
+
+
+def lag_against(broker, binaries, rounds, seconds):
+    runs = {}
+    for _ in range(rounds):
+        for clients, rate in LAG_RUNS:
+            for label, moth in binaries:
+                before = os.times()
+                summary, wall, _ = bench(broker, ["pub", "-c", str(clients), "--rate", str(rate), "-q", "0",
+                                                  "--duration", str(seconds), "--warmup", "1"], moth=moth)
+                after = os.times()
+                cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+                runs.setdefault((clients, rate, label), []).append(
+                    (summary["send_lag_us_p50"], summary["send_lag_us_p99"], summary["send_lag_us_p999"], cpu / wall))
+    print("| publishers | msg/s | moth | send lag p50 µs | p99 | p99.9 | moth CPU |")
+    print("|---:|---:|---|---:|---:|---:|---:|")
+    for (clients, rate, label), rows in runs.items():
+        median = lambda i: statistics.median(r[i] for r in rows)
+        print(f"| {clients} | {rate:,} | {label} | {median(0):.0f} | {median(1):.0f} | {median(2):.0f} | {median(3) * 100:.0f}% |")
+
+
+def rate_against(broker, binaries, rounds, seconds):
+    runs = {}
+    for _ in range(rounds):
+        for placement in ("OS-placed", "pinned"):
+            pinned = placement == "pinned"
+            pin(broker.proc.pid, "1" if pinned else "0-" + str(os.cpu_count() - 1))
+            for label, moth in binaries:
+                before = os.times()
+                summary, wall, broker_cpu = bench(
+                    broker, ["pub", "-c", "100", "-q", "1", "--duration", str(seconds), "--warmup", "1",
+                             *(["--threads", "1"] if pinned else [])],
+                    moth=moth, prefix=("taskset", "-c", "0") if pinned else ())
+                after = os.times()
+                moth_cpu = (after.children_user - before.children_user) + \
+                    (after.children_system - before.children_system)
+                runs.setdefault((placement, label), []).append(
+                    (summary["ack_rate"], moth_cpu / wall, broker_cpu / wall))
     print("| placement | moth | acked/s, median | each round | moth CPU | broker CPU |")
     print("|---|---|---:|---|---:|---:|")
     for (placement, label), rows in runs.items():
@@ -218,12 +248,13 @@ def main():
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--idle", type=int, default=19000, help="the largest idle-connection count")
     parser.add_argument("--against", help="another moth binary to compare with (100 connections, QoS 1)")
+    parser.add_argument("--part", choices=("rate", "lag"), default="rate")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     print("command: python3 benches/broker_load.py " + " ".join(sys.argv[1:]))
     if args.against:
-        against(args.against, args.rounds, args.seconds)
+        against(args.against, args.part, args.rounds, args.seconds)
         return
     with tempfile.TemporaryDirectory() as work:
         broker = Broker(work)
