@@ -70,6 +70,27 @@ pub const KEYS: &[Key] = &[
     key("no-tls", Kind::Switch),
 ];
 
+/// Keys that name a file or socket: a leading `~` in a config file or variable stands for HOME,
+/// as the shell would have made it on the command line.
+pub fn is_path(name: &str) -> bool {
+    matches!(
+        name,
+        "unix" | "pw-file" | "cafile" | "capath" | "cert" | "key" | "tls-keylog"
+    )
+}
+
+/// `~` or `~/rest` with HOME put in; anything else as it is (`~user` is left to the shell).
+pub fn expand_home(path: &str, home: Option<&std::ffi::OsStr>) -> Result<String, String> {
+    let rest = match path.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+        _ => return Ok(path.to_string()),
+    };
+    match home.filter(|h| !h.is_empty()) {
+        Some(home) => Ok(format!("{}{rest}", home.to_string_lossy())),
+        None => Err("~ stands for HOME, which is unset: give the whole path".into()),
+    }
+}
+
 /// Keys whose value is never shown: the password, and a command that might hold one.
 pub fn is_secret(name: &str) -> bool {
     matches!(name, "pw" | "pw-command")
@@ -125,6 +146,24 @@ pub fn check_value(name: &str, value: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_leading_tilde_alone_or_before_a_slash_is_home() {
+        let home = Some(std::ffi::OsStr::new("/home/ann"));
+        let cases = [
+            ("~", "/home/ann"),
+            ("~/ca.pem", "/home/ann/ca.pem"),
+            ("~bob/ca.pem", "~bob/ca.pem"),
+            ("certs/~/ca.pem", "certs/~/ca.pem"),
+            ("/etc/ca.pem", "/etc/ca.pem"),
+        ];
+        for (path, expanded) in cases {
+            assert_eq!(expand_home(path, home).unwrap(), expanded, "{path}");
+        }
+        assert!(expand_home("~/x", None).is_err());
+        assert!(expand_home("~/x", Some(std::ffi::OsStr::new(""))).is_err());
+        assert_eq!(expand_home("/x", None).unwrap(), "/x");
+    }
 
     #[test]
     fn every_key_but_pw_command_is_a_flag_of_pub() {

@@ -204,7 +204,21 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
     let mut words: Vec<OsString> = gathered.words.into_iter().map(OsString::from).collect();
     for setting in settings.iter().filter(|s| s.source != Origin::CommandLine) {
         let flag = |name: &str| OsString::from(format!("--{name}"));
-        match (setting.key, &setting.value) {
+        let home = std::env::var_os("HOME");
+        let value = match &setting.value {
+            Value::Text(path) if keys::is_path(setting.key) => {
+                Value::Text(keys::expand_home(path, home.as_deref()).map_err(|why| {
+                    Failure::usage(format!(
+                        "{} = {} ({}): {why}",
+                        setting.key,
+                        crate::report::quote(path),
+                        setting.source
+                    ))
+                })?)
+            }
+            other => other.clone(),
+        };
+        match (setting.key, &value) {
             ("pw-file", Value::Text(path)) => {
                 let password = password::from_file(path.as_ref(), &setting.source)?;
                 words.extend([flag("pw"), password.into()]);

@@ -103,6 +103,37 @@ fn every_password_source_connects_and_none_shows_the_password() {
 }
 
 #[test]
+fn a_leading_tilde_in_a_file_or_variable_stands_for_home() {
+    let broker = password_broker();
+    let port = broker.port.to_string();
+    let home = Home::new();
+    home.write("home/pw", &format!("{PASSWORD}\n"));
+    home.config(&format!(
+        "host = \"127.0.0.1\"\nport = {port}\nusername = \"alice\"\n\n\
+         [profile.tilde]\npw-file = \"~/pw\"\n"
+    ));
+    let base = ["sub", "-t", "a", "-E"];
+    let mut cmd = home.moth(&base);
+    cmd.args(["--profile", "tilde"]);
+    run(cmd, b"").assert_success();
+    let mut cmd = home.moth(&base);
+    cmd.env("MOTH_PW_FILE", "~/pw");
+    run(cmd, b"").assert_success();
+    // Without HOME there is nothing to put in: said, with where the value came from.
+    let mut cmd = home.moth(&base);
+    cmd.args(["--profile", "tilde"]).env_remove("HOME");
+    let out = run(cmd, b"");
+    out.assert_code(1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "moth: error: pw-file = '~/pw' (profile tilde, {} line 6): ~ stands for HOME, which is unset: give the whole path\n",
+            home.path("xdg/moth/config.toml")
+        )
+    );
+}
+
+#[test]
 fn a_flag_beats_the_environment_beats_a_profile_beats_the_file_beats_mosquittos_file() {
     let home = Home::new();
     let config = home.config(
