@@ -1,8 +1,8 @@
 //! A publisher's own precise alarm: a timerfd in tokio's reactor. The kernel wakes the thread
 //! that waits in epoll at the due instant, and that thread sends at once: one wake-up, where the
 //! shared ticker thread needs two (itself, then the runtime's thread). Each alarm holds one file
-//! descriptor; when none can be had (the per-process limit, met by runs with many thousands of
-//! connections) the publisher shares the ticker thread instead.
+//! descriptor. Publishers share the ticker thread instead when the run has no descriptors to
+//! spare, and when it schedules so many sends that its runtime is busy (see `run::alarms`).
 //!
 //! Waking a thread still takes the kernel some microseconds (about 20 on a virtual machine, more
 //! under load). The alarm learns that delay and rings as much earlier, then spins the rest of the
@@ -24,6 +24,8 @@ use rustix::time::{
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
+/// One waiter at a time: a clone exists to move into the waiting future, and a second wait in
+/// progress would re-arm the first one's timer.
 #[derive(Clone)]
 pub struct Alarm(Arc<Inner>);
 
@@ -55,38 +57,47 @@ impl Alarm {
             return;
         };
         let wanted = self.lead().for_wait(until).min(until);
-        let lead = take_spin(now, wanted);
+        let mut spin = Spin::take(now, wanted);
+        let lead = spin.granted;
         if lead == until {
-            spin_until(at);
+            spin.until(at);
             return;
         }
         let ring = at - lead;
-        if timerfd_settime(
-            self.0.timer.get_ref(),
-            TimerfdTimerFlags::empty(),
-            &once(until - lead),
-        )
-        .is_err()
-        {
-            // Cannot happen with a valid descriptor and value; late beats never.
+        if !self.ring_at(until - lead).await {
+            // The timer failed (the runtime is shutting down, say): tokio's coarser one is late
+            // but never early.
+            tokio::time::sleep_until(at.into()).await;
             return;
         }
+        self.lead()
+            .learn(Instant::now().saturating_duration_since(ring));
+        spin.until(at);
+    }
+
+    /// Waits `after`; false if the timer could not be used.
+    async fn ring_at(&self, after: Duration) -> bool {
+        let timer = &self.0.timer;
+        if timerfd_settime(timer.get_ref(), TimerfdTimerFlags::empty(), &once(after)).is_err() {
+            return false;
+        }
         loop {
-            let Ok(mut ready) = self.0.timer.readable().await else {
-                return;
+            let Ok(mut ready) = timer.readable().await else {
+                return false;
             };
             let mut expiries = [0u8; 8];
             match ready.try_io(|fd| Ok(rustix::io::read(fd.get_ref(), &mut expiries)?)) {
-                Ok(_) => break,
+                Ok(Ok(_)) => {
+                    // One expiry is all a one-shot timer gives: no need to find that out by
+                    // reading again at the next wait.
+                    ready.clear_ready();
+                    return true;
+                }
+                Ok(Err(_)) => return false,
                 // Readiness left over from an earlier arming: wait for this one.
                 Err(_would_block) => continue,
             }
         }
-        let woke = Instant::now();
-        self.lead().learn(woke.saturating_duration_since(ring));
-        let spin = at.saturating_duration_since(woke);
-        give_back_spin(lead.saturating_sub(spin));
-        spin_until(at);
     }
 }
 
@@ -104,17 +115,40 @@ impl Alarm {
 /// rate cannot turn precise sends into a busy machine.
 static SPIN: Mutex<SpinBudget> = Mutex::new(SpinBudget::new());
 
-/// Up to `wanted` of spin, paid in advance: all of it or, when the budget is short, none.
-fn take_spin(now: Instant, wanted: Duration) -> Duration {
-    SPIN.lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .take(now, wanted)
+fn budget() -> std::sync::MutexGuard<'static, SpinBudget> {
+    SPIN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn give_back_spin(unspent: Duration) {
-    SPIN.lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .give_back(unspent);
+/// Spin time granted from the budget, paid in advance. What was not spun goes back when it is
+/// dropped, also when the wait it was for is dropped before it rang.
+struct Spin {
+    granted: Duration,
+    spun: Duration,
+}
+
+impl Spin {
+    /// All of `wanted` or, when the budget is short, none.
+    fn take(now: Instant, wanted: Duration) -> Spin {
+        Spin {
+            granted: budget().take(now, wanted),
+            spun: Duration::ZERO,
+        }
+    }
+
+    fn until(&mut self, at: Instant) {
+        let from = Instant::now();
+        spin_until(at);
+        self.spun = at.saturating_duration_since(from).min(self.granted);
+    }
+}
+
+impl Drop for Spin {
+    fn drop(&mut self) {
+        let unspent = self.granted.saturating_sub(self.spun);
+        if !unspent.is_zero() {
+            budget().give_back(unspent);
+        }
+    }
 }
 
 /// A token bucket of spin time: it fills at 5% of the time that passes (a twentieth of one
@@ -136,12 +170,17 @@ impl SpinBudget {
         }
     }
 
+    /// `now` may come from a thread that read the clock before another took the lock: time
+    /// only counts once.
     fn take(&mut self, now: Instant, wanted: Duration) -> Duration {
-        if let Some(then) = self.filled_at {
-            let earned = now.saturating_duration_since(then) / Self::SHARE;
+        let then = self.filled_at.unwrap_or(now);
+        if now > then {
+            let earned = (now - then) / Self::SHARE;
             self.left = (self.left + earned).min(Self::CAPACITY);
+            self.filled_at = Some(now);
+        } else {
+            self.filled_at = Some(then);
         }
-        self.filled_at = Some(now);
         if self.left >= wanted {
             self.left -= wanted;
             wanted
@@ -175,8 +214,8 @@ impl Lead {
     /// Bounds the spin, whatever the machine's delays.
     const MAX: Duration = Duration::from_micros(250);
 
-    /// The lead for a wait of `wait`: the delays' 90th percentile when spinning that long
-    /// costs at most 2% of the wait, their lower quartile otherwise.
+    /// The lead for a wait of `wait`: the delays' 90th percentile (the 14th of 16) when spinning
+    /// that long costs at most 2% of the wait, their lower quartile (the 4th) otherwise.
     fn for_wait(&self, wait: Duration) -> Duration {
         let high = self.percentile(90);
         if high * 50 <= wait {
@@ -230,8 +269,29 @@ mod tests {
         lead.for_wait(Duration::from_micros(100))
     }
 
+    /// The tests that spin draw on the process's one budget.
+    static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+    #[tokio::test]
+    async fn a_wait_dropped_before_it_rings_gives_its_spin_back() {
+        let _serial = SERIAL.lock().await;
+        let alarm = Alarm::new().expect("timerfd");
+        for _ in 0..Lead::WINDOW {
+            alarm.lead().learn(Duration::from_micros(200));
+        }
+        let before = budget().left;
+        // Each wait is granted 200 µs of spin; a hundred kept would empty the 5 ms budget.
+        for _ in 0..100 {
+            let at = Instant::now() + Duration::from_millis(50);
+            let dropped = tokio::time::timeout(Duration::from_micros(1), alarm.sleep_until(at));
+            assert!(dropped.await.is_err());
+        }
+        assert!(budget().left >= before, "{:?} < {before:?}", budget().left);
+    }
+
     #[tokio::test]
     async fn alarm_never_resolves_before_its_instant() {
+        let _serial = SERIAL.lock().await;
         let alarm = Alarm::new().expect("timerfd");
         for micros in [0, 50, 300, 2_000, 300, 50] {
             let at = Instant::now() + Duration::from_micros(micros);

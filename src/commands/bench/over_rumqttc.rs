@@ -112,15 +112,17 @@ impl Publisher {
             }
             let room = next.is_some() || measured.sent_total - completed < outstanding_limit;
             if tick.is_none() {
-                let at = next.unwrap_or_else(Instant::now).into_std();
-                let wake = match next {
-                    // Closed loop: no wait, so no alarm to open.
-                    None => super::ticker::Wake::Shared(self.ticker.clone(), 0),
-                    Some(_) => wake
-                        .get_or_insert_with(|| self.ticker.wake_for(self.position as usize))
-                        .clone(),
-                };
-                tick = Some(Box::pin(async move { wake.sleep_until(at).await }));
+                tick = Some(match next {
+                    // Closed loop: nothing to wait for, so no alarm to open.
+                    None => Box::pin(std::future::ready(())),
+                    Some(at) => {
+                        let wake = wake
+                            .get_or_insert_with(|| self.ticker.wake_for(self.position as usize))
+                            .clone();
+                        let at = at.into_std();
+                        Box::pin(async move { wake.sleep_until(at).await })
+                    }
+                });
             }
             tokio::select! {
                 biased;

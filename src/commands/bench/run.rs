@@ -405,11 +405,12 @@ fn alarms(
 }
 
 /// Descriptors the run can spare for publishers' alarms: the limit, less one socket per client
-/// and a reserve for everything else the process opens.
+/// and a reserve for everything else the process opens, which grows with the clients (a storm
+/// of websocket reconnects resolves names on many threads at once).
 fn spare_descriptors(clients: usize) -> usize {
     let (soft, _) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap_or((0, 0));
     usize::try_from(soft)
         .unwrap_or(usize::MAX)
         .saturating_sub(clients)
-        .saturating_sub(256)
+        .saturating_sub((clients / 4).max(256))
 }

@@ -1,8 +1,9 @@
 //! Wake-ups at exact instants for open-loop schedules. tokio's timer has millisecond resolution,
 //! so a send scheduled with it runs up to a millisecond (in practice about 1.3 ms) late, and that
 //! delay would be measured as broker latency. On Linux each publisher has an alarm of its own
-//! (`super::alarm`); elsewhere, and when no alarm can be had, one thread sleeps precisely until
-//! the next due send of any publisher and wakes that publisher.
+//! (`super::alarm`) unless the run schedules too many sends (`run::ALARMS_UP_TO_RATE`) or has
+//! no descriptors to spare; otherwise one thread sleeps precisely until the next due send of
+//! any publisher and wakes that publisher.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

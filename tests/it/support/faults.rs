@@ -223,7 +223,13 @@ async fn serve(
         if refusing.load(Ordering::SeqCst) {
             continue;
         }
-        let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await else {
+        // A cut during the connect (to a broker slow to accept) ends this connection too.
+        let connect = tokio::net::TcpStream::connect(("127.0.0.1", target));
+        let server = tokio::select! {
+            connected = connect => connected,
+            _ = cut.changed() => continue,
+        };
+        let Ok(server) = server else {
             continue;
         };
         tokio::spawn(async move {

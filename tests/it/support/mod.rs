@@ -404,10 +404,8 @@ impl Broker {
     pub fn wait_subscribed(&self, client_id: &str, filter: &str) {
         let wanted = format!(": {client_id} ");
         let ending = format!(" {filter}");
-        let mut subscribed = self.subscribed.lock().unwrap();
-        let seen = subscribed
-            .entry((client_id.to_string(), filter.to_string()))
-            .or_default();
+        let pair = (client_id.to_string(), filter.to_string());
+        let waited = *self.subscribed.lock().unwrap().get(&pair).unwrap_or(&0);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             let found = self
@@ -415,8 +413,10 @@ impl Broker {
                 .lines()
                 .filter(|line| line.contains(&wanted) && line.ends_with(&ending))
                 .count();
-            if found > *seen {
-                *seen = found;
+            if found > waited {
+                // Each wait takes one line, so a second wait for a client that subscribed
+                // twice returns at once, and one for a client that has not yet waits.
+                *self.subscribed.lock().unwrap().entry(pair).or_default() += 1;
                 return;
             }
             thread::sleep(Duration::from_millis(5));
