@@ -99,9 +99,7 @@ impl Alarm {
             }
         }
     }
-}
 
-impl Alarm {
     fn lead(&self) -> std::sync::MutexGuard<'_, Lead> {
         // A panic elsewhere cannot leave a half-learnt window worth refusing.
         self.0
