@@ -1624,7 +1624,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__ls)
-            opts="-t -T -q -C -W -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --qos --count --timeout --idle --json --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -T -q -C -W -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --qos --count --timeout --idle --json --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1838,6 +1838,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --psk)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1878,7 +1882,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__pub)
-            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --jsonl --topic-lines --replay --speed --rate --template --qos --retain --repeat --repeat-delay --reconnect-timeout --response-topic --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --jsonl --topic-lines --replay --speed --rate --template --qos --retain --repeat --repeat-delay --reconnect-timeout --response-topic --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2120,6 +2124,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --psk)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2160,7 +2168,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__rr)
-            opts="-t -e -m -f -s -n -q -C -W -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --response-topic --message --file --stdin-file --null-message --qos --count --timeout --idle --verbose --no-newline --format --pretty --json --timestamp --color --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -e -m -f -s -n -q -C -W -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --response-topic --message --file --stdin-file --null-message --qos --count --timeout --idle --verbose --no-newline --format --pretty --json --timestamp --color --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2418,6 +2426,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --psk)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2458,7 +2470,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__sub)
-            opts="-t -T -U -q -C -W -R -E -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --unsubscribe --qos --count --timeout --idle --no-stale --exit-after-sub --retained-only --remove-retained --retain-as-published --random-filter --no-local --verbose --no-newline --format --pretty --json --timestamp --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -T -U -q -C -W -R -E -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --unsubscribe --qos --count --timeout --idle --no-stale --exit-after-sub --retained-only --remove-retained --retain-as-published --random-filter --no-local --verbose --no-newline --format --pretty --json --timestamp --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2689,6 +2701,10 @@ _moth() {
                     return 0
                     ;;
                 --tls-keylog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-server-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -75,6 +75,7 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -l key -d 'Client private
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
@@ -143,6 +144,7 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -l key -d 'Client private
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
@@ -219,6 +221,7 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -l key -d 'Client private 
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
@@ -506,6 +509,7 @@ complete -c moth -n "__fish_moth_using_subcommand ls" -l key -d 'Client private 
 complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r

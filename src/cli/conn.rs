@@ -175,6 +175,11 @@ pub struct ConnArgs {
     #[arg(long = "tls-keylog", value_name = "FILE", help_heading = TLS)]
     pub tls_keylog: Option<PathBuf>,
 
+    /// Check the broker's certificate for NAME instead of the host connected to (a tunnel, a
+    /// port-forward, an IP address)
+    #[arg(long = "tls-server-name", value_name = "NAME", help_heading = TLS)]
+    pub tls_server_name: Option<String>,
+
     /// Turn TLS off, whatever TLS options a config or option file gives
     #[arg(long = "no-tls", help_heading = TLS)]
     pub no_tls: bool,
@@ -224,6 +229,7 @@ impl ConnArgs {
             tls_alpn: self.tls_alpn.clone(),
             tls_version: self.tls_version.clone(),
             tls_keylog: self.tls_keylog.clone(),
+            tls_server_name: self.tls_server_name.clone(),
             no_tls: self.no_tls,
         })
     }

@@ -67,6 +67,7 @@ pub const KEYS: &[Key] = &[
     key("tls-alpn", Kind::Text),
     key("tls-version", Kind::Text),
     key("tls-keylog", Kind::Text),
+    key("tls-server-name", Kind::Text),
     key("no-tls", Kind::Switch),
 ];
 

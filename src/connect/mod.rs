@@ -8,7 +8,6 @@ mod common;
 mod debug;
 mod describe;
 mod driver;
-mod fallback;
 mod lean;
 mod options;
 mod outbox;
@@ -18,7 +17,6 @@ mod tls;
 mod url;
 mod v4;
 mod v5;
-mod verify;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

@@ -66,6 +66,8 @@ pub struct ConnOptions {
     pub tls_version: Option<String>,
     /// Write TLS secrets here (SSLKEYLOGFILE format).
     pub tls_keylog: Option<PathBuf>,
+    /// The name the broker's certificate must hold, instead of the host connected to.
+    pub tls_server_name: Option<String>,
     /// Never use TLS, whatever else says so.
     pub no_tls: bool,
 }

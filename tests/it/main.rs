@@ -18,3 +18,4 @@ mod rr;
 mod sub_options;
 mod template_rate;
 mod tls;
+mod tls_openssl;

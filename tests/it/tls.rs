@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::support::pki::GuidePki;
+use crate::support::tls_front::Front;
 use crate::support::{Broker, TlsListener, run, spawn};
 
 fn tls_args(broker: &Broker, host: &str, extra: &[&str]) -> Vec<String> {
@@ -207,9 +208,7 @@ fn client_certificate_problems() {
                 "--cafile", &ca, "--cert", &cert, "--key", &cert, "-t", "m", "-m", "x",
             ],
         ),
-        &format!(
-            "--key {cert} holds no PEM private key (PKCS#1, PKCS#8 or SEC1); an encrypted key must be decrypted first"
-        ),
+        &format!("--key {cert} holds no PEM private key (PKCS#1, PKCS#8 or SEC1)"),
     );
     refused(
         moth_tls(
@@ -231,6 +230,55 @@ fn client_certificate_problems() {
         ),
         "cannot read --cert /nonexistent.pem: No such file or directory",
     );
+    // Keys under a passphrase, in the traditional format and as PKCS#8.
+    let dir = pki.dir();
+    crate::support::pki::openssl(
+        dir,
+        &[
+            "ec",
+            "-in",
+            &key,
+            "-aes256",
+            "-passout",
+            "pass:secret",
+            "-out",
+            "sec1-enc.key",
+        ],
+    );
+    crate::support::pki::openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            &key,
+            "-v2",
+            "aes256",
+            "-passout",
+            "pass:secret",
+            "-out",
+            "pkcs8-enc.key",
+        ],
+    );
+    for (file, how) in [
+        ("sec1-enc.key", "Proc-Type: 4,ENCRYPTED"),
+        ("pkcs8-enc.key", "ENCRYPTED PRIVATE KEY"),
+    ] {
+        let encrypted = p(&dir.join(file));
+        refused(
+            moth_tls(
+                &broker,
+                "pub",
+                "localhost",
+                &[
+                    "--cafile", &ca, "--cert", &cert, "--key", &encrypted, "-t", "m", "-m", "x",
+                ],
+            ),
+            &format!(
+                "--key {encrypted} is encrypted ({how}), and moth cannot ask for its passphrase: decrypt it once with `openssl pkey -in {encrypted} -out PLAIN.key`, keep PLAIN.key private (chmod 600), and pass that"
+            ),
+        );
+    }
 }
 
 #[test]
@@ -315,7 +363,7 @@ fn server_certificate_problems() {
             &["--cafile", &ca, "-t", "m", "-m", "x"],
         ),
         &format!(
-            "cannot connect to localhost:{port}: the broker's certificate does not match the host name localhost (it is for: other.example); connect by a name it lists, or use --insecure to skip the check"
+            "cannot connect to localhost:{port}: the broker's certificate does not match the host name localhost (it is for: DNS:other.example); connect by a name it lists, or use --insecure to skip the check"
         ),
     );
     let out = run(
@@ -365,52 +413,62 @@ fn server_certificate_problems() {
 
 #[test]
 fn tls_versions() {
-    let broker = Broker::config().tls(TlsListener::Server).start();
-    let ca = broker
-        .pki
-        .as_ref()
-        .unwrap()
-        .ca_cert
-        .to_str()
-        .unwrap()
-        .to_string();
-    for version in ["tlsv1.2", "tlsv1.3"] {
-        let out = run(
-            moth_tls(
-                &broker,
-                "pub",
-                "localhost",
-                &[
+    // A server that speaks one version only (Mosquitto's tls_version is a minimum), in front of
+    // a plain broker: the version asked for is the one used, or the handshake fails in words.
+    let broker = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = crate::support::Pki::generate(dir.path());
+    let ca = p(&pki.ca_cert);
+    for server in ["tlsv1.2", "tlsv1.3"] {
+        let front = Front::start(&pki.server_cert, &pki.server_key, Some(server), broker.port);
+        for client in ["tlsv1.2", "tlsv1.3"] {
+            let out = run(
+                crate::support::moth().args([
+                    "pub",
+                    "-h",
+                    "localhost",
+                    "-p",
+                    &front.port.to_string(),
                     "--cafile",
                     &ca,
                     "--tls-version",
-                    version,
+                    client,
                     "-t",
                     "v",
                     "-m",
                     "x",
-                ],
-            ),
-            b"",
-        );
-        out.assert_success();
+                    "-q",
+                    "1",
+                ]),
+                b"",
+            );
+            if client == server {
+                out.assert_success();
+                assert_eq!(out.stderr, "");
+            } else {
+                out.assert_code(1).assert_stderr(&format!(
+                    "moth: error: cannot connect to localhost:{}: the broker does not accept the TLS version offered; change or drop --tls-version",
+                    front.port
+                ));
+            }
+        }
     }
+    let mut old_version = crate::support::moth();
+    old_version.args([
+        "pub",
+        "-p",
+        &broker.port.to_string(),
+        "--cafile",
+        &ca,
+        "--tls-version",
+        "tlsv1.1",
+        "-t",
+        "v",
+        "-m",
+        "x",
+    ]);
     refused(
-        moth_tls(
-            &broker,
-            "pub",
-            "localhost",
-            &[
-                "--cafile",
-                &ca,
-                "--tls-version",
-                "tlsv1.1",
-                "-t",
-                "v",
-                "-m",
-                "x",
-            ],
-        ),
+        old_version,
         "--tls-version tlsv1.1 is not supported: it is insecure and rustls refuses it; use tlsv1.2 or tlsv1.3",
     );
 }
@@ -473,7 +531,10 @@ fn ca_directory_and_os_trust_store() {
         b"",
     );
     out.assert_success();
-    assert_debug_line(&out, "TLS: certificate accepted by webpki");
+    assert_debug_line(
+        &out,
+        "TLS: certificate accepted: chain verified up to CN=moth test CA given with --capath; host name from subjectAltName",
+    );
     let empty = broker.dir().join("empty");
     std::fs::create_dir(&empty).unwrap();
     refused(
@@ -575,7 +636,7 @@ fn mosquitto_guide_server_certificate_is_verified() {
         out.assert_success();
         assert_debug_line(
             &out,
-            "TLS: certificate accepted by moth's fallback verifier: X.509 v1 certificate, host name from CN",
+            "TLS: certificate accepted: an X.509 v1 certificate issued directly by O=moth tests, CN=Mosquitto guide CA given with --cafile; host name from CN",
         );
         // --insecure without a CA still checks the handshake signature with that key.
         let out = run(
@@ -599,7 +660,7 @@ fn mosquitto_guide_server_certificate_is_verified() {
             &["--cafile", &ca, "-t", "g", "-m", "x"],
         ),
         &format!(
-            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the host name 127.0.0.1 (it is for: localhost); connect by a name it lists, or use --insecure to skip the check"
+            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the address 127.0.0.1 (it is for: CN=localhost); connect by a name it lists, or use --insecure to skip the check"
         ),
     );
     let out = run(
@@ -614,7 +675,7 @@ fn mosquitto_guide_server_certificate_is_verified() {
     out.assert_success();
     assert_debug_line(
         &out,
-        "TLS: certificate accepted by moth's fallback verifier: X.509 v1 certificate, host name not checked (--insecure)",
+        "TLS: certificate accepted: an X.509 v1 certificate issued directly by O=moth tests, CN=Mosquitto guide CA given with --cafile; host name not checked (--insecure)",
     );
 
     // Another CA: the fallback names the issuer it could not find.
@@ -749,7 +810,7 @@ fn self_signed_certificate_given_as_cafile_is_pinned() {
     out.assert_success();
     assert_debug_line(
         &out,
-        "TLS: certificate accepted by moth's fallback verifier: pinned (it is one of the --cafile/--capath certificates), host name from CN",
+        "TLS: certificate accepted: pinned, the very certificate given with --cafile; host name from CN",
     );
     refused(
         moth_tls(
@@ -759,10 +820,10 @@ fn self_signed_certificate_given_as_cafile_is_pinned() {
             &["--cafile", &p(&cert), "-t", "s", "-m", "x"],
         ),
         &format!(
-            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the host name 127.0.0.1 (it is for: localhost); connect by a name it lists, or use --insecure to skip the check"
+            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the address 127.0.0.1 (it is for: CN=localhost); connect by a name it lists, or use --insecure to skip the check"
         ),
     );
-    // A self-signed certificate that is not the one given is a CA used as a server certificate.
+    // Another self-signed certificate for the same name is not the one given.
     let (other, _) = guide.self_signed("other", "localhost");
     refused(
         moth_tls(
@@ -772,7 +833,7 @@ fn self_signed_certificate_given_as_cafile_is_pinned() {
             &["--cafile", &p(&other), "-t", "s", "-m", "x"],
         ),
         &format!(
-            "cannot connect to localhost:{port}: the broker's certificate is a CA certificate (CA:TRUE), not a server certificate; pass that very certificate with --cafile to trust it alone, or give the broker a server certificate signed by the CA"
+            "cannot connect to localhost:{port}: the broker's certificate bears the subject of the certificate CN=localhost given with --cafile, but is not that certificate (another key signed it); if the broker's certificate did not change, something may be intercepting the connection"
         ),
     );
 }
@@ -803,20 +864,21 @@ fn v1_intermediate_ca_is_refused() {
             &["--cafile", &p(&guide.ca_cert), "-t", "i", "-m", "x"],
         ),
         &format!(
-            "cannot connect to localhost:{port}: the broker's chain uses O=moth tests, CN=v1 intermediate, an X.509 v1 certificate, as an intermediate CA, and a v1 certificate cannot say it may sign; pass it with --cafile, or make it again with `-extensions v3_ca`"
+            "cannot connect to localhost:{port}: the intermediate CA certificate O=moth tests, CN=v1 intermediate in the broker's chain is an X.509 v1 certificate, and a v1 certificate cannot say it may sign, so it cannot be an intermediate CA; make it again with `-extensions v3_ca`"
         ),
     );
-    // Trusted directly, it is an anchor, as OpenSSL has it.
-    run(
+    // Given with --cafile it is still no CA (OpenSSL refuses this too, as it is not self-signed).
+    refused(
         moth_tls(
             &broker,
             "pub",
             "localhost",
             &["--cafile", &p(&intermediate), "-t", "i", "-m", "x"],
         ),
-        b"",
-    )
-    .assert_success();
+        &format!(
+            "cannot connect to localhost:{port}: the intermediate CA certificate O=moth tests, CN=v1 intermediate in the broker's chain is an X.509 v1 certificate, and a v1 certificate cannot say it may sign, so it cannot be an intermediate CA; make it again with `-extensions v3_ca`"
+        ),
+    );
 }
 
 #[test]
@@ -833,20 +895,12 @@ fn certificate_problems_in_words() {
         )
     };
     type MakeCert = Box<dyn Fn(&crate::support::Pki)>;
-    let cases: [(&str, MakeCert); 4] = [
+    let cases: [(&str, MakeCert); 3] = [
         (
             "the broker's certificate is not valid until 2099-01-01; check this machine's clock, or give the broker a certificate valid now",
             Box::new(|pki| {
                 pki.replace_server_cert_with(&["localhost"], |params| {
                     params.not_before = rcgen::date_time_ymd(2099, 1, 1);
-                })
-            }),
-        ),
-        (
-            "the broker's certificate is a CA certificate (CA:TRUE), not a server certificate; pass that very certificate with --cafile to trust it alone, or give the broker a server certificate signed by the CA",
-            Box::new(|pki| {
-                pki.replace_server_cert_with(&["localhost"], |params| {
-                    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
                 })
             }),
         ),
@@ -871,6 +925,16 @@ fn certificate_problems_in_words() {
             &format!("cannot connect to localhost:{port}: {sentence}"),
         );
     }
+    // A CA:TRUE server certificate from the CA given: OpenSSL takes it, and so does moth.
+    broker
+        .pki
+        .as_ref()
+        .unwrap()
+        .replace_server_cert_with(&["localhost"], |params| {
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        });
+    broker.restart();
+    run(pub_localhost(&broker), b"").assert_success();
 }
 
 #[test]
@@ -949,4 +1013,53 @@ fn expired_client_certificate_is_rejected_in_words() {
             ),
         );
     }
+}
+
+#[test]
+fn tls_server_name_is_the_name_checked() {
+    let broker = Broker::config().tls(TlsListener::Server).start();
+    let ca = p(&broker.pki.as_ref().unwrap().ca_cert);
+    let port = broker.tls_port;
+    let with_name = |name: &str| {
+        moth_tls(
+            &broker,
+            "pub",
+            "127.0.0.1",
+            &[
+                "--cafile",
+                &ca,
+                "--tls-server-name",
+                name,
+                "-t",
+                "n",
+                "-m",
+                "x",
+            ],
+        )
+    };
+    let mut debug = with_name("localhost");
+    debug.arg("-d");
+    let out = run(debug, b"");
+    out.assert_success();
+    assert_debug_line(
+        &out,
+        "TLS: certificate accepted: chain verified up to CN=moth test CA given with --cafile; host name from subjectAltName",
+    );
+    refused(
+        with_name("other.example"),
+        &format!(
+            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the host name other.example (it is for: DNS:localhost, IP:127.0.0.1); connect by a name it lists, or use --insecure to skip the check"
+        ),
+    );
+    refused(
+        with_name("bad name!"),
+        "invalid --tls-server-name 'bad name!': give a host name or an IP address",
+    );
+    refused(
+        broker.moth(
+            "pub",
+            &["--tls-server-name", "localhost", "-t", "n", "-m", "x"],
+        ),
+        "--tls-alpn, --tls-version, --tls-keylog and --tls-server-name need TLS: add --cafile, --capath or --tls-use-os-certs",
+    );
 }

@@ -5,7 +5,9 @@
 #![allow(dead_code)]
 
 pub mod faults;
+pub mod forge;
 pub mod pki;
+pub mod tls_front;
 
 use std::borrow::BorrowMut;
 use std::io::{Read, Write};
