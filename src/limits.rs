@@ -19,6 +19,35 @@ pub fn check_field(what: &str, len: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// What MQTT forbids in its UTF-8 strings (3.1.1 section 1.5.3, 5 section 1.5.4), which Mosquitto
+/// enforces by closing the connection: U+0000, the control characters U+0001 to U+001F and
+/// U+007F to U+009F, and the noncharacters (U+FDD0 to U+FDEF, and U+FFFE and U+FFFF in every
+/// plane). The first one in `text`, described.
+pub fn forbidden_char(text: &str) -> Option<String> {
+    text.chars().find_map(|c| {
+        let code = c as u32;
+        let kind = match code {
+            0 => "a NUL character",
+            0x01..=0x1F | 0x7F..=0x9F => "a control character",
+            0xFDD0..=0xFDEF => "a Unicode noncharacter",
+            _ if code & 0xFFFE == 0xFFFE => "a Unicode noncharacter",
+            _ => return None,
+        };
+        Some(format!("{kind} (U+{code:04X})"))
+    })
+}
+
+/// A string field (client id, user name, property): MQTT's length and characters.
+pub fn check_string(what: &str, text: &str) -> Result<(), String> {
+    check_field(what, text.len())?;
+    match forbidden_char(text) {
+        Some(found) => Err(format!(
+            "{what} contains {found}, which MQTT forbids in strings (the broker would close the connection)"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The remaining length of a PUBLISH: topic, packet id (QoS 1 and 2), MQTT 5 properties and
 /// payload. `properties` is the encoded length of the MQTT 5 properties, `None` on 3.1.1.
 pub fn publish_size(topic: usize, qos: u8, properties: Option<usize>, payload: usize) -> usize {
@@ -56,6 +85,43 @@ pub fn varint_len(n: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_mqtt_forbids() {
+        assert_eq!(forbidden_char("a/b é ✓ 😀"), None);
+        assert_eq!(
+            forbidden_char("a\u{1}b").as_deref(),
+            Some("a control character (U+0001)")
+        );
+        assert_eq!(
+            forbidden_char("tab\t").as_deref(),
+            Some("a control character (U+0009)")
+        );
+        assert_eq!(
+            forbidden_char("\u{85}").as_deref(),
+            Some("a control character (U+0085)")
+        );
+        assert_eq!(
+            forbidden_char("\u{ffff}").as_deref(),
+            Some("a Unicode noncharacter (U+FFFF)")
+        );
+        assert_eq!(
+            forbidden_char("\u{1fffe}").as_deref(),
+            Some("a Unicode noncharacter (U+1FFFE)")
+        );
+        assert_eq!(
+            forbidden_char("\u{fdd0}").as_deref(),
+            Some("a Unicode noncharacter (U+FDD0)")
+        );
+        assert_eq!(
+            forbidden_char("\0").as_deref(),
+            Some("a NUL character (U+0000)")
+        );
+        assert_eq!(
+            check_string("the content type", "x\ty").unwrap_err(),
+            "the content type contains a control character (U+0009), which MQTT forbids in strings (the broker would close the connection)"
+        );
+    }
 
     #[test]
     fn the_largest_payload_fills_the_packet_exactly() {

@@ -62,7 +62,12 @@ impl PropertySets {
         let values = &words[2..];
         let bad = |why: String| Failure::usage(format!("-D {command} {name}: {why}"));
         for value in values {
-            crate::limits::check_field("the value", value.len()).map_err(bad)?;
+            // Correlation data is binary; everything else is an MQTT string.
+            match name {
+                "correlation-data" => crate::limits::check_field("the value", value.len()),
+                _ => crate::limits::check_string("the value", value),
+            }
+            .map_err(bad)?;
         }
         let value = || -> Result<&str> {
             match (name, values) {
@@ -251,7 +256,7 @@ pub fn user_property(text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => {
             for (what, text) in [("the key", key), ("the value", value)] {
-                crate::limits::check_field(what, text.len())
+                crate::limits::check_string(what, text)
                     .map_err(|why| Failure::usage(format!("--user-property: {why}")))?;
             }
             Ok((key.to_string(), value.to_string()))

@@ -54,6 +54,37 @@ pub fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
+/// A broker URL with its password hidden, however malformed the URL is: after a `://`, whatever
+/// lies between the first `:` and the last `@`; with no `://`, the same from the start (so
+/// `mqtt//alice:s3cr3t@host` and `mqtts:alice:pw@host` lose the password too); with no `@`, a
+/// `:` that does not start a port (`mqtt://alice:s3cr3t`). Hiding part of a user name, host or
+/// path is better than showing part of a password.
+pub fn redact_url(url: &str) -> String {
+    let (head, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    if let Some(at) = rest.rfind('@') {
+        return match rest[..at].find(':') {
+            Some(colon) => format!("{head}{}:***{}", &rest[..colon], &rest[at..]),
+            None => url.to_string(),
+        };
+    }
+    let end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..end];
+    match authority.find(':') {
+        Some(colon) if !head.is_empty() && !authority.starts_with('[') => {
+            let after = &authority[colon + 1..];
+            if !after.is_empty() && after.bytes().all(|b| b.is_ascii_digit()) {
+                url.to_string()
+            } else {
+                format!("{head}{}:***{}", &authority[..colon], &rest[end..])
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Quoted user input (a topic, a value) is cut to this many characters in messages.
 const MAX_QUOTED: usize = 200;
 /// No message line is longer than this, whatever it holds.
@@ -103,6 +134,25 @@ pub fn cut(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_leave_urls_however_malformed() {
+        for (url, shown) in [
+            ("mqtt://alice:s3cr3t@host/t", "mqtt://alice:***@host/t"),
+            ("mqtt//alice:s3cr3t@host/t", "mqtt//alice:***@host/t"),
+            ("mqtt:/alice:s3cr3t@host/t", "mqtt:***@host/t"),
+            ("mqtts:alice:s3cr3t@host", "mqtts:***@host"),
+            ("mqtt://alice:s3cr3t", "mqtt://alice:***"),
+            ("mqtt://alice:s3cr3t/t", "mqtt://alice:***/t"),
+            ("mqtt://u:se/cr@et@h/t", "mqtt://u:***@h/t"),
+            ("mqtt://host:1883/t", "mqtt://host:1883/t"),
+            ("mqtt://[::1]:1883/t", "mqtt://[::1]:1883/t"),
+            ("mqtt://host/a@b", "mqtt://host/a@b"),
+            ("ws://u:p@h:1/mqtt", "ws://u:***@h:1/mqtt"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
 
     #[test]
     fn quoted_input_is_short_and_printable() {

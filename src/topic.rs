@@ -4,16 +4,16 @@
 const MAX_LEN: usize = 65535;
 
 /// A topic a message is published to: no wildcards.
-pub fn validate_topic(topic: &str) -> Result<(), &'static str> {
+pub fn validate_topic(topic: &str) -> Result<(), String> {
     common(topic)?;
     if topic.contains(['+', '#']) {
-        return Err("a topic to publish to cannot contain the wildcards + or #");
+        return Err("a topic to publish to cannot contain the wildcards + or #".into());
     }
     Ok(())
 }
 
 /// A subscription filter, including `$share/group/filter`.
-pub fn validate_filter(filter: &str) -> Result<(), &'static str> {
+pub fn validate_filter(filter: &str) -> Result<(), String> {
     common(filter)?;
     let filter = match filter.strip_prefix("$share/") {
         Some(rest) => {
@@ -22,11 +22,12 @@ pub fn validate_filter(filter: &str) -> Result<(), &'static str> {
                 .ok_or("a shared subscription needs $share/GROUP/FILTER")?;
             if group.is_empty() || group.contains(['+', '#']) {
                 return Err(
-                    "the group of a shared subscription must be a non-empty name without + or #",
+                    "the group of a shared subscription must be a non-empty name without + or #"
+                        .into(),
                 );
             }
             if inner.is_empty() {
-                return Err("a shared subscription needs $share/GROUP/FILTER");
+                return Err("a shared subscription needs $share/GROUP/FILTER".into());
             }
             inner
         }
@@ -35,26 +36,28 @@ pub fn validate_filter(filter: &str) -> Result<(), &'static str> {
     let mut levels = filter.split('/').peekable();
     while let Some(level) = levels.next() {
         if level.contains('#') && (level != "#" || levels.peek().is_some()) {
-            return Err("# must be a whole level and the last one, as in a/#");
+            return Err("# must be a whole level and the last one, as in a/#".into());
         }
         if level.contains('+') && level != "+" {
-            return Err("+ must be a whole level, as in a/+/b");
+            return Err("+ must be a whole level, as in a/+/b".into());
         }
     }
     Ok(())
 }
 
-fn common(text: &str) -> Result<(), &'static str> {
+fn common(text: &str) -> Result<(), String> {
     if text.is_empty() {
-        return Err("it is empty");
+        return Err("it is empty".into());
     }
     if text.len() > MAX_LEN {
-        return Err("it is longer than 65535 bytes");
+        return Err("it is longer than 65535 bytes".into());
     }
-    if text.contains('\0') {
-        return Err("it contains a NUL character");
+    match crate::limits::forbidden_char(text) {
+        Some(found) => Err(format!(
+            "it contains {found}, which MQTT forbids in topics (the broker would close the connection)"
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Whether `topic` matches `filter` (a valid filter). As the MQTT spec says, a wildcard in the first
@@ -98,6 +101,10 @@ mod tests {
         assert!(validate_topic("a/+").is_err());
         assert!(validate_topic("a/#").is_err());
         assert!(validate_topic("a\0b").is_err());
+        assert_eq!(
+            validate_topic("tl/d\r").unwrap_err(),
+            "it contains a control character (U+000D), which MQTT forbids in topics (the broker would close the connection)"
+        );
     }
 
     #[test]

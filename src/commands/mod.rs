@@ -18,7 +18,7 @@ use tokio::io::AsyncReadExt;
 use crate::cli::{ConnArgs, PublishPropertyArgs};
 use crate::connect::{ConnOptions, ConnSpec, Protocol};
 use crate::exit::{Failure, Result};
-use crate::limits::{MAX_PACKET_SIZE, check_field, check_publish, varint_len};
+use crate::limits::{MAX_PACKET_SIZE, check_field, check_publish, check_string, varint_len};
 use crate::message::Properties;
 use crate::report::io_reason;
 use crate::report::quote;
@@ -57,13 +57,11 @@ pub fn message_properties(
     response_topic: Option<&String>,
 ) -> Result<Option<Arc<Properties>>> {
     let mut props = spec.properties.publish.clone();
-    for (flag, given) in [
-        ("--content-type", &args.content_type),
-        ("--correlation-data", &args.correlation_data),
-    ] {
-        if let Some(v) = given {
-            check_field(&format!("the {flag} value"), v.len()).map_err(Failure::usage)?;
-        }
+    if let Some(v) = &args.content_type {
+        check_string("the --content-type value", v).map_err(Failure::usage)?;
+    }
+    if let Some(v) = &args.correlation_data {
+        check_field("the --correlation-data value", v.len()).map_err(Failure::usage)?;
     }
     if let Some(v) = &args.content_type {
         props.content_type = Some(v.clone());

@@ -85,7 +85,9 @@ impl Setting {
         let value = match &self.value {
             _ if keys::is_secret(self.key) => "***".to_string(),
             Value::Switch(on) => on.to_string(),
-            Value::Text(text) if self.key == "url" => crate::report::quote(&redact_url(text)),
+            Value::Text(text) if self.key == "url" => {
+                crate::report::quote(&crate::report::redact_url(text))
+            }
             Value::Text(text)
                 if keys::find(self.key).map(|k| k.kind) == Some(keys::Kind::Number) =>
             {
@@ -212,20 +214,6 @@ pub(super) fn url_userinfo(url: &str) -> (bool, bool) {
     match authority.rfind('@') {
         Some(at) => (true, authority[..at].contains(':')),
         None => (false, false),
-    }
-}
-
-/// The URL with its password replaced, for display.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.rfind('@') {
-        Some(at) => match rest[..at].split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
     }
 }
 

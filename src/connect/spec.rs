@@ -11,7 +11,7 @@ use super::options::ConnOptions;
 use super::tls;
 use super::url::BrokerUrl;
 use crate::exit::{Failure, Result};
-use crate::limits::check_field;
+use crate::limits::{check_field, check_string};
 use crate::properties::PropertySets;
 use crate::random::random_u64;
 use crate::report::quote;
@@ -194,7 +194,7 @@ impl ConnSpec {
             .clone()
             .or_else(|| url.as_ref().and_then(|u| u.password.clone()));
         if let Some(username) = &username {
-            check_field("the user name (-u)", username.len()).map_err(Failure::usage)?;
+            check_string("the user name (-u)", username).map_err(Failure::usage)?;
         }
         if let Some(password) = &password {
             check_field("the password (-P)", password.len()).map_err(Failure::usage)?;
@@ -352,7 +352,7 @@ fn client_id(args: &ConnOptions) -> Result<String> {
     } else {
         "the client id (-I and the process id)"
     };
-    check_field(what, id.len()).map_err(Failure::usage)?;
+    check_string(what, &id).map_err(Failure::usage)?;
     Ok(id)
 }
 

@@ -46,7 +46,7 @@ impl BrokerUrl {
         let bad = |why: &str| {
             Failure::usage(format!(
                 "invalid -L URL {}: {why}; expected mqtt://[user[:password]@]host[:port]/topic",
-                crate::report::quote(&redact_password(url))
+                crate::report::quote(&crate::report::redact_url(url))
             ))
         };
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
@@ -72,11 +72,13 @@ impl BrokerUrl {
                 None => (Some(decode(info, &bad)?), None),
             },
         };
-        let (host, port) = split_host_port(hostport).ok_or_else(|| {
-            if userinfo.is_none() && path.contains('@') {
-                bad("the port is not a number from 1 to 65535 (write a / in a password as %2F)")
+        let (host, port) = split_host_port(hostport).map_err(|why| {
+            if why == BAD_PORT && userinfo.is_none() && path.contains('@') {
+                bad(&format!("{why} (write a / in a password as %2F)"))
+            } else if why == BAD_PORT && userinfo.is_none() {
+                bad(&format!("{why} (user:password needs an @ before the host)"))
             } else {
-                bad("the port is not a number from 1 to 65535")
+                bad(why)
             }
         })?;
         if host.is_empty() {
@@ -93,25 +95,36 @@ impl BrokerUrl {
     }
 }
 
+const BAD_PORT: &str = "the port is not a number from 1 to 65535";
+
 /// `host`, `host:port`, `[v6]` or `[v6]:port`. The brackets of an IPv6 literal are removed.
-fn split_host_port(hostport: &str) -> Option<(&str, Option<u16>)> {
+fn split_host_port(hostport: &str) -> std::result::Result<(&str, Option<u16>), &'static str> {
     let (host, port) = if let Some(rest) = hostport.strip_prefix('[') {
-        let (host, after) = rest.split_once(']')?;
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or("the [ of an IPv6 address has no ]")?;
         match after {
             "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':')?)),
+            _ => (host, Some(after.strip_prefix(':').ok_or(BAD_PORT)?)),
         }
     } else {
-        match hostport.rsplit_once(':') {
+        match hostport.split_once(':') {
+            Some((host, port)) if port.contains(':') => {
+                return Err(if host.parse::<std::net::Ipv4Addr>().is_ok() {
+                    "a port is given twice"
+                } else {
+                    "an IPv6 address must be in brackets, as in mqtt://[::1]:1883"
+                });
+            }
             Some((host, port)) => (host, Some(port)),
             None => (hostport, None),
         }
     };
     match port {
-        None => Some((host, None)),
+        None => Ok((host, None)),
         Some(port) => match port.parse::<u16>() {
-            Ok(0) | Err(_) => None,
-            Ok(port) => Some((host, Some(port))),
+            Ok(0) | Err(_) => Err(BAD_PORT),
+            Ok(port) => Ok((host, Some(port))),
         },
     }
 }
@@ -136,22 +149,6 @@ fn decode(text: &str, bad: &dyn Fn(&str) -> Failure) -> Result<String> {
         }
     }
     String::from_utf8(out).map_err(|_| bad("a % escape decodes to text that is not UTF-8"))
-}
-
-/// The URL with any password replaced, for messages. A password may hold an unescaped `/` or
-/// `@` (the URL is then invalid, and its error message shows it), so everything from the first
-/// `:` up to the last `@` goes: hiding part of a path is better than showing part of a password.
-pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.rfind('@') {
-        Some(at) => match rest[..at].split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:****{}", &rest[at..]),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -195,12 +192,20 @@ mod tests {
         assert!(BrokerUrl::parse("mqtt://:1883").is_err());
         assert!(BrokerUrl::parse("broker:1883").is_err());
         assert!(BrokerUrl::parse("mqtt://h/%zz").is_err());
+        let why = |url: &str| BrokerUrl::parse(url).unwrap_err().message;
+        assert_eq!(
+            why("mqtt://u:p@127.0.0.1:1883:9/t"),
+            "invalid -L URL 'mqtt://u:***@127.0.0.1:1883:9/t': a port is given twice; expected mqtt://[user[:password]@]host[:port]/topic"
+        );
+        assert!(why("mqtt://::1/t").contains("an IPv6 address must be in brackets"));
+        assert!(why("mqtt://[::1/t").contains("the [ of an IPv6 address has no ]"));
+        assert!(why("mqtt://alice:s3cr3t").contains(
+            "'mqtt://alice:***': the port is not a number from 1 to 65535 (user:password needs an @ before the host)"
+        ));
         let err = BrokerUrl::parse("mqtt://u:se/cr@et@h/t").unwrap_err();
         assert_eq!(
             err.message,
-            "invalid -L URL 'mqtt://u:****@h/t': the port is not a number from 1 to 65535 (write a / in a password as %2F); expected mqtt://[user[:password]@]host[:port]/topic"
+            "invalid -L URL 'mqtt://u:***@h/t': the port is not a number from 1 to 65535 (write a / in a password as %2F); expected mqtt://[user[:password]@]host[:port]/topic"
         );
-        assert_eq!(redact_password("ws://u:p@h:1/mqtt"), "ws://u:****@h:1/mqtt");
-        assert_eq!(redact_password("mqtt://h/a@b"), "mqtt://h/a@b");
     }
 }

@@ -165,6 +165,146 @@ fn invalid_topics_and_filters() {
 }
 
 #[test]
+fn strings_mqtt_forbids_are_refused_before_connecting() {
+    // Nothing listens on the port: each refusal comes before any connection is tried.
+    let dead = free_port().to_string();
+    let base = ["-p", dead.as_str()];
+    let forbids = |what: &str, found: &str| {
+        format!(
+            "{what} contains {found}, which MQTT forbids in strings (the broker would close the connection)"
+        )
+    };
+    let in_topic = |found: &str| {
+        format!(
+            "it contains {found}, which MQTT forbids in topics (the broker would close the connection)"
+        )
+    };
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["pub", "-t", "a\u{1}b", "-m", "x", "-q", "1"],
+            format!(
+                "invalid topic 'a\\x01b' (-t): {}",
+                in_topic("a control character (U+0001)")
+            ),
+        ),
+        (
+            vec!["pub", "-t", "a\u{ffff}", "-m", "x"],
+            format!(
+                "invalid topic 'a\u{ffff}' (-t): {}",
+                in_topic("a Unicode noncharacter (U+FFFF)")
+            ),
+        ),
+        (
+            vec!["sub", "-t", "a\u{1}b", "-E"],
+            format!(
+                "invalid filter 'a\\x01b' (-t): {}",
+                in_topic("a control character (U+0001)")
+            ),
+        ),
+        (
+            vec![
+                "pub",
+                "-V",
+                "5",
+                "-t",
+                "t",
+                "-m",
+                "x",
+                "-q",
+                "1",
+                "--content-type",
+                "x\ty",
+            ],
+            forbids("the --content-type value", "a control character (U+0009)"),
+        ),
+        (
+            vec![
+                "pub",
+                "-V",
+                "5",
+                "-t",
+                "t",
+                "-m",
+                "x",
+                "-D",
+                "publish",
+                "user-property",
+                "k",
+                "v\u{7f}",
+            ],
+            format!(
+                "-D publish user-property: {}",
+                forbids("the value", "a control character (U+007F)")
+            ),
+        ),
+        (
+            vec![
+                "pub",
+                "-V",
+                "5",
+                "-t",
+                "t",
+                "-m",
+                "x",
+                "--user-property",
+                "k\u{fdd0}=v",
+            ],
+            format!(
+                "--user-property: {}",
+                forbids("the key", "a Unicode noncharacter (U+FDD0)")
+            ),
+        ),
+        (
+            vec!["pub", "-t", "t", "-m", "x", "-i", "worker\u{85}"],
+            forbids("the client id (-i)", "a control character (U+0085)"),
+        ),
+        (
+            vec!["pub", "-t", "t", "-m", "x", "-u", "al\u{1b}ice", "-P", "pw"],
+            forbids("the user name (-u)", "a control character (U+001B)"),
+        ),
+        (
+            vec!["pub", "-t", "t", "-m", "x", "--will-topic", "w\u{2}"],
+            format!(
+                "invalid --will-topic 'w\\x02': {}",
+                in_topic("a control character (U+0002)")
+            ),
+        ),
+    ];
+    for (args, sentence) in cases {
+        let mut all = args.clone();
+        all.extend(base);
+        fails(&all, 1, &sentence);
+    }
+    // From stdin, read once connected: the bad line is named, the lines before it delivered.
+    let broker = Broker::start();
+    let live = broker.port.to_string();
+    for (flag, input, sentence) in [
+        (
+            "--jsonl",
+            "{\"topic\":\"a\\uffff\",\"payload\":\"x\"}\n",
+            format!(
+                "line 1 of stdin (--jsonl): invalid topic 'a\u{ffff}': {}",
+                in_topic("a Unicode noncharacter (U+FFFF)")
+            ),
+        ),
+        (
+            "--topic-lines",
+            "a\u{1}b x\n",
+            format!(
+                "line 1 of stdin (--topic-lines): invalid topic 'a\\x01b': {}",
+                in_topic("a control character (U+0001)")
+            ),
+        ),
+    ] {
+        let mut cmd = moth();
+        cmd.args(["pub", flag, "-p", &live]);
+        let out = run(cmd, input.as_bytes());
+        out.assert_code(1)
+            .assert_stderr(&format!("moth: error: {sentence}"));
+    }
+}
+
+#[test]
 fn unusable_input() {
     fails(
         &["pub", "-t", "a", "-f", "/nonexistent/file"],

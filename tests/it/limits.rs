@@ -623,6 +623,62 @@ fn passwords_never_appear_in_output() {
 }
 
 #[test]
+fn malformed_urls_never_show_their_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let malformed = [
+        format!("mqtt//alice:{SECRET}@127.0.0.1/t"),
+        format!("mqtt:/alice:{SECRET}@127.0.0.1/t"),
+        format!("mqtts:alice:{SECRET}@127.0.0.1/t"),
+        format!("mqtt://alice:{SECRET}"),
+        format!("mqtt://alice:{SECRET}/t"),
+        format!("mqtt://alice:{SECRET}@127.0.0.1:1883:9/t"),
+        format!("mqtt://alice:{SECRET}@[::1/t"),
+    ];
+    for (n, url) in malformed.iter().enumerate() {
+        let config = dir.path().join(format!("config{n}.toml"));
+        std::fs::write(&config, format!("url = \"{url}\"\n")).unwrap();
+        let options = dir.path().join(format!("options{n}"));
+        std::fs::write(&options, format!("-L {url}\n")).unwrap();
+        let config = config.to_str().unwrap();
+        let options = options.to_str().unwrap();
+        let mut runs: Vec<std::process::Command> = Vec::new();
+        for args in [
+            vec!["pub", "-L", url, "-m", "x"],
+            vec!["pub", "-L", url, "-m", "x", "-d"],
+            vec!["sub", "-L", url, "-t", "a"],
+            vec!["rr", "-L", url, "-e", "r", "-m", "x"],
+            vec!["ls", "-L", url],
+            vec!["bench", "--url", url, "-L", "1"],
+            vec!["pub", "--config", config, "-t", "a", "-m", "x", "-d"],
+            vec!["config", "show", "pub", "--config", config],
+            vec!["pub", "-o", options, "-t", "a", "-m", "x", "-d"],
+        ] {
+            let mut cmd = moth();
+            cmd.args(&args);
+            runs.push(cmd);
+        }
+        let mut env = moth();
+        env.env("MOTH_URL", url).args(["pub", "-m", "x", "-d"]);
+        runs.push(env);
+        for mut cmd in runs {
+            let shown = format!("{:?}", cmd.get_args().collect::<Vec<_>>());
+            let out = run(&mut cmd, b"");
+            for text in [&out.stderr, &out.stdout_text()] {
+                assert!(
+                    !text.contains("s3cr3t"),
+                    "moth {shown} showed the password: {text}"
+                );
+            }
+            assert!(
+                out.status.signal().is_none(),
+                "moth {shown}: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
 fn a_stdin_line_no_packet_can_carry_stops_the_input() {
     let broker = Broker::start();
     let out = run(

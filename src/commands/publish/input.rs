@@ -172,8 +172,12 @@ impl Producer {
         self.schedule.wait(index, at).await
     }
 
-    /// `TOPIC PAYLOAD`, split at the first space; a line without a space is an empty message.
+    /// `TOPIC PAYLOAD`, split at the first space; a line without a space is an empty message. A
+    /// CRLF line ending goes whole: a topic ending in CR would be refused by the broker.
     fn topic_payload(&self, mut line: Bytes) -> std::result::Result<OutgoingPublish, String> {
+        if line.ends_with(b"\r") {
+            line.truncate(line.len() - 1);
+        }
         let at = memchr::memchr(b' ', &line).unwrap_or(line.len());
         let topic = line.split_to(at);
         let payload = if line.is_empty() {

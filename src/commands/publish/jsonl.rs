@@ -17,7 +17,7 @@ use serde::de::IgnoredAny;
 use super::Defaults;
 use crate::commands::check_message_size;
 use crate::connect::{OutgoingPublish, Properties};
-use crate::limits::check_field;
+use crate::limits::{check_field, check_string};
 use crate::report::quote;
 
 /// One line, decoded.
@@ -161,7 +161,7 @@ fn merge(
         ("content_type", &given.content_type),
     ] {
         if let Some(v) = value {
-            check_field(&format!("\"{key}\""), v.len())?;
+            check_string(&format!("\"{key}\""), v)?;
         }
     }
     if let Some(v) = given.payload_format_indicator {
@@ -189,8 +189,8 @@ fn merge(
     }
     if let Some(pairs) = given.user_properties {
         for (k, v) in &pairs {
-            check_field("a user property key", k.len())?;
-            check_field("a user property value", v.len())?;
+            check_string("a user property key", k)?;
+            check_string("a user property value", v)?;
         }
         p.user_properties = pairs;
     }
