@@ -62,12 +62,16 @@ pub fn command(args: ConfigArgs) -> Result<()> {
                 options_file: None,
             };
             let gathered = gather(&path, &target, None, chosen)?;
-            let settings = resolve::resolve(&gathered.layers)?;
-            Report {
-                settings,
+            let resolved = resolve::resolve(&gathered.layers)?;
+            let mut lines = Report {
+                settings: resolved.settings.clone(),
                 ..gathered.report
             }
-            .lines()
+            .lines();
+            if let Some(warning) = resolved.withheld_warning() {
+                lines.push(format!("not used: {warning}"));
+            }
+            lines
         }
     };
     let mut out = std::io::stdout().lock();
@@ -199,7 +203,11 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
         options_file: raw("options-file").map(PathBuf::from),
     };
     let gathered = gather(&path, target, Some(target_matches), chosen)?;
-    let settings = resolve::resolve(&gathered.layers)?;
+    let resolved = resolve::resolve(&gathered.layers)?;
+    if let Some(warning) = resolved.withheld_warning() {
+        crate::report::warning(&warning);
+    }
+    let settings = resolved.settings;
 
     let mut words: Vec<OsString> = gathered.words.into_iter().map(OsString::from).collect();
     for setting in settings.iter().filter(|s| s.source != Origin::CommandLine) {

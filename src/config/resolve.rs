@@ -102,8 +102,47 @@ impl Setting {
 /// One source's settings.
 pub type Layer = BTreeMap<&'static str, Setting>;
 
-/// The winning setting of every key that any source gives, in `KEYS` order.
-pub fn resolve(layers: &[Layer]) -> Result<Vec<Setting>> {
+impl Origin {
+    /// The file a stored setting came from: the config file (top level or a profile), or
+    /// mosquitto's option file. The command line and the environment are this run's own.
+    fn stored_in(&self) -> Option<&PathBuf> {
+        match self {
+            Origin::Profile { file, .. } | Origin::File { file, .. } | Origin::Options { file, .. } => {
+                Some(file)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The settings a run uses, and the credentials it leaves out.
+pub struct Resolved {
+    /// The winning setting of every key that any source gives, in `KEYS` order.
+    pub settings: Vec<Setting>,
+    /// A user name or password from a file that names another broker than the one this run goes
+    /// to (or none while the run names one): a stored secret goes only where it was written for.
+    pub withheld: Vec<Setting>,
+}
+
+impl Resolved {
+    /// The warning for `withheld`, if any.
+    pub fn withheld_warning(&self) -> Option<String> {
+        let first = self.withheld.first()?;
+        let what = match self.withheld.iter().any(|s| s.key == "username") {
+            true if self.withheld.len() > 1 => "user name and password from {} are",
+            true => "user name from {} is",
+            false => "password from {} is",
+        };
+        Some(format!(
+            "the {} not sent: a user name and password from a file go only to the broker that file names, and this run connects to another; give -u and -P (or MOTH_USERNAME and MOTH_PASSWORD) for this broker",
+            what.replace("{}", &first.source.to_string())
+        ))
+    }
+}
+
+/// The winning setting of every key that any source gives, in `KEYS` order, with stored
+/// credentials bound to the address stored beside them.
+pub fn resolve(layers: &[Layer]) -> Result<Resolved> {
     let mut won: BTreeMap<&'static str, Setting> = BTreeMap::new();
     let first = |names: &[&str]| {
         layers
@@ -149,8 +188,28 @@ pub fn resolve(layers: &[Layer]) -> Result<Vec<Setting>> {
         .unwrap_or((false, false));
     let below_url = |at: usize| url_layer.is_some_and(|url| at > url);
 
+    // Where this run connects: credentials stored in a file go there only if that file named it
+    // too (or nothing names one, and the file's author meant the default broker).
+    let address_files: Vec<Option<PathBuf>> = ADDRESS
+        .iter()
+        .filter_map(|key| won.get(key))
+        .map(|s| s.source.stored_in().cloned())
+        .collect();
+    let bound_here = |at: usize, names: &[&str]| {
+        let Some(file) = names
+            .iter()
+            .find_map(|n| layers[at].get(n))
+            .and_then(|s| s.source.stored_in())
+        else {
+            return true;
+        };
+        address_files.iter().all(|f| f.as_ref() == Some(file))
+    };
+    let mut withheld = Vec::new();
+
     match first(&["username"]) {
         Some(at) if url_credentials.0 && below_url(at) => {}
+        Some(at) if !bound_here(at, &["username"]) => withheld.push(layers[at]["username"].clone()),
         Some(at) => take(&mut won, at, &["username"]),
         None => {}
     }
@@ -166,7 +225,11 @@ pub fn resolve(layers: &[Layer]) -> Result<Vec<Setting>> {
                 given[0].key, given[1].key, given[1].source
             )));
         }
-        take(&mut won, at, PASSWORD);
+        if bound_here(at, PASSWORD) {
+            take(&mut won, at, PASSWORD);
+        } else {
+            withheld.extend(given.into_iter().cloned());
+        }
     }
     handled.extend_from_slice(PASSWORD);
 
@@ -200,11 +263,12 @@ pub fn resolve(layers: &[Layer]) -> Result<Vec<Setting>> {
             take(&mut won, at, &[key.name]);
         }
     }
-    Ok(KEYS
+    let settings = KEYS
         .iter()
         .filter_map(|k| won.remove(k.name))
         .filter(|s| s.source == Origin::CommandLine || s.is_on() || s.key == "pw-prompt")
-        .collect())
+        .collect();
+    Ok(Resolved { settings, withheld })
 }
 
 /// Whether a broker URL carries a user name and a password (`scheme://user:pass@host`).
@@ -271,7 +335,8 @@ mod tests {
             env(&[("port", "1")]),
             file(&[("host", "b"), ("port", "2"), ("keepalive", "9")]),
         ])
-        .unwrap();
+        .unwrap()
+        .settings;
         assert_eq!(
             keys_and_sources(&won),
             [
@@ -284,7 +349,7 @@ mod tests {
 
     #[test]
     fn an_address_is_taken_whole_from_one_source() {
-        let won = resolve(&[flags(&[("host", "a")]), file(&[("url", "mqtt://b")])]).unwrap();
+        let won = resolve(&[flags(&[("host", "a")]), file(&[("url", "mqtt://b")])]).unwrap().settings;
         assert_eq!(
             keys_and_sources(&won),
             [("host", "command line".to_string())]
@@ -292,14 +357,13 @@ mod tests {
         let won = resolve(&[
             env(&[("url", "mqtt://u:p@b")]),
             file(&[("host", "h"), ("username", "x"), ("pw", "y")]),
-        ])
-        .unwrap();
+        ]).unwrap().settings;
         assert_eq!(keys_and_sources(&won), [("url", "MOTH".to_string())]);
     }
 
     #[test]
     fn the_password_comes_from_one_source() {
-        let won = resolve(&[env(&[("pw", "s")]), file(&[("pw-command", "c")])]).unwrap();
+        let won = resolve(&[env(&[("pw", "s")]), file(&[("pw-command", "c")])]).unwrap().settings;
         assert_eq!(keys_and_sources(&won), [("pw", "MOTH".to_string())]);
         let err = resolve(&[file(&[("pw", "s"), ("pw-file", "f")])]).unwrap_err();
         assert_eq!(
@@ -310,8 +374,52 @@ mod tests {
     }
 
     #[test]
+    fn stored_credentials_go_only_to_the_broker_stored_with_them() {
+        let stored = file(&[("host", "prod"), ("username", "alice"), ("pw", "s")]);
+        // Another port is another broker too.
+        let run = resolve(&[flags(&[("port", "1884")]), stored.clone()]).unwrap();
+        assert!(run.withheld.len() == 2 && run.settings.iter().all(|s| s.key != "pw"));
+        // The file's own broker: sent.
+        let run = resolve(std::slice::from_ref(&stored)).unwrap();
+        assert!(run.withheld.is_empty());
+        assert_eq!(run.settings.len(), 3);
+        // Another broker named on the command line or in the environment: withheld.
+        for layer in [flags(&[("host", "test.example")]), env(&[("url", "mqtt://other")])] {
+            let run = resolve(&[layer, stored.clone()]).unwrap();
+            assert_eq!(
+                run.withheld.iter().map(|s| s.key).collect::<Vec<_>>(),
+                ["username", "pw"]
+            );
+            assert!(run.settings.iter().all(|s| s.key != "username" && s.key != "pw"));
+            assert_eq!(
+                run.withheld_warning().unwrap(),
+                "the user name and password from c.toml line 1 are not sent: a user name and password from a file go only to the broker that file names, and this run connects to another; give -u and -P (or MOTH_USERNAME and MOTH_PASSWORD) for this broker"
+            );
+        }
+        // No broker named anywhere: the default one, which the file was written for.
+        let run = resolve(&[file(&[("username", "alice"), ("pw-command", "c")])]).unwrap();
+        assert!(run.withheld.is_empty());
+        // This run's own credentials go wherever this run goes.
+        let run = resolve(&[
+            flags(&[("host", "test.example")]),
+            env(&[("username", "bob"), ("pw", "t")]),
+            stored,
+        ])
+        .unwrap();
+        assert!(run.withheld.is_empty());
+        assert_eq!(
+            keys_and_sources(&run.settings),
+            [
+                ("host", "command line".to_string()),
+                ("username", "MOTH".to_string()),
+                ("pw", "MOTH".to_string())
+            ]
+        );
+    }
+
+    #[test]
     fn false_switches_hide_lower_ones_and_cert_needs_key() {
-        let won = resolve(&[env(&[("insecure", "false")]), file(&[("insecure", "true")])]).unwrap();
+        let won = resolve(&[env(&[("insecure", "false")]), file(&[("insecure", "true")])]).unwrap().settings;
         assert!(won.is_empty());
         let err = resolve(&[file(&[("cert", "c.pem")])]).unwrap_err();
         assert_eq!(
@@ -322,7 +430,7 @@ mod tests {
 
     #[test]
     fn secrets_are_never_described() {
-        let won = resolve(&[file(&[("pw", "hunter2"), ("url", "mqtt://u:hunter2@h")])]).unwrap();
+        let won = resolve(&[file(&[("pw", "hunter2"), ("url", "mqtt://u:hunter2@h")])]).unwrap().settings;
         let text: Vec<String> = won.iter().map(Setting::describe).collect();
         assert_eq!(
             text,

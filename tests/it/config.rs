@@ -159,10 +159,10 @@ fn a_flag_beats_the_environment_beats_a_profile_beats_the_file_beats_mosquittos_
              port = 1004  (MOTH_PORT)\n\
              id = 'file-id'  ({config} line 4)\n\
              keepalive = 40  (profile p, {config} line 9)\n\
-             username = 'bob'  ({options} line 7)\n\
              pw = ***  (MOTH_PASSWORD)\n\
              qos = 1  ({options} line 6)\n\
-             protocol-version = 311  (default)\n"
+             protocol-version = 311  (default)\n\
+             not used: the user name from {options} line 7 is not sent: a user name and password from a file go only to the broker that file names, and this run connects to another; give -u and -P (or MOTH_USERNAME and MOTH_PASSWORD) for this broker\n"
         )
     );
     assert_eq!(out.stderr, "");
@@ -188,18 +188,24 @@ fn a_flag_beats_the_environment_beats_a_profile_beats_the_file_beats_mosquittos_
     let out = run(cmd, b"");
     out.assert_success();
     let lines: Vec<&str> = out.stderr.lines().collect();
+    // The option file's password was written for its own broker, not this one.
     assert_eq!(
-        &lines[4..13],
+        lines[0],
+        format!(
+            "moth: warning: the password from {options} line 8 is not sent: a user name and password from a file go only to the broker that file names, and this run connects to another; give -u and -P (or MOTH_USERNAME and MOTH_PASSWORD) for this broker"
+        )
+    );
+    assert_eq!(
+        &lines[5..13],
         [
             "host = '127.0.0.1'  (command line)".to_string(),
             format!("port = {}  (command line)", broker.port),
             "id = 'flag-id'  (command line)".to_string(),
             format!("keepalive = 40  (profile p, {config} line 9)"),
             "username = 'carol'  (MOTH_USERNAME)".to_string(),
-            format!("pw = ***  ({options} line 8)"),
             format!("qos = 1  ({options} line 6)"),
             "protocol-version = 311  (default)".to_string(),
-            "Client flag-id sending CONNECT (p4, c1, k40, user 'carol', password ****)".to_string(),
+            "Client flag-id sending CONNECT (p4, c1, k40, user 'carol')".to_string(),
         ]
     );
     assert!(!out.stderr.contains("option-pw"));
@@ -517,4 +523,89 @@ fn ws_no_tls_and_tls_keylog_as_in_mosquitto_2_1() {
         b"",
     )
     .assert_success();
+}
+
+/// A listener that takes one connection and keeps the first bytes it sends (the CONNECT), then
+/// hangs up: where a stored password would go if moth sent it to the wrong broker.
+struct Capture {
+    port: u16,
+    got: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl Capture {
+    fn start() -> Capture {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, got) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+                let mut buf = vec![0u8; 4096];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                buf.truncate(n);
+                let _ = tx.send(buf);
+            }
+        });
+        Capture { port, got }
+    }
+
+    fn connect_packet(&self) -> String {
+        let bytes = self
+            .got
+            .recv_timeout(crate::support::PROCESS_TIMEOUT)
+            .expect("moth never connected");
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+#[test]
+fn stored_credentials_go_only_to_the_broker_stored_with_them() {
+    let home = Home::new();
+    let stored = Capture::start();
+    let config = home.config(&format!(
+        "host = \"127.0.0.1\"\nport = {}\nusername = \"alice\"\npw = \"s3cr3t-PW\"\n\n\
+         [profile.prod]\nhost = \"127.0.0.1\"\nport = {}\nusername = \"prod-user\"\npw-command = \"echo prod-s3cr3t\"\n",
+        stored.port, stored.port
+    ));
+    // The broker the file names gets them: the capture works.
+    let out = run(home.moth(&["pub", "-t", "t", "-m", "x"]), b"");
+    assert_ne!(out.code(), 0);
+    let packet = stored.connect_packet();
+    assert!(packet.contains("alice") && packet.contains("s3cr3t-PW"), "{packet:?}");
+
+    // Another broker, named by -h/-p, a -L URL or the environment: they stay home.
+    let warning = |source: &str| {
+        format!(
+            "moth: warning: the user name and password from {source} are not sent: a user name and password from a file go only to the broker that file names, and this run connects to another; give -u and -P (or MOTH_USERNAME and MOTH_PASSWORD) for this broker"
+        )
+    };
+    for (how, profile) in [("-h", false), ("-L", false), ("MOTH_PORT", false), ("-h", true)] {
+        let other = Capture::start();
+        let port = other.port.to_string();
+        let url = format!("mqtt://127.0.0.1:{port}/t");
+        let mut cmd = home.moth(&["pub", "-t", "t", "-m", "x"]);
+        match how {
+            "-h" => cmd.args(["-h", "127.0.0.1", "-p", &port]),
+            "-L" => cmd.args(["-L", &url]),
+            _ => cmd.env("MOTH_PORT", &port),
+        };
+        if profile {
+            cmd.args(["--profile", "prod"]);
+        }
+        let out = run(cmd, b"");
+        let packet = other.connect_packet();
+        for secret in ["alice", "s3cr3t-PW", "prod-user", "prod-s3cr3t"] {
+            assert!(!packet.contains(secret), "{how}: {secret} sent: {packet:?}");
+        }
+        let source = match profile {
+            true => format!("profile prod, {config} line 9"),
+            false => format!("{config} line 3"),
+        };
+        assert_eq!(
+            out.stderr.lines().next().unwrap(),
+            warning(&source),
+            "{how}"
+        );
+    }
 }
