@@ -24,8 +24,9 @@ Exit codes:
            SIGINT/SIGTERM or stdout closed (sub)
   1        bad arguments, unreadable input, unable to connect, TLS failure
   1-5      the broker refused the connection (MQTT 3.1.1 CONNACK code)
-  7        the connection ended before every message was acknowledged
-           (bench: a client could not reconnect, or QoS 1/2 publishes went unacknowledged)
+  7        the connection ended before every message was acknowledged, or an interrupted
+           pub --repeat left messages unsent (bench: a client could not reconnect, or QoS 1/2
+           publishes went unacknowledged)
   12       the broker refused a publish (MQTT 5 reason code) or every subscription
   27       sub -W: no -C count reached in time
   99       bench: QoS 1/2 messages lost, or a --max-loss, --max-p99 or --min-rate threshold crossed

@@ -318,7 +318,7 @@ pub struct BenchConnArgs {
     pub protocol_version: Option<String>,
 
     /// User name
-    #[arg(short = 'u', long, value_name = "USER", help_heading = CONNECTION)]
+    #[arg(short = 'u', long, value_name = "USER", allow_hyphen_values = true, help_heading = CONNECTION)]
     pub username: Option<String>,
 
     /// Password

@@ -38,11 +38,11 @@ pub struct ConnArgs {
     pub protocol_version: Option<String>,
 
     /// Client id [default: moth- and a random suffix]
-    #[arg(short = 'i', long = "id", value_name = "ID", conflicts_with = "id_prefix", help_heading = CONNECTION)]
+    #[arg(short = 'i', long = "id", value_name = "ID", conflicts_with = "id_prefix", allow_hyphen_values = true, help_heading = CONNECTION)]
     pub id: Option<String>,
 
     /// Client id prefix; the process id is appended
-    #[arg(short = 'I', long = "id-prefix", value_name = "PREFIX", help_heading = CONNECTION)]
+    #[arg(short = 'I', long = "id-prefix", value_name = "PREFIX", allow_hyphen_values = true, help_heading = CONNECTION)]
     pub id_prefix: Option<String>,
 
     /// Seconds between keep-alive pings, 5 to 65535
@@ -60,7 +60,7 @@ pub struct ConnArgs {
     pub session_expiry: Option<u32>,
 
     /// User name
-    #[arg(short = 'u', long, value_name = "USER", help_heading = CONNECTION)]
+    #[arg(short = 'u', long, value_name = "USER", allow_hyphen_values = true, help_heading = CONNECTION)]
     pub username: Option<String>,
 
     /// Password (may begin with -: whatever follows -P is the password). Other users can read it
@@ -122,11 +122,11 @@ pub struct ConnArgs {
     pub quiet: bool,
 
     /// Topic of the will, published by the broker if this client vanishes
-    #[arg(long = "will-topic", value_name = "TOPIC", help_heading = WILL)]
+    #[arg(long = "will-topic", value_name = "TOPIC", allow_hyphen_values = true, help_heading = WILL)]
     pub will_topic: Option<String>,
 
     /// Payload of the will [default: empty]
-    #[arg(long = "will-payload", value_name = "PAYLOAD", requires = "will_topic", help_heading = WILL)]
+    #[arg(long = "will-payload", value_name = "PAYLOAD", requires = "will_topic", allow_hyphen_values = true, help_heading = WILL)]
     pub will_payload: Option<String>,
 
     /// QoS of the will

@@ -115,6 +115,28 @@ pub enum Command {
     Ls(LsArgs),
 }
 
+impl Command {
+    /// Where the password goes for a command that connects (bench's mode included).
+    pub fn password_mut(&mut self) -> Option<&mut Option<String>> {
+        use bench::BenchMode;
+        Some(match self {
+            Command::Pub(args) => &mut args.conn.password,
+            Command::Sub(args) => &mut args.conn.password,
+            Command::Rr(args) => &mut args.conn.password,
+            Command::Ls(args) => &mut args.conn.password,
+            Command::Bench(args) => match &mut args.mode {
+                None => &mut args.pubsub.conn.password,
+                Some(BenchMode::Pubsub(a)) => &mut a.conn.password,
+                Some(BenchMode::Conn(a)) => &mut a.conn.password,
+                Some(BenchMode::Pub(a)) => &mut a.conn.password,
+                Some(BenchMode::Sub(a)) => &mut a.conn.password,
+                Some(BenchMode::Merge(_)) => return None,
+            },
+            Command::Config(_) => return None,
+        })
+    }
+}
+
 /// The clap command tree: used to parse, and to generate completions and man pages.
 pub fn command() -> clap::Command {
     Cli::command()

@@ -20,7 +20,7 @@ const REPLAY: &str = "Streams, replay and templates";
     .args(["message", "file", "stdin_line", "stdin_file", "null_message", "jsonl", "topic_lines"])))]
 pub struct PubArgs {
     /// Topic to publish to
-    #[arg(short = 't', long, value_name = "TOPIC", help_heading = MESSAGE)]
+    #[arg(short = 't', long, value_name = "TOPIC", allow_hyphen_values = true, help_heading = MESSAGE)]
     pub topic: Option<String>,
 
     /// Send this message

@@ -18,11 +18,11 @@ const REQUEST: &str = "Request";
     .args(["message", "file", "stdin_file", "null_message"])))]
 pub struct RrArgs {
     /// Topic to send the request to
-    #[arg(short = 't', long, value_name = "TOPIC", help_heading = REQUEST)]
+    #[arg(short = 't', long, value_name = "TOPIC", allow_hyphen_values = true, help_heading = REQUEST)]
     pub topic: Option<String>,
 
     /// Topic to wait for the response on (subscribed before the request is sent)
-    #[arg(short = 'e', long = "response-topic", value_name = "TOPIC", help_heading = REQUEST)]
+    #[arg(short = 'e', long = "response-topic", value_name = "TOPIC", allow_hyphen_values = true, help_heading = REQUEST)]
     pub response_topic: String,
 
     /// Send this request payload

@@ -13,7 +13,7 @@ const SUBSCRIPTION: &str = "Subscription";
 #[derive(Debug, Clone, Args)]
 pub struct SubArgs {
     /// Topic filter to subscribe to (repeatable)
-    #[arg(short = 't', long = "topic", value_name = "FILTER", help_heading = SUBSCRIPTION)]
+    #[arg(short = 't', long = "topic", value_name = "FILTER", allow_hyphen_values = true, help_heading = SUBSCRIPTION)]
     pub topics: Vec<String>,
 
     /// Hide messages whose topic matches this filter (repeatable)

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use toml::de::{DeTable, DeValue};
 
+use super::Loaded;
 use super::keys::{self, Kind};
 use super::resolve::{Layer, Origin, Setting, Value};
 use crate::exit::{Failure, Result};
@@ -35,12 +36,15 @@ pub fn config_home() -> Option<PathBuf> {
         })
 }
 
-/// Read and check the file. A missing file is `None` unless it was named explicitly.
-pub fn load(path: &Path, named: bool) -> Result<Option<ConfigFile>> {
+/// Read and check the file. A missing or unreadable default file is no error; a file named
+/// explicitly must be there.
+pub fn load(path: &Path, named: bool) -> Result<Loaded<ConfigFile>> {
+    use std::io::ErrorKind::{NotFound, PermissionDenied};
     let shown = crate::report::shorten(&path.to_string_lossy());
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
+        Err(e) if e.kind() == NotFound && !named => return Ok(Loaded::Missing),
+        Err(e) if e.kind() == PermissionDenied && !named => return Ok(Loaded::Unreadable),
         Err(e) => {
             return Err(Failure::usage(format!(
                 "cannot read the config file {shown}: {}",
@@ -52,7 +56,7 @@ pub fn load(path: &Path, named: bool) -> Result<Option<ConfigFile>> {
     if file.has_password {
         warn_if_readable_by_others(path);
     }
-    Ok(Some(file))
+    Ok(Loaded::Read(file))
 }
 
 fn parse(path: &Path, text: &str) -> Result<ConfigFile> {

@@ -33,7 +33,7 @@ pub fn parse() -> Cli {
         Err(failure) => fail(failure),
     };
     let mut cli = cli::parse_from(prepared.argv);
-    if let Err(failure) = finish(&mut cli, prepared.report) {
+    if let Err(failure) = finish(&mut cli, prepared.report, prepared.password) {
         fail(failure);
     }
     cli
@@ -84,24 +84,40 @@ pub fn command(args: ConfigArgs) -> Result<()> {
     Ok(())
 }
 
+/// A file moth looks for at its default place: read, missing, or unreadable (`sudo -u` without
+/// `-H` and containers with `--user` leave HOME pointing at a home moth may not read). Only a
+/// file named explicitly must be readable.
+pub enum Loaded<T> {
+    Read(T),
+    Missing,
+    Unreadable,
+}
+
+#[derive(Clone, Copy)]
+enum Presence {
+    Read,
+    Missing,
+    Unreadable,
+}
+
 /// What the settings of one run came from: printed by `-d` and `config show`.
 struct Report {
     command: String,
-    config: Option<(PathBuf, bool)>,
+    config: Option<(PathBuf, Presence)>,
     profile: Option<(String, Origin)>,
     /// `None` for bench, which reads no option file.
-    options: Option<(PathBuf, bool)>,
+    options: Option<(PathBuf, Presence)>,
     settings: Vec<Setting>,
 }
 
 impl Report {
     fn lines(&self) -> Vec<String> {
-        let found = |(path, found): &(PathBuf, bool)| {
+        let found = |(path, presence): &(PathBuf, Presence)| {
             let path = crate::report::shorten(&path.to_string_lossy());
-            if *found {
-                path
-            } else {
-                format!("{path} (not found)")
+            match presence {
+                Presence::Read => path,
+                Presence::Missing => format!("{path} (not found)"),
+                Presence::Unreadable => format!("{path} (permission denied: ignored)"),
             }
         };
         let mut lines = vec![format!("settings for moth {}", self.command)];
@@ -151,6 +167,8 @@ impl Report {
 struct Prepared {
     argv: Vec<OsString>,
     report: Report,
+    /// A pw-file or pw-command to read once clap has accepted the arguments.
+    password: Option<password::Stored>,
 }
 
 /// The final arguments: the subcommand, then the option file's other options, then the winning
@@ -210,6 +228,7 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
     let settings = resolved.settings;
 
     let mut words: Vec<OsString> = gathered.words.into_iter().map(OsString::from).collect();
+    let mut password = None;
     for setting in settings.iter().filter(|s| s.source != Origin::CommandLine) {
         let flag = |name: &str| OsString::from(format!("--{name}"));
         let home = std::env::var_os("HOME");
@@ -226,16 +245,20 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
             }
             other => other.clone(),
         };
+        // `--key=value`, one word: a value that begins with `-` is still a value.
+        let pair = |key: &str, text: &str| OsString::from(format!("--{key}={text}"));
         match (setting.key, &value) {
-            ("pw-file", Value::Text(path)) => {
-                let password = password::from_file(path.as_ref(), &setting.source)?;
-                words.extend([flag("pw"), password.into()]);
+            (key @ ("pw-file" | "pw-command"), Value::Text(text)) => {
+                if let Some(file) = setting.source.stored_in() {
+                    only_its_owner_writes(file, key)?;
+                }
+                password = Some(password::Stored {
+                    key,
+                    value: text.clone(),
+                    source: setting.source.clone(),
+                });
             }
-            ("pw-command", Value::Text(command)) => {
-                let password = password::from_command(command, &setting.source)?;
-                words.extend([flag("pw"), password.into()]);
-            }
-            (key, Value::Text(text)) => words.extend([flag(key), text.into()]),
+            (key, Value::Text(text)) => words.push(pair(key, text)),
             (key, Value::Switch(true)) => words.push(flag(key)),
             (_, Value::Switch(false)) => {}
         }
@@ -251,12 +274,59 @@ fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
     Ok(Some(Prepared {
         argv: final_argv,
         report,
+        password,
     }))
+}
+
+/// As ssh refuses a config file others could have written: a file that makes moth run a command
+/// or read a password must be changeable by its owner only (you or root), and so must its
+/// directory (unless sticky, as /tmp is: there no one replaces another's file).
+fn only_its_owner_writes(file: &std::path::Path, key: &str) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let does = match key {
+        "pw-command" => "pw-command, a shell command moth runs",
+        _ => "pw-file, a file moth reads the password from",
+    };
+    // SAFETY: getuid cannot fail and touches no memory.
+    let me = unsafe { libc::getuid() };
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    for (path, is_dir) in [(file, false), (dir, true)] {
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        let shown = crate::report::shorten(&path.to_string_lossy());
+        let mode = meta.mode();
+        let sticky = is_dir && mode & 0o1000 != 0;
+        if mode & 0o022 != 0 && !sticky {
+            return Err(Failure::usage(format!(
+                "{shown} can be changed by other users (mode {:o}), and {} sets {does}: run `chmod go-w {shown}`",
+                mode & 0o7777,
+                crate::report::shorten(&file.to_string_lossy())
+            )));
+        }
+        if meta.uid() != me && meta.uid() != 0 {
+            return Err(Failure::usage(format!(
+                "{shown} belongs to another user (uid {}), and {} sets {does}: use a file of your own",
+                meta.uid(),
+                crate::report::shorten(&file.to_string_lossy())
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// After clap: passwords the command line asked to read, the prompt when a user name has no
 /// password, and `-d`'s account of where each setting came from.
-fn finish(cli: &mut Cli, mut report: Report) -> Result<()> {
+fn finish(cli: &mut Cli, mut report: Report, stored: Option<password::Stored>) -> Result<()> {
+    if let Some(stored) = stored
+        && let Some(slot) = cli.command.password_mut()
+        && slot.is_none()
+    {
+        *slot = Some(stored.read()?);
+    }
     let conn: &mut ConnArgs = match &mut cli.command {
         Command::Pub(args) => &mut args.conn,
         Command::Sub(args) => &mut args.conn,
@@ -362,7 +432,11 @@ fn gather(
     let env = environment(target)?;
 
     let (config_path, config_named) = config_path(chosen.config)?;
-    let config = file::load(&config_path, config_named.is_some())?;
+    let (config, config_presence) = match file::load(&config_path, config_named.is_some())? {
+        Loaded::Read(file) => (Some(file), Presence::Read),
+        Loaded::Missing => (None, Presence::Missing),
+        Loaded::Unreadable => (None, Presence::Unreadable),
+    };
     let profile = chosen.profile.or_else(|| {
         std::env::var("MOTH_PROFILE")
             .ok()
@@ -405,8 +479,13 @@ fn gather(
             };
             match file {
                 Some(file) => match mosquitto::load(&file, named, target)? {
-                    Some(loaded) => (loaded.layer, loaded.words, Some((file, true))),
-                    None => (Layer::new(), Vec::new(), Some((file, false))),
+                    Loaded::Read(loaded) => {
+                        (loaded.layer, loaded.words, Some((file, Presence::Read)))
+                    }
+                    Loaded::Missing => (Layer::new(), Vec::new(), Some((file, Presence::Missing))),
+                    Loaded::Unreadable => {
+                        (Layer::new(), Vec::new(), Some((file, Presence::Unreadable)))
+                    }
                 },
                 None => (Layer::new(), Vec::new(), None),
             }
@@ -431,7 +510,7 @@ fn gather(
         words,
         report: Report {
             command: path.join(" "),
-            config: Some((config_path, config.is_some())),
+            config: Some((config_path, config_presence)),
             profile,
             options: options_report,
             settings: Vec::new(),

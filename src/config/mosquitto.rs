@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Loaded;
 use super::keys;
 use super::resolve::{Layer, Origin, Setting, Value};
 use crate::exit::{Failure, Result};
@@ -23,11 +24,13 @@ pub struct OptionFile {
 }
 
 /// Read the file; a missing default file is no error, a missing `-o` file is.
-pub fn load(path: &Path, named: bool, command: &clap::Command) -> Result<Option<OptionFile>> {
+pub fn load(path: &Path, named: bool, command: &clap::Command) -> Result<Loaded<OptionFile>> {
+    use std::io::ErrorKind::{NotFound, PermissionDenied};
     let shown = crate::report::shorten(&path.to_string_lossy());
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if !named && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if !named && e.kind() == NotFound => return Ok(Loaded::Missing),
+        Err(e) if !named && e.kind() == PermissionDenied => return Ok(Loaded::Unreadable),
         Err(e) => {
             return Err(Failure::usage(format!(
                 "cannot read the option file {shown}: {}",
@@ -118,7 +121,7 @@ pub fn load(path: &Path, named: bool, command: &clap::Command) -> Result<Option<
             }
         }
     }
-    Ok(Some(file))
+    Ok(Loaded::Read(file))
 }
 
 /// The option as the command line would take it: `-x` by its short name, `--xyz` by its long one.
@@ -146,7 +149,10 @@ mod tests {
         let mut command = crate::cli::command();
         command.build();
         let sub = command.find_subcommand("sub").unwrap();
-        load(&path, true, sub).map(|f| f.unwrap())
+        load(&path, true, sub).map(|f| match f {
+            Loaded::Read(file) => file,
+            _ => panic!("a named option file is read or refused"),
+        })
     }
 
     #[test]

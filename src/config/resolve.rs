@@ -105,17 +105,18 @@ pub type Layer = BTreeMap<&'static str, Setting>;
 impl Origin {
     /// The file a stored setting came from: the config file (top level or a profile), or
     /// mosquitto's option file. The command line and the environment are this run's own.
-    fn stored_in(&self) -> Option<&PathBuf> {
+    pub fn stored_in(&self) -> Option<&PathBuf> {
         match self {
-            Origin::Profile { file, .. } | Origin::File { file, .. } | Origin::Options { file, .. } => {
-                Some(file)
-            }
+            Origin::Profile { file, .. }
+            | Origin::File { file, .. }
+            | Origin::Options { file, .. } => Some(file),
             _ => None,
         }
     }
 }
 
 /// The settings a run uses, and the credentials it leaves out.
+#[derive(Debug)]
 pub struct Resolved {
     /// The winning setting of every key that any source gives, in `KEYS` order.
     pub settings: Vec<Setting>,
@@ -349,7 +350,9 @@ mod tests {
 
     #[test]
     fn an_address_is_taken_whole_from_one_source() {
-        let won = resolve(&[flags(&[("host", "a")]), file(&[("url", "mqtt://b")])]).unwrap().settings;
+        let won = resolve(&[flags(&[("host", "a")]), file(&[("url", "mqtt://b")])])
+            .unwrap()
+            .settings;
         assert_eq!(
             keys_and_sources(&won),
             [("host", "command line".to_string())]
@@ -357,13 +360,17 @@ mod tests {
         let won = resolve(&[
             env(&[("url", "mqtt://u:p@b")]),
             file(&[("host", "h"), ("username", "x"), ("pw", "y")]),
-        ]).unwrap().settings;
+        ])
+        .unwrap()
+        .settings;
         assert_eq!(keys_and_sources(&won), [("url", "MOTH".to_string())]);
     }
 
     #[test]
     fn the_password_comes_from_one_source() {
-        let won = resolve(&[env(&[("pw", "s")]), file(&[("pw-command", "c")])]).unwrap().settings;
+        let won = resolve(&[env(&[("pw", "s")]), file(&[("pw-command", "c")])])
+            .unwrap()
+            .settings;
         assert_eq!(keys_and_sources(&won), [("pw", "MOTH".to_string())]);
         let err = resolve(&[file(&[("pw", "s"), ("pw-file", "f")])]).unwrap_err();
         assert_eq!(
@@ -384,13 +391,20 @@ mod tests {
         assert!(run.withheld.is_empty());
         assert_eq!(run.settings.len(), 3);
         // Another broker named on the command line or in the environment: withheld.
-        for layer in [flags(&[("host", "test.example")]), env(&[("url", "mqtt://other")])] {
+        for layer in [
+            flags(&[("host", "test.example")]),
+            env(&[("url", "mqtt://other")]),
+        ] {
             let run = resolve(&[layer, stored.clone()]).unwrap();
             assert_eq!(
                 run.withheld.iter().map(|s| s.key).collect::<Vec<_>>(),
                 ["username", "pw"]
             );
-            assert!(run.settings.iter().all(|s| s.key != "username" && s.key != "pw"));
+            assert!(
+                run.settings
+                    .iter()
+                    .all(|s| s.key != "username" && s.key != "pw")
+            );
             assert_eq!(
                 run.withheld_warning().unwrap(),
                 "the user name and password from c.toml line 1 are not sent: a user name and password from a file go only to the broker that file names, and this run connects to another; give -u and -P (or MOTH_USERNAME and MOTH_PASSWORD) for this broker"
@@ -419,7 +433,9 @@ mod tests {
 
     #[test]
     fn false_switches_hide_lower_ones_and_cert_needs_key() {
-        let won = resolve(&[env(&[("insecure", "false")]), file(&[("insecure", "true")])]).unwrap().settings;
+        let won = resolve(&[env(&[("insecure", "false")]), file(&[("insecure", "true")])])
+            .unwrap()
+            .settings;
         assert!(won.is_empty());
         let err = resolve(&[file(&[("cert", "c.pem")])]).unwrap_err();
         assert_eq!(
@@ -430,7 +446,9 @@ mod tests {
 
     #[test]
     fn secrets_are_never_described() {
-        let won = resolve(&[file(&[("pw", "hunter2"), ("url", "mqtt://u:hunter2@h")])]).unwrap().settings;
+        let won = resolve(&[file(&[("pw", "hunter2"), ("url", "mqtt://u:hunter2@h")])])
+            .unwrap()
+            .settings;
         let text: Vec<String> = won.iter().map(Setting::describe).collect();
         assert_eq!(
             text,

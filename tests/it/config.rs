@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::{Broker, TlsListener, moth, run};
+use crate::support::{Broker, TlsListener, moth, run, spawn};
 
 const PASSWORD: &str = "s3cret-pw";
 
@@ -572,7 +572,10 @@ fn stored_credentials_go_only_to_the_broker_stored_with_them() {
     let out = run(home.moth(&["pub", "-t", "t", "-m", "x"]), b"");
     assert_ne!(out.code(), 0);
     let packet = stored.connect_packet();
-    assert!(packet.contains("alice") && packet.contains("s3cr3t-PW"), "{packet:?}");
+    assert!(
+        packet.contains("alice") && packet.contains("s3cr3t-PW"),
+        "{packet:?}"
+    );
 
     // Another broker, named by -h/-p, a -L URL or the environment: they stay home.
     let warning = |source: &str| {
@@ -580,7 +583,12 @@ fn stored_credentials_go_only_to_the_broker_stored_with_them() {
             "moth: warning: the user name and password from {source} are not sent: a user name and password from a file go only to the broker that file names, and this run connects to another; give -u and -P (or MOTH_USERNAME and MOTH_PASSWORD) for this broker"
         )
     };
-    for (how, profile) in [("-h", false), ("-L", false), ("MOTH_PORT", false), ("-h", true)] {
+    for (how, profile) in [
+        ("-h", false),
+        ("-L", false),
+        ("MOTH_PORT", false),
+        ("-h", true),
+    ] {
         let other = Capture::start();
         let port = other.port.to_string();
         let url = format!("mqtt://127.0.0.1:{port}/t");
@@ -608,4 +616,250 @@ fn stored_credentials_go_only_to_the_broker_stored_with_them() {
             "{how}"
         );
     }
+}
+
+#[test]
+fn ctrl_c_at_the_password_prompt_gives_the_terminal_its_echo_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("stty");
+    let moth = env!("CARGO_BIN_EXE_moth");
+    let terminal = crate::support::terminal::Terminal::start(100, 20, "sh");
+    terminal.keys(&[
+        &format!("{moth} pub -p 1 -t t -m x -u alice --pw-prompt; echo exit $?"),
+        "Enter",
+    ]);
+    terminal.wait_for("password for alice:");
+    terminal.keys(&["C-c"]);
+    terminal.wait_for("exit 130");
+    terminal.keys(&[&format!("stty -a > {}", settings.display()), "Enter"]);
+    let deadline = std::time::Instant::now() + crate::support::PROCESS_TIMEOUT;
+    let words = loop {
+        let text = std::fs::read_to_string(&settings).unwrap_or_default();
+        if text.contains("echo") {
+            break text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            terminal.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(
+        words.split_whitespace().any(|w| w == "echo"),
+        "echo is off after Ctrl-C: {words}"
+    );
+}
+
+#[test]
+fn a_config_others_can_change_runs_no_command_and_reads_no_password_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let marker = home.path("ran");
+    let config = home.config(&format!(
+        "host = \"127.0.0.1\"\nport = 1\nusername = \"alice\"\npw-command = \"touch {marker}; echo pw\"\n"
+    ));
+    let dir = home.path("xdg/moth");
+    for (path, mode, shown) in [(&config, 0o620, &config), (&dir, 0o777, &dir)] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = run(home.moth(&["pub", "-t", "t", "-m", "x"]), b"");
+        out.assert_code(1).assert_stderr(&format!(
+            "moth: error: {shown} can be changed by other users (mode {mode:o}), and {config} sets pw-command, a shell command moth runs: run `chmod go-w {shown}`"
+        ));
+        assert!(!std::path::Path::new(&marker).exists(), "pw-command ran");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    // Made private again, it runs (and nothing listens on port 1: exit 1 after the command ran).
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run(home.moth(&["pub", "-t", "t", "-m", "x"]), b"");
+    assert_eq!(out.code(), 1, "{}", out.stderr);
+    assert!(std::path::Path::new(&marker).exists(), "{}", out.stderr);
+    // A typo never runs it: clap refuses first.
+    std::fs::remove_file(&marker).unwrap();
+    let out = run(home.moth(&["pub", "-t", "t", "-m", "x", "--bogus"]), b"");
+    out.assert_code(1);
+    assert!(!std::path::Path::new(&marker).exists(), "pw-command ran");
+}
+
+#[test]
+fn a_pw_command_gets_no_stdin_meant_for_pub() {
+    let broker = password_broker();
+    let home = Home::new();
+    home.config(&format!(
+        "host = \"127.0.0.1\"\nport = {}\nusername = \"alice\"\npw-command = \"cat > /dev/null; echo {PASSWORD}\"\n",
+        broker.port
+    ));
+    let sub = spawn(broker.moth(
+        "sub",
+        &[
+            "-t",
+            "lines",
+            "-C",
+            "3",
+            "-i",
+            "lines-sub",
+            "-u",
+            "alice",
+            "-P",
+            PASSWORD,
+        ],
+    ));
+    broker.wait_subscribed("lines-sub", "lines");
+    let out = run(
+        home.moth(&["pub", "-t", "lines", "-l", "-q", "1"]),
+        b"1\n2\n3\n",
+    );
+    out.assert_success();
+    assert_eq!(sub.finish().stdout_text(), "1\n2\n3\n");
+}
+
+#[test]
+fn empty_and_readable_password_files_are_said() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let empty = home.write("home/empty.pw", "\n");
+    let out = run(
+        home.moth(&[
+            "pub",
+            "-p",
+            "1",
+            "-t",
+            "t",
+            "-m",
+            "x",
+            "-u",
+            "a",
+            "--pw-file",
+            &empty,
+        ]),
+        b"",
+    );
+    out.assert_code(1).assert_stderr(&format!(
+        "moth: error: the password file {empty} (--pw-file) has nothing on its first line, so moth would send an empty password; write the password there (or give -P '' for an empty one)"
+    ));
+    for command in ["true", "echo"] {
+        let config = home.config(&format!(
+            "host = \"127.0.0.1\"\nport = 1\nusername = \"a\"\npw-command = \"{command}\"\n"
+        ));
+        let out = run(home.moth(&["pub", "-t", "t", "-m", "x"]), b"");
+        out.assert_code(1).assert_stderr(&format!(
+            "moth: error: pw-command ({config} line 4) printed nothing on its first line, so moth would send an empty password; make it print the password"
+        ));
+    }
+    let open = home.write("home/open.pw", "pw\n");
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(
+        home.moth(&[
+            "pub",
+            "-p",
+            "1",
+            "-t",
+            "t",
+            "-m",
+            "x",
+            "-u",
+            "a",
+            "--pw-file",
+            &open,
+        ]),
+        b"",
+    );
+    assert_eq!(
+        out.stderr.lines().next().unwrap(),
+        format!(
+            "moth: warning: the password file {open} can be read by every user: chmod 600 {open}"
+        )
+    );
+}
+
+#[test]
+fn values_beginning_with_a_dash_stay_values() {
+    let broker = Broker::start();
+    let home = Home::new();
+    home.config(&format!(
+        "host = \"127.0.0.1\"\nport = {}\nid = \"-worker-1\"\nwill-topic = \"-w\"\nwill-payload = \"-1\"\n",
+        broker.port
+    ));
+    let out = run(home.moth(&["pub", "-t", "t", "-m", "x", "-d"]), b"");
+    out.assert_success();
+    assert!(
+        out.stderr.contains("Client -worker-1 sending CONNECT"),
+        "{}",
+        out.stderr
+    );
+    // And on the command line, as mosquitto_pub takes them.
+    let out = run(
+        broker.moth(
+            "pub",
+            &[
+                "-t",
+                "-t-",
+                "-m",
+                "-x",
+                "-i",
+                "-worker-2",
+                "--will-topic",
+                "w",
+                "--will-payload",
+                "-1",
+                "-d",
+            ],
+        ),
+        b"",
+    );
+    out.assert_success();
+    assert!(
+        out.stderr.contains("Client -worker-2 sending CONNECT"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_unreadable_home_is_a_missing_config() {
+    use std::os::unix::fs::PermissionsExt;
+    let broker = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir_all(locked.join(".config/moth")).unwrap();
+    std::fs::write(locked.join(".config/moth/config.toml"), "qos = 1\n").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // A HOME moth may not read: as root, moth runs as nobody; otherwise the directory is locked.
+    let moth = dir.path().join("moth");
+    std::fs::copy(env!("CARGO_BIN_EXE_moth"), &moth).unwrap();
+    let mut cmd = if unsafe { libc::getuid() } == 0 {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(&moth);
+        cmd
+    } else {
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        std::process::Command::new(&moth)
+    };
+    cmd.env_clear().env("HOME", &locked).args([
+        "pub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &broker.port.to_string(),
+        "-t",
+        "t",
+        "-m",
+        "x",
+        "-d",
+    ]);
+    let out = run(cmd, b"");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+    out.assert_success();
+    let config = locked.join(".config/moth/config.toml");
+    assert!(
+        out.stderr.lines().any(|l| l
+            == format!(
+                "config file: {} (permission denied: ignored)",
+                config.display()
+            )),
+        "{}",
+        out.stderr
+    );
 }

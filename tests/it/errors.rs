@@ -367,7 +367,7 @@ fn bad_urls() {
     fails(
         &["pub", "-L", "mqtt://u:hunter2@h:0/t", "-m", "x"],
         1,
-        "invalid -L URL 'mqtt://u:****@h:0/t': the port is not a number from 1 to 65535; expected mqtt://[user[:password]@]host[:port]/topic",
+        "invalid -L URL 'mqtt://u:***@h:0/t': the port is not a number from 1 to 65535; expected mqtt://[user[:password]@]host[:port]/topic",
     );
     fails(
         &["pub", "-L", "mqtt://h/t", "-p", "1883", "-m", "x"],

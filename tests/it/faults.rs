@@ -612,6 +612,47 @@ fn repeats_never_sent_count_as_not_delivered() {
     );
 }
 
+#[test]
+fn an_interrupted_repeat_is_no_success() {
+    let broker = Broker::start();
+    let sub = oracle(&broker, "irep", "irep-oracle", false);
+    let publisher = spawn(broker.moth(
+        "pub",
+        &[
+            "-t",
+            "irep",
+            "-m",
+            "x",
+            "-q",
+            "1",
+            "--repeat",
+            "100000",
+            "--repeat-delay",
+            "0.01",
+        ],
+    ));
+    wait_lines(&sub, 3);
+    publisher.signal("INT");
+    let out = publisher.finish();
+    out.assert_code(7);
+    // "interrupted: M of 100000 message(s) not delivered (N never sent)", M >= N > 0.
+    let line = out.stderr.trim_end();
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(
+        line.starts_with("moth: error: interrupted: ")
+            && line.ends_with(" never sent)")
+            && numbers.len() == 3
+            && numbers[1] == 100_000
+            && numbers[0] >= numbers[2]
+            && numbers[2] > 0
+            && numbers[0] < 100_000,
+        "{line}"
+    );
+}
+
 /// Wait until `running` has printed at least `n` lines.
 fn wait_lines(running: &Running, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -404,7 +404,7 @@ fn quoted_input_is_cut_and_escaped() {
     assert!(!out.stderr.contains(['\0', '\u{1b}']), "{:?}", out.stderr);
     assert_eq!(
         out.stderr,
-        "moth: error: invalid topic 'a\\0b\\x1b[31m' (-t): it contains a NUL character\n"
+        "moth: error: invalid topic 'a\\0b\\x1b[31m' (-t): it contains a NUL character (U+0000), which MQTT forbids in topics (the broker would close the connection)\n"
     );
     // clap's own messages quote the value whole; moth cuts them too.
     let long = "9".repeat(65_536);

@@ -191,7 +191,12 @@ fn write_hdr(
             continue;
         }
         log.write_histogram(h, Duration::ZERO, span, Tag::new(tag))
-            .map_err(|e| format!("{e:?}"))?;
+            .map_err(|e| match e {
+                hdrhistogram::serialization::interval_log::IntervalLogWriterError::IoError(e) => {
+                    crate::report::io_reason(&e)
+                }
+                _ => "a histogram could not be encoded".to_string(),
+            })?;
     }
     std::fs::write(path, out).map_err(|e| crate::report::io_reason(&e))
 }

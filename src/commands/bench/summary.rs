@@ -333,7 +333,20 @@ pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
         .map_err(|e| e.to_string())?;
     Deserializer::new()
         .deserialize(&mut bytes.as_slice())
-        .map_err(|e| format!("{e:?}"))
+        .map_err(|e| {
+            use hdrhistogram::serialization::DeserializeError::*;
+            match e {
+                IoError(_) => "its data is cut short (was the file truncated or edited?)",
+                InvalidCookie => "it is not an HdrHistogram (was the file edited?)",
+                UnsupportedFeature | UsizeTypeTooSmall => {
+                    "it uses an HdrHistogram format moth cannot read"
+                }
+                UnsuitableCounterType | InvalidParameters | EncodedArrayTooLong => {
+                    "its contents are inconsistent (was the file edited?)"
+                }
+            }
+            .to_string()
+        })
 }
 
 #[cfg(test)]
@@ -351,5 +364,18 @@ mod tests {
         let back = decode(&encoded["latency"]).unwrap();
         assert_eq!(back.len(), 4);
         assert_eq!(back.max(), h.latency.max());
+        // A damaged one says so in words.
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&encoded["latency"])
+            .unwrap();
+        let cut = base64::engine::general_purpose::STANDARD.encode(&bytes[..bytes.len() / 2]);
+        assert_eq!(
+            decode(&cut).unwrap_err(),
+            "its data is cut short (was the file truncated or edited?)"
+        );
+        assert_eq!(
+            decode("AAAAAAAA").unwrap_err(),
+            "it is not an HdrHistogram (was the file edited?)"
+        );
     }
 }

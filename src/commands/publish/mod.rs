@@ -202,14 +202,25 @@ pub async fn run(args: PubArgs) -> Result<()> {
         return Err(after_bad_input(failure, &counts));
     }
     if interrupted.is_some() {
-        let read = read.load(Ordering::Acquire);
-        report::note(&match repeats {
-            Some(total) => format!(
-                "interrupted: {} of {total} message(s) not sent",
-                total.saturating_sub(counts.accepted)
-            ),
-            None => format!("interrupted: stopped reading stdin after {read} line(s)"),
-        });
+        match repeats {
+            // A run of a known length that did not finish is no success.
+            Some(total) if counts.accepted < total => {
+                return Err(Failure::new(
+                    exit::UNCONFIRMED,
+                    format!(
+                        "interrupted: {} of {total} message(s) not delivered ({} never sent)",
+                        total - counts.delivered - counts.refused,
+                        total - counts.accepted
+                    ),
+                ));
+            }
+            Some(_) => {}
+            // A stream (`tail -f | moth pub -l`) ends with Ctrl-C: what was read is delivered.
+            None => report::note(&format!(
+                "interrupted: stopped reading stdin after {} line(s)",
+                read.load(Ordering::Acquire)
+            )),
+        }
     }
     if counts.unsettled() > 0 {
         let why = if interrupted.is_some() {

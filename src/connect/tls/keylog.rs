@@ -9,8 +9,14 @@ use crate::report::{self, io_reason};
 pub struct KeyLogFile(std::sync::Mutex<std::fs::File>);
 
 impl KeyLogFile {
-    pub fn open(path: &Path) -> Result<KeyLogFile> {
-        use std::os::unix::fs::OpenOptionsExt;
+    pub fn open(path: &Path, warnings: &mut Vec<String>) -> Result<KeyLogFile> {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o004 != 0) {
+            let shown = report::shorten(&path.to_string_lossy());
+            warnings.push(format!(
+                "--tls-keylog {shown} can be read by every user, and the secrets it gets decrypt this connection: chmod 600 {shown}"
+            ));
+        }
         // Owner-only, as the secrets decrypt the whole connection.
         let file = std::fs::OpenOptions::new()
             .append(true)

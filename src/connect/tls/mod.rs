@@ -147,7 +147,7 @@ pub fn client_config(
         config.alpn_protocols = vec![alpn.as_bytes().to_vec()];
     }
     if let Some(path) = opts.keylog {
-        config.key_log = Arc::new(keylog::KeyLogFile::open(path)?);
+        config.key_log = Arc::new(keylog::KeyLogFile::open(path, warnings)?);
     }
     Ok(Some(Arc::new(config)))
 }

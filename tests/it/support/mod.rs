@@ -7,6 +7,7 @@
 pub mod faults;
 pub mod forge;
 pub mod pki;
+pub mod terminal;
 pub mod tls_front;
 
 use std::borrow::BorrowMut;
