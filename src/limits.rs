@@ -1,6 +1,8 @@
 //! MQTT's own size limits, checked before connecting: past them rumqttc would either refuse to
 //! send after the connection is up or send a malformed packet that the broker drops unexplained.
 
+use crate::message::Properties;
+
 /// The largest packet MQTT can express: a remaining length of 268,435,455 bytes.
 pub const MAX_PACKET_SIZE: usize = 268_435_455;
 
@@ -70,6 +72,25 @@ pub fn check_publish(
         ));
     }
     Ok(())
+}
+
+/// The encoded length of MQTT 5 publish properties: an identifier byte and the value each.
+pub fn properties_len(p: &Properties) -> usize {
+    let string = |s: &Option<String>| s.as_ref().map_or(0, |s| 3 + s.len());
+    p.payload_format_indicator.map_or(0, |_| 2)
+        + p.message_expiry_interval.map_or(0, |_| 5)
+        + p.topic_alias.map_or(0, |_| 3)
+        + string(&p.response_topic)
+        + p.correlation_data.as_ref().map_or(0, |d| 3 + d.len())
+        + p.user_properties
+            .iter()
+            .map(|(k, v)| 5 + k.len() + v.len())
+            .sum::<usize>()
+        + p.subscription_identifiers
+            .iter()
+            .map(|id| 1 + varint_len(*id))
+            .sum::<usize>()
+        + string(&p.content_type)
 }
 
 /// Bytes of MQTT's variable-length integer for `n`.

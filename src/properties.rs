@@ -14,6 +14,16 @@ pub struct ConnectProperties {
     pub maximum_packet_size: Option<u32>,
     pub request_problem_information: Option<u8>,
     pub request_response_information: Option<u8>,
+    /// How many topic aliases moth takes from the broker (0 or none: none).
+    pub topic_alias_maximum: Option<u16>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+/// DISCONNECT properties moth can send.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisconnectProperties {
+    pub session_expiry_interval: Option<u32>,
+    pub reason_string: Option<String>,
     pub user_properties: Vec<(String, String)>,
 }
 
@@ -38,6 +48,7 @@ pub struct PropertySets {
     pub subscribe: SubscribeProperties,
     pub unsubscribe: Vec<(String, String)>,
     pub will: WillProperties,
+    pub disconnect: DisconnectProperties,
 }
 
 const COMMANDS: &str = "connect, publish, subscribe, unsubscribe, disconnect or will";
@@ -112,15 +123,14 @@ impl PropertySets {
                         ));
                     }
                     "topic-alias-maximum" => {
-                        return Err(bad(
-                            "not supported: moth never accepts topic aliases, so that every message it prints carries its topic".into(),
-                        ));
+                        c.topic_alias_maximum =
+                            Some(number(value()?, 0, u16::MAX as u64, &bad)? as u16)
                     }
                     _ => {
                         return Err(unknown(
                             command,
                             name,
-                            "session-expiry-interval, receive-maximum, maximum-packet-size, request-problem-information, request-response-information, user-property",
+                            "session-expiry-interval, receive-maximum, maximum-packet-size, topic-alias-maximum, request-problem-information, request-response-information, user-property",
                         ));
                     }
                 }
@@ -174,9 +184,25 @@ impl PropertySets {
                 _ => return Err(unknown(command, name, "user-property")),
             },
             "disconnect" => {
-                return Err(bad(
-                    "not supported: moth sends DISCONNECT without properties".into(),
-                ));
+                let d = &mut self.disconnect;
+                match name {
+                    "session-expiry-interval" => {
+                        d.session_expiry_interval =
+                            Some(number(value()?, 0, u32::MAX as u64, &bad)? as u32)
+                    }
+                    "reason-string" => d.reason_string = Some(value()?.to_string()),
+                    "user-property" => {
+                        value()?;
+                        d.user_properties.push(pair());
+                    }
+                    _ => {
+                        return Err(unknown(
+                            command,
+                            name,
+                            "session-expiry-interval, reason-string, user-property",
+                        ));
+                    }
+                }
             }
             "auth" => {
                 return Err(bad(
@@ -346,9 +372,25 @@ mod tests {
             err(&["bogus", "x", "y"]),
             "unknown -D command 'bogus': use connect, publish, subscribe, unsubscribe, disconnect or will"
         );
+        assert_eq!(
+            parse(&[&["disconnect", "reason-string", "done"]])
+                .unwrap()
+                .disconnect,
+            DisconnectProperties {
+                reason_string: Some("done".into()),
+                ..Default::default()
+            }
+        );
         assert!(
-            err(&["disconnect", "reason-string", "x"])
-                .contains("moth sends DISCONNECT without properties")
+            err(&["disconnect", "server-reference", "x"])
+                .starts_with("-D disconnect server-reference: not a disconnect property")
+        );
+        assert_eq!(
+            parse(&[&["connect", "topic-alias-maximum", "10"]])
+                .unwrap()
+                .connect
+                .topic_alias_maximum,
+            Some(10)
         );
         assert!(err(&["publish", "response-topic", "a/#"]).contains("wildcards"));
     }

@@ -99,7 +99,8 @@ pub struct ConnArgs {
         value_parser = values::whole::<u16>(1, 65535, "a count"), help_heading = CONNECTION)]
     pub max_inflight: u16,
 
-    /// Disable Nagle's algorithm (lower latency for small messages)
+    /// Accepted for mosquitto compatibility: moth always sends at once (it writes whole batches
+    /// itself, so Nagle's delay would only hold back the last packet of one)
     #[arg(long, help_heading = CONNECTION)]
     pub nodelay: bool,
 
@@ -213,7 +214,6 @@ impl ConnArgs {
             password: self.password.clone(),
             ws: self.ws,
             max_inflight: self.max_inflight,
-            nodelay: self.nodelay,
             property: self.property.clone(),
             debug: self.debug,
             will_topic: self.will_topic.clone(),

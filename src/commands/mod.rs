@@ -18,7 +18,7 @@ use tokio::io::AsyncReadExt;
 use crate::cli::{ConnArgs, PublishPropertyArgs};
 use crate::connect::{ConnOptions, ConnSpec, Protocol};
 use crate::exit::{Failure, Result};
-use crate::limits::{MAX_PACKET_SIZE, check_field, check_publish, check_string, varint_len};
+use crate::limits::{MAX_PACKET_SIZE, check_field, check_publish, check_string, properties_len};
 use crate::message::Properties;
 use crate::report::io_reason;
 use crate::report::quote;
@@ -169,25 +169,6 @@ pub fn check_message_size(
 pub fn max_payload(topic: &str, qos: u8, properties: Option<&Properties>) -> usize {
     let properties = Some(properties.map_or(0, properties_len));
     MAX_PACKET_SIZE.saturating_sub(crate::limits::publish_size(topic.len(), qos, properties, 0))
-}
-
-/// The encoded length of MQTT 5 publish properties: an identifier byte and the value each.
-fn properties_len(p: &Properties) -> usize {
-    let string = |s: &Option<String>| s.as_ref().map_or(0, |s| 3 + s.len());
-    p.payload_format_indicator.map_or(0, |_| 2)
-        + p.message_expiry_interval.map_or(0, |_| 5)
-        + p.topic_alias.map_or(0, |_| 3)
-        + string(&p.response_topic)
-        + p.correlation_data.as_ref().map_or(0, |d| 3 + d.len())
-        + p.user_properties
-            .iter()
-            .map(|(k, v)| 5 + k.len() + v.len())
-            .sum::<usize>()
-        + p.subscription_identifiers
-            .iter()
-            .map(|id| 1 + varint_len(*id))
-            .sum::<usize>()
-        + string(&p.content_type)
 }
 
 /// Rust's runtime opens /dev/null read-write in place of a closed stdin (so that no file the

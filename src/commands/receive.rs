@@ -326,10 +326,6 @@ impl<'p> Run<'p> {
                 report::warning(&why);
                 Ok(None)
             }
-            Event::Warning(why) => {
-                report::warning(&why);
-                Ok(None)
-            }
             Event::Failed(failure) => Err(Handled::Fatal(failure)),
             Event::Closed => Ok(Some(Stop::Done)),
         }

@@ -1,8 +1,10 @@
 //! `-d` lines, shaped like mosquitto's ("Client ID sending CONNECT"), on stderr. They are built
-//! from moth's own values, never from rumqttc's Debug output, which would print passwords.
+//! from moth's own values, never from a library's Debug output, which would print passwords.
 
 use super::Message;
-use super::spec::ConnSpec;
+use super::settings::{ConnSpec, Protocol};
+use super::wire::ConnAck;
+use crate::message::{Filter, OutgoingPublish};
 // Topics and names arrive from the command line and the broker: cut and escaped, so that a
 // 65 KB topic or an escape sequence cannot flood or drive the terminal.
 use crate::report::quote;
@@ -25,8 +27,8 @@ pub(super) fn connect(spec: &ConnSpec) {
         &format!(
             "sending CONNECT (p{}, c{}, k{}{user}{password}{will})",
             match spec.protocol {
-                super::Protocol::V311 => 4,
-                super::Protocol::V5 => 5,
+                Protocol::V311 => 4,
+                Protocol::V5 => 5,
             },
             spec.clean_start as u8,
             spec.keep_alive
@@ -34,10 +36,62 @@ pub(super) fn connect(spec: &ConnSpec) {
     );
 }
 
-pub(super) fn line(client_id: &str, what: &str) {
-    // Not eprintln!: it panics when stderr is a closed pipe (`moth sub -d 2>&1 | head`).
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "Client {client_id} {what}");
+/// CONNACK, and on MQTT 5 what the broker allows: people use -d to learn what a broker supports.
+pub(super) fn connack(client_id: &str, ack: &ConnAck) {
+    let t = &ack.terms;
+    let mut terms = Vec::new();
+    let mut number = |name: &str, value: Option<u64>| {
+        if let Some(v) = value {
+            terms.push(format!("{name} {v}"));
+        }
+    };
+    number("receive maximum", t.receive_max.map(u64::from));
+    number("maximum packet size", t.max_packet_size.map(u64::from));
+    number("topic alias maximum", t.topic_alias_max.map(u64::from));
+    number("maximum QoS", t.max_qos.map(u64::from));
+    number("retain available", t.retain_available.map(u64::from));
+    number(
+        "wildcard subscriptions",
+        t.wildcard_available.map(u64::from),
+    );
+    number("shared subscriptions", t.shared_available.map(u64::from));
+    number(
+        "subscription identifiers",
+        t.subscription_ids_available.map(u64::from),
+    );
+    number("server keep-alive", t.server_keep_alive.map(u64::from));
+    number("session expiry", t.session_expiry.map(u64::from));
+    if let Some(id) = &t.assigned_client_id {
+        terms.push(format!("assigned client id {}", quote(id)));
+    }
+    if let Some(why) = &t.reason_string {
+        terms.push(format!("reason {}", quote(why)));
+    }
+    let terms = match terms.is_empty() {
+        true => String::new(),
+        false => format!("; {}", terms.join(", ")),
+    };
+    line(
+        client_id,
+        &format!(
+            "received CONNACK ({}, session present {}{terms})",
+            ack.code, ack.session_present as u8
+        ),
+    );
+}
+
+pub(super) fn sent_publish(client_id: &str, publish: &OutgoingPublish, pkid: u16, dup: bool) {
+    line(
+        client_id,
+        &format!(
+            "sending PUBLISH (d{}, q{}, r{}, m{pkid}, {}, ... ({} bytes))",
+            dup as u8,
+            publish.qos,
+            publish.retain as u8,
+            quote(&publish.topic),
+            publish.payload.len()
+        ),
+    );
 }
 
 pub(super) fn received_publish(client_id: &str, message: &Message) {
@@ -53,4 +107,38 @@ pub(super) fn received_publish(client_id: &str, message: &Message) {
             message.payload.len()
         ),
     );
+}
+
+/// SUBSCRIBE with each filter, its QoS and, on MQTT 5, its options.
+pub(super) fn subscribe(client_id: &str, pkid: u16, filters: &[Filter], v5: bool) {
+    let shown: Vec<String> = filters
+        .iter()
+        .map(|f| {
+            let mut options = Vec::new();
+            if v5 && f.no_local {
+                options.push("no local");
+            }
+            if v5 && f.retain_as_published {
+                options.push("retain as published");
+            }
+            if v5 && f.no_stale_retained {
+                options.push("no retained");
+            }
+            let options = match options.is_empty() {
+                true => String::new(),
+                false => format!(" ({})", options.join(", ")),
+            };
+            format!("{} q{}{options}", quote(&f.filter), f.qos)
+        })
+        .collect();
+    line(
+        client_id,
+        &format!("sending SUBSCRIBE (m{pkid}, {})", shown.join(", ")),
+    );
+}
+
+pub(super) fn line(client_id: &str, what: &str) {
+    // Not eprintln!: it panics when stderr is a closed pipe (`moth sub -d 2>&1 | head`).
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "Client {client_id} {what}");
 }

@@ -68,7 +68,7 @@ pub(super) fn connack_reason(code: u8) -> &'static str {
 }
 
 /// An MQTT 5 reason code in words (one table serves CONNACK, PUBACK, SUBACK, DISCONNECT ...).
-pub(super) fn reason(code: u8) -> &'static str {
+pub fn reason(code: u8) -> &'static str {
     match code {
         0x10 => "no matching subscribers",
         0x11 => "no subscription existed",

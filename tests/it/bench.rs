@@ -390,10 +390,6 @@ fn bad_combinations_are_refused() {
             "moth: error: invalid value '101' for '--max-loss <PERCENT>': use a percentage from 0 to 100 (see --help)",
         ),
         (
-            vec!["--ifaddr", "127.0.0.1", "--url", "ws://127.0.0.1:1/mqtt"],
-            "moth: error: --ifaddr works over TCP and TLS only: over websockets moth cannot bind a source address",
-        ),
-        (
             vec!["--start-at", "soon"],
             "moth: error: invalid value 'soon' for '--start-at <TIME>': use RFC 3339 (2026-11-24T20:00:00Z) or Unix seconds, at most a day from now (see --help)",
         ),

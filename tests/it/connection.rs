@@ -200,7 +200,7 @@ fn debug_shows_packets_but_never_the_password() {
         packets,
         "Client dbg sending CONNECT (p4, c1, k60, user 'alice', password ****)\n\
          Client dbg received CONNACK (0, session present 0)\n\
-         Client dbg sending PUBLISH (m1)\n\
+         Client dbg sending PUBLISH (d0, q1, r0, m1, 'd', ... (1 bytes))\n\
          Client dbg received PUBACK (m1)\n\
          Client dbg sending DISCONNECT\n"
     );

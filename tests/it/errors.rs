@@ -491,7 +491,7 @@ fn a_publish_the_broker_refuses_is_an_error() {
         );
         let packet = if qos == "1" { "PUBACK" } else { "PUBREC" };
         out.assert_code(12).assert_stderr(&format!(
-            "moth: error: 1 of 1 message(s) refused; first: the broker refused the message with packet id 1: not authorized (code 135, in {packet})"
+            "moth: error: 1 of 1 message(s) refused; first: the broker refused message 1 (topic 'forbidden'): not authorized (code 135, in {packet})"
         ));
     }
 }
@@ -564,7 +564,7 @@ fn property_errors_name_the_property() {
             "x",
         ],
         1,
-        "-D connect content-type: not a connect property; connect takes session-expiry-interval, receive-maximum, maximum-packet-size, request-problem-information, request-response-information, user-property",
+        "-D connect content-type: not a connect property; connect takes session-expiry-interval, receive-maximum, maximum-packet-size, topic-alias-maximum, request-problem-information, request-response-information, user-property",
     );
     fails(
         &[

@@ -13,7 +13,7 @@ use super::report;
 use super::stats::{Counters, Kind, Measured, Recorder};
 use super::summary::{Outcome, Summary};
 use super::{Clock, Setup, stop_on_signal, stopped};
-use crate::connect::{Probe, Target};
+use crate::connect::{Attempt, Link, Target};
 use crate::exit::{Failure, Result};
 
 pub async fn run(setup: Setup) -> Result<()> {
@@ -65,10 +65,17 @@ pub async fn run(setup: Setup) -> Result<()> {
         connections.spawn(async move {
             let mut measured = Measured::default();
             let began = Instant::now();
-            let opened = Probe::open(&spec, &target, &id, source).await;
+            let attempt = Attempt {
+                client_id: &id,
+                clean: spec.clean_start,
+                session_expiry: None,
+                source,
+                auto_ack: true,
+            };
+            let opened = Link::open(&spec, &target, attempt).await;
             Counters::add(&settled, 1);
             match opened {
-                Ok((probe, timings)) => {
+                Ok((link, _, timings)) => {
                     Counters::add(&counters.connected, 1);
                     if began >= measured_from {
                         recorder.record(n, Kind::Tcp, timings.tcp);
@@ -77,7 +84,7 @@ pub async fn run(setup: Setup) -> Result<()> {
                         }
                         recorder.record(n, Kind::Connack, timings.connack);
                     }
-                    if let Err(e) = probe.hold(async move { stopped(&mut release).await }).await {
+                    if let Err(e) = link.hold(async move { stopped(&mut release).await }).await {
                         measured.fail(&format!("dropped: {}", e.reason));
                         Counters::add(&counters.failures, 1);
                     }

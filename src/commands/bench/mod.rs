@@ -3,15 +3,12 @@
 //! `conn`), collection (`stats`), the summary (`summary`, `text`, `verdict`), reporting
 //! (`report`) and `merge` are kept apart.
 
-mod acks;
 #[cfg(target_os = "linux")]
 mod alarm;
-mod backoff;
 mod conn;
 mod header;
 mod merge;
 mod mode;
-mod over_rumqttc;
 mod plan;
 mod publisher;
 mod report;
@@ -227,7 +224,7 @@ impl Setup {
 }
 
 /// Bench's connection flags as pub/sub's, so the same validation applies.
-/// bench's connection flags as connection settings: its own smaller set, with TCP_NODELAY on.
+/// bench's connection flags as connection settings: its own smaller set.
 fn conn_options(b: &BenchConnArgs) -> crate::connect::ConnOptions {
     crate::connect::ConnOptions {
         host: b.host.clone(),
@@ -244,7 +241,6 @@ fn conn_options(b: &BenchConnArgs) -> crate::connect::ConnOptions {
         key: b.key.clone(),
         insecure: b.insecure,
         tls_version: b.tls_version.clone(),
-        nodelay: true,
         ..crate::connect::ConnOptions::default()
     }
 }

@@ -14,8 +14,6 @@ use bytes::Bytes;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
-use super::acks::{AckMatcher, Resend};
-use super::backoff::Backoff;
 use super::header::Header;
 use super::plan::{PublishPlan, expand};
 use super::run::{Ctx, Window, client_failure};
@@ -23,7 +21,9 @@ use super::schedule::Schedule;
 use super::stats::{Counters, Kind, Measured, Samples};
 use super::stopped;
 use super::ticker::{Ticker, Wake};
-use crate::connect::{Attempt, Incoming, Lean, LinkError};
+use crate::connect::{
+    Attempt, Backoff, Incoming, Inflight, Link, LinkError, PublishPacket, Resend,
+};
 use crate::exit::Result;
 
 /// How long publishers wait for outstanding acknowledgements once sending stops.
@@ -69,6 +69,7 @@ impl Publisher {
             clean: true,
             session_expiry: None,
             source: self.ctx.source(self.position as usize),
+            auto_ack: true,
         }
     }
 
@@ -78,15 +79,11 @@ impl Publisher {
         mut stop: watch::Receiver<bool>,
     ) -> Measured {
         let mut measured = Measured::default();
-        let target = self
-            .ctx
-            .target
-            .as_ref()
-            .expect("lean workers have a target");
-        let (conn, connected) = match Lean::open(&self.ctx.spec, target, self.attempt()).await {
-            Ok(opened) => {
+        let target = &self.ctx.target;
+        let (conn, connected) = match Link::open(&self.ctx.spec, target, self.attempt()).await {
+            Ok((conn, ack, _)) => {
                 let _ = ready.send(Ok(()));
-                opened
+                (conn, ack)
             }
             Err(e) => {
                 let _ = ready.send(Err(client_failure(&self.client_id, &e)));
@@ -98,8 +95,8 @@ impl Publisher {
             return measured;
         };
         let qos = self.plan.qos;
-        let mut acks: AckMatcher<Sent> = AckMatcher::new(self.ctx.spec.max_inflight);
-        if let Some(max) = connected.receive_max {
+        let mut acks: Inflight<Sent> = Inflight::new(self.ctx.spec.max_inflight);
+        if let Some(max) = connected.terms.receive_max {
             acks.narrow(max);
         }
         let schedule = Schedule::new(
@@ -178,12 +175,12 @@ impl Publisher {
                     );
                     break;
                 }
-                match Lean::open(&self.ctx.spec, target, self.attempt()).await {
-                    Ok((mut fresh, connected)) => {
+                match Link::open(&self.ctx.spec, target, self.attempt()).await {
+                    Ok((mut fresh, connected, _)) => {
                         backoff.reset();
                         measured.reconnected(&self.client_id);
                         Counters::add(&self.ctx.counters.reconnects, 1);
-                        if let Some(max) = connected.receive_max {
+                        if let Some(max) = connected.terms.receive_max {
                             acks.narrow(max);
                         }
                         // MQTT wants unacknowledged messages sent again, in their order.
@@ -192,14 +189,15 @@ impl Publisher {
                                 Resend::Publish(pkid) => {
                                     let sent = acks.get(pkid).expect("outstanding");
                                     let topic = sent.topic.as_deref().unwrap_or(&self.topic);
-                                    fresh.publish(
+                                    fresh.publish(PublishPacket {
                                         topic,
                                         qos,
-                                        self.plan.retain,
-                                        true,
+                                        retain: self.plan.retain,
+                                        dup: true,
                                         pkid,
-                                        sent.payload.clone(),
-                                    );
+                                        payload: sent.payload.clone(),
+                                        properties: None,
+                                    });
                                 }
                                 Resend::Release(pkid) => fresh.pubrel(pkid),
                             }
@@ -258,8 +256,17 @@ impl Publisher {
                         expand(template, *index, id, &self.ctx.username, seq).into_boxed_str()
                     });
                 let topic = own_topic.as_deref().unwrap_or(&self.topic);
+                let packet = |pkid, payload| PublishPacket {
+                    topic,
+                    qos,
+                    retain: self.plan.retain,
+                    dup: false,
+                    pkid,
+                    payload,
+                    properties: None,
+                };
                 if qos == 0 {
-                    c.publish(topic, 0, self.plan.retain, false, 0, payload);
+                    c.publish(packet(0, payload));
                     qos0_queued += 1;
                     qos0_measured += u64::from(is_measured);
                 } else {
@@ -270,7 +277,7 @@ impl Publisher {
                         topic: own_topic.clone(),
                     };
                     let pkid = acks.insert(sent);
-                    c.publish(topic, qos, self.plan.retain, false, pkid, payload);
+                    c.publish(packet(pkid, payload));
                 }
                 measured.sent_total += 1;
                 if is_measured {
@@ -309,7 +316,7 @@ impl Publisher {
             let mut lost: Option<LinkError> = None;
             tokio::select! {
                 biased;
-                io = c.io() => match io {
+                io = c.io(true) => match io {
                     Ok(progress) => {
                         if progress.wrote && !c.wants_write() && qos0_queued > 0 {
                             // QoS 0 is delivered once written.
@@ -328,7 +335,7 @@ impl Publisher {
                                     acked += 1;
                                 }
                                 Incoming::PubAck { reason, .. } | Incoming::PubRec { reason, .. } if reason >= 0x80 => {}
-                                Incoming::PubAck { pkid, .. } | Incoming::PubComp { pkid } => {
+                                Incoming::PubAck { pkid, .. } | Incoming::PubComp { pkid, .. } => {
                                     if let Some(sent) = acks.complete(pkid) {
                                         acked += 1;
                                         if sent.measured {
@@ -379,7 +386,8 @@ impl Publisher {
         }
         samples.flush();
         if let Some(c) = conn {
-            c.close(Duration::from_secs(2)).await;
+            c.close(&Default::default(), Duration::from_secs(2), false)
+                .await;
         }
         measured
     }

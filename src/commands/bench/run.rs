@@ -1,6 +1,5 @@
 //! pub, sub and pubsub, phase by phase: start subscribers, start publishers, run, drain,
-//! summarise. The workers themselves are in `publisher` and `subscriber` (the lean engine) and
-//! `over_rumqttc` (websockets, which the lean engine does not speak).
+//! summarise. The workers themselves are in `publisher` and `subscriber`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,8 +39,8 @@ pub struct Window {
 /// What all workers share.
 pub struct Ctx {
     pub spec: ConnSpec,
-    /// Where lean connections go; `None` over websockets, which stay on rumqttc.
-    pub target: Option<Target>,
+    /// Where connections go.
+    pub target: Target,
     pub counters: Arc<Counters>,
     pub recorder: Recorder,
     pub username: String,
@@ -95,20 +94,17 @@ pub async fn run(
     publish: Option<PublishPlan>,
     subscribe: Option<SubscribePlan>,
 ) -> Result<()> {
-    let target = match setup.spec.endpoint {
-        Endpoint::WebSocket { .. } if !setup.sources.is_empty() => {
-            return Err(Failure::usage(
-                "--ifaddr works over TCP and TLS only: over websockets moth cannot bind a source address",
-            ));
-        }
-        Endpoint::WebSocket { .. } => None,
-        _ => Some(Target::resolve(&setup.spec).await.map_err(|e| {
-            Failure::usage(format!(
-                "cannot connect to {}: {}",
-                setup.spec.endpoint, e.reason
-            ))
-        })?),
-    };
+    if matches!(setup.spec.endpoint, Endpoint::Unix(_)) && !setup.sources.is_empty() {
+        return Err(Failure::usage(
+            "--ifaddr works over TCP, TLS and websockets only: a unix socket has no source address",
+        ));
+    }
+    let target = Target::resolve(&setup.spec).await.map_err(|e| {
+        Failure::usage(format!(
+            "cannot connect to {}: {}",
+            setup.spec.endpoint, e.reason
+        ))
+    })?;
     let (stop_tx, stop) = stop_on_signal();
     let (window_tx, window_rx) = watch::channel(None);
     let (drain_tx, _) = watch::channel(false);
@@ -226,12 +222,7 @@ impl Run {
                 limit: plan.limit,
                 stop_all: self.stop_tx.clone(),
             };
-            if self.ctx.target.is_some() {
-                self.subscribers.spawn(worker.run(ready_tx, drain));
-            } else {
-                self.subscribers
-                    .spawn(worker.run_over_rumqttc(ready_tx, drain));
-            }
+            self.subscribers.spawn(worker.run(ready_tx, drain));
             tokio::time::sleep(self.setup.ramp).await;
         }
         for ready in ready {
@@ -270,12 +261,7 @@ impl Run {
                 lag_now: self.lag_now.clone(),
                 ticker: self.ticker.clone(),
             };
-            if self.ctx.target.is_some() {
-                self.publishers.spawn(worker.run(ready_tx, stop));
-            } else {
-                self.publishers
-                    .spawn(worker.run_over_rumqttc(ready_tx, stop));
-            }
+            self.publishers.spawn(worker.run(ready_tx, stop));
             tokio::time::sleep(self.setup.ramp).await;
         }
         for ready in ready {

@@ -10,12 +10,11 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
-use super::backoff::Backoff;
 use super::header::Header;
 use super::run::{Ctx, client_failure};
 use super::stats::{Counters, Kind, Measured, Samples};
 use super::stopped;
-use crate::connect::{Attempt, Connected, Incoming, Lean, LinkError};
+use crate::connect::{Attempt, Backoff, ConnAck, Filter, Incoming, Link, LinkError};
 use crate::exit::{Failure, REFUSED, Result};
 
 /// MQTT 5: how long the broker keeps a subscriber's session after a drop.
@@ -50,43 +49,49 @@ impl Subscriber {
             clean: clean || !persistent,
             session_expiry: persistent.then_some(SESSION_EXPIRY),
             source: self.ctx.source(self.worker),
+            auto_ack: true,
         }
     }
 
     /// The first connection: an empty session that outlives a drop. MQTT 5 says both in one
     /// CONNECT; 3.1.1 cannot, so it clears any old session first and then opens a lasting one.
-    async fn first_connection(&self) -> std::result::Result<(Lean, Connected), LinkError> {
-        let target = self
-            .ctx
-            .target
-            .as_ref()
-            .expect("lean workers have a target");
+    async fn first_connection(&self) -> std::result::Result<(Link, ConnAck), LinkError> {
+        let target = &self.ctx.target;
         let spec = &self.ctx.spec;
         if self.persistent() && spec.protocol == crate::connect::Protocol::V311 {
-            let (conn, _) = Lean::open(spec, target, self.attempt(true)).await?;
-            conn.close(Duration::from_secs(2)).await;
-            return Lean::open(spec, target, self.attempt(false)).await;
+            let (conn, _, _) = Link::open(spec, target, self.attempt(true)).await?;
+            conn.close(&Default::default(), Duration::from_secs(2), false)
+                .await;
         }
-        Lean::open(spec, target, self.attempt(true)).await
+        let clean = !(self.persistent() && spec.protocol == crate::connect::Protocol::V311);
+        let (conn, ack, _) = Link::open(spec, target, self.attempt(clean)).await?;
+        Ok((conn, ack))
+    }
+
+    fn filter(&self) -> Filter {
+        Filter {
+            filter: self.filter.clone(),
+            qos: self.qos,
+            no_local: false,
+            no_stale_retained: false,
+            retain_as_published: false,
+        }
     }
 
     /// Subscribe and wait for SUBACK, answering whatever arrives meanwhile.
-    async fn subscribe(&self, conn: &mut Lean) -> std::result::Result<Subscribed, LinkError> {
-        conn.subscribe(&self.filter, self.qos);
+    async fn subscribe(&self, conn: &mut Link) -> std::result::Result<Subscribed, LinkError> {
+        conn.subscribe(1, &[self.filter()], &self.ctx.spec);
         let deadline = Instant::now() + Duration::from_secs(crate::connect::CONNECT_TIMEOUT);
         loop {
-            let progress = tokio::time::timeout_at(deadline, conn.io())
+            let progress = tokio::time::timeout_at(deadline, conn.io(true))
                 .await
-                .map_err(|_| LinkError {
-                    reason: "no SUBACK in time".into(),
-                    refused: None,
-                })??;
+                .map_err(|_| LinkError::new("no SUBACK in time"))??;
             if !progress.read {
                 continue;
             }
             let mut answer = None;
             conn.parse(|_, packet| {
-                if let Incoming::SubAck { codes } = packet {
+                if let Incoming::SubAck { codes, .. } = packet {
                     answer = Some(match codes.first() {
                         Some(&code) if code >= 0x80 => Subscribed::Refused(code),
                         _ => Subscribed::Yes,
@@ -143,11 +148,7 @@ impl Subscriber {
         let mut samples = Samples::new(self.worker, &self.ctx.recorder);
         let mut conn = Some(conn);
         let mut backoff = Backoff::new();
-        let target = self
-            .ctx
-            .target
-            .as_ref()
-            .expect("lean workers have a target");
+        let target = &self.ctx.target;
         loop {
             let Some(c) = conn.as_mut() else {
                 let wait = backoff.next_wait();
@@ -159,9 +160,9 @@ impl Subscriber {
                     }
                     _ = tokio::time::sleep(wait) => {}
                 }
-                let opened = Lean::open(&self.ctx.spec, target, self.attempt(false)).await;
+                let opened = Link::open(&self.ctx.spec, target, self.attempt(false)).await;
                 match opened {
-                    Ok((mut fresh, connected)) => {
+                    Ok((mut fresh, connected, _)) => {
                         backoff.reset();
                         measured.reconnected(&self.client_id);
                         Counters::add(&self.ctx.counters.reconnects, 1);
@@ -197,13 +198,14 @@ impl Subscriber {
             tokio::select! {
                 biased;
                 _ = stopped(&mut drain) => break,
-                io = c.io() => match io {
+                io = c.io(true) => match io {
                     Ok(progress) if progress.read => {
                         let mut arrived = 0u64;
                         let parsed = c.parse(|_, packet| {
-                            let Incoming::Publish { payload, .. } = packet else {
+                            let Incoming::Publish(message) = packet else {
                                 return;
                             };
+                            let payload = message.payload;
                             arrived += 1;
                             measured.received_total += 1;
                             match Header::read(&payload) {
@@ -249,9 +251,10 @@ impl Subscriber {
             if self.persistent() {
                 // The session outlives this run: leave it without subscriptions, so the broker
                 // queues nothing for a client that is gone.
-                c.unsubscribe(&self.filter);
+                c.unsubscribe(2, std::slice::from_ref(&self.filter), &self.ctx.spec);
             }
-            c.close(Duration::from_secs(2)).await;
+            c.close(&Default::default(), Duration::from_secs(2), false)
+                .await;
         }
         measured
     }

@@ -76,14 +76,18 @@ pub struct Producer {
 impl Producer {
     /// Publish everything; `Err` on bad input, which stops it.
     pub async fn run(mut self) -> Result<()> {
-        match std::mem::replace(&mut self.source, Input::Lines(LineFormat::Payload)) {
+        let done = match std::mem::replace(&mut self.source, Input::Lines(LineFormat::Payload)) {
             Input::Single {
                 payload,
                 repeat,
                 delay,
             } => self.single(payload, repeat, delay).await,
             Input::Lines(format) => self.lines(format).await,
-        }
+        };
+        // Said here, right after the last message, so that a last QoS 0 message and the
+        // DISCONNECT leave together.
+        self.publisher.close();
+        done
     }
 
     async fn single(&mut self, payload: Bytes, repeat: u64, delay: Option<Duration>) -> Result<()> {

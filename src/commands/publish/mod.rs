@@ -128,6 +128,8 @@ pub async fn run(args: PubArgs) -> Result<()> {
                 // and no connection to say goodbye on.
                 break;
             }
+            // The session disconnects on its own once everything is delivered; this bounds the
+            // wait for it to say so.
             session.disconnect();
             closing = Some(Instant::now() + CLOSE_GRACE);
         }
@@ -138,6 +140,7 @@ pub async fn run(args: PubArgs) -> Result<()> {
             _ = &mut signal, if interrupted.is_none() => {
                 producer.abort();
                 input_done = true;
+                session.disconnect();
                 interrupted = Some(Instant::now() + INTERRUPT_GRACE);
                 continue;
             }
@@ -169,7 +172,6 @@ pub async fn run(args: PubArgs) -> Result<()> {
             Event::PublishRefused(why) => {
                 first_refusal.get_or_insert(why);
             }
-            Event::Warning(why) => report::warning(&why),
             Event::ConnectionLost(why) => {
                 report::warning(&why);
                 let why = why.trim_end_matches("; reconnecting").to_string();

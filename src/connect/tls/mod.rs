@@ -24,7 +24,7 @@ use rustls::ClientConfig;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
 
-use super::options::ConnOptions;
+use super::settings::ConnOptions;
 use crate::exit::{Failure, Result};
 use crate::report::io_reason;
 use client_cert::ClientCert;

@@ -34,8 +34,6 @@ pub struct ConnOptions {
     pub ws: bool,
     /// Messages in flight at most (1 to 65535).
     pub max_inflight: u16,
-    /// TCP_NODELAY.
-    pub nodelay: bool,
     /// `-D COMMAND NAME [VALUE]` groups, as given.
     pub property: Vec<Vec<String>>,
     /// Print packets and settings (`-d`).

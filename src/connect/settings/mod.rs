@@ -1,5 +1,5 @@
-//! Connection flags → a validated `ConnSpec`. Every check that would otherwise reach a rumqttc
-//! panic or a confusing broker refusal happens here, before any network traffic.
+//! Connection flags → a validated `ConnSpec`. Every check that would otherwise reach a confusing
+//! broker refusal happens here, before any network traffic.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -7,19 +7,18 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::options::ConnOptions;
+mod options;
+mod url;
+
 use super::tls;
-use super::url::BrokerUrl;
 use crate::exit::{Failure, Result};
 use crate::limits::{check_field, check_string};
 use crate::properties::PropertySets;
 use crate::random::random_u64;
 use crate::report::quote;
 use crate::topic;
-
-/// The largest packet MQTT can express (remaining length 268,435,455). rumqttc's 10 KiB default
-/// must never limit a user's payload.
-pub const MAX_PACKET_SIZE: usize = crate::limits::MAX_PACKET_SIZE;
+pub use options::ConnOptions;
+use url::BrokerUrl;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
@@ -34,9 +33,10 @@ pub enum Endpoint {
         port: u16,
     },
     Unix(PathBuf),
-    /// The whole `ws://host:port/path` URL, as rumqttc wants it.
+    /// `ws://host:port/path`: the whole URL for the handshake, and where to connect.
     WebSocket {
         url: String,
+        host: String,
         port: u16,
     },
 }
@@ -89,7 +89,6 @@ pub struct ConnSpec {
     pub credentials: Option<Credentials>,
     pub will: Option<Will>,
     pub max_inflight: u16,
-    pub nodelay: bool,
     pub debug: bool,
     /// The topic part of an `mqtt(s)://` URL given with -L.
     pub url_topic: Option<String>,
@@ -260,7 +259,6 @@ impl ConnSpec {
             credentials,
             will,
             max_inflight,
-            nodelay: args.nodelay,
             debug: args.debug,
             url_topic,
             properties,
@@ -306,7 +304,7 @@ fn endpoint(
                 host.clone()
             };
             let url = format!("{scheme}://{bracketed}:{port}/mqtt");
-            return Ok((Endpoint::WebSocket { url, port }, None));
+            return Ok((Endpoint::WebSocket { url, host, port }, None));
         }
         return Ok((Endpoint::Tcp { host, port }, None));
     };
@@ -326,6 +324,7 @@ fn endpoint(
         return Ok((
             Endpoint::WebSocket {
                 url: ws_url,
+                host: url.host.clone(),
                 port: url.port,
             },
             None,

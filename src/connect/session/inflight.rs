@@ -1,7 +1,14 @@
-//! The ack matcher: packet ids for a publisher's QoS 1/2 messages, the in-flight window, and
-//! which sent message an acknowledgement completes. Ids are handed out in sequence and mapped
-//! to a fixed slot (`(id - 1) % capacity`), so matching costs an index, never a search or a
-//! hash, and a slow acknowledgement only makes the next id skip its slot.
+//! Messages in flight: packet ids for a client's QoS 1/2 messages, the in-flight window, where
+//! each message is in its exchange (QoS 2: before or after PUBREC), and which message an
+//! acknowledgement completes. Ids are handed out in sequence and mapped to a fixed slot
+//! (`(id - 1) % capacity`), so matching costs an index, never a search or a hash, and a slow
+//! acknowledgement only makes the next id skip its slot. An id is free again only when its
+//! exchange is over (PUBACK, PUBCOMP or a refusal), never at PUBREC. The session and bench's
+//! publishers both keep their messages here, each with what it needs to know of them (`T`).
+
+/// Publishes take packet ids up to here; the ids above are left for SUBSCRIBE and UNSUBSCRIBE,
+/// so that no two packets in flight ever share one.
+pub const PUBLISH_IDS: u16 = u16::MAX - 256;
 
 #[derive(Debug)]
 struct Slot<T> {
@@ -14,7 +21,7 @@ struct Slot<T> {
 }
 
 #[derive(Debug)]
-pub struct AckMatcher<T> {
+pub struct Inflight<T> {
     slots: Vec<Option<Slot<T>>>,
     /// Ids run 1..=span, a whole number of `slots.len()` so that wrapping keeps the mapping.
     span: u16,
@@ -34,13 +41,13 @@ pub enum Resend {
     Release(u16),
 }
 
-impl<T> AckMatcher<T> {
-    /// A window of `limit` messages (1 to 65,535).
-    pub fn new(limit: u16) -> AckMatcher<T> {
-        let capacity = usize::from(limit.max(1));
-        AckMatcher {
+impl<T> Inflight<T> {
+    /// A window of `limit` messages (1 to `PUBLISH_IDS`).
+    pub fn new(limit: u16) -> Inflight<T> {
+        let capacity = usize::from(limit.clamp(1, PUBLISH_IDS));
+        Inflight {
             slots: (0..capacity).map(|_| None).collect(),
-            span: (capacity * (usize::from(u16::MAX) / capacity)) as u16,
+            span: (capacity * (usize::from(PUBLISH_IDS) / capacity)) as u16,
             next: 1,
             limit: capacity,
             outstanding: 0,
@@ -129,6 +136,24 @@ impl<T> AckMatcher<T> {
             .collect()
     }
 
+    /// Everything outstanding, oldest first, taken out: the broker kept no session, so each
+    /// message must go out again as a new one.
+    pub fn take_all(&mut self) -> Vec<T> {
+        let mut all: Vec<Slot<T>> = self.slots.iter_mut().filter_map(Option::take).collect();
+        all.sort_by_key(|s| s.order);
+        self.outstanding = 0;
+        all.into_iter().map(|s| s.item).collect()
+    }
+
+    /// The oldest outstanding message and its packet id.
+    pub fn oldest(&self) -> Option<(u16, &T)> {
+        self.slots
+            .iter()
+            .flatten()
+            .min_by_key(|s| s.order)
+            .map(|s| (s.pkid, &s.item))
+    }
+
     pub fn get(&self, pkid: u16) -> Option<&T> {
         let slot = self.slot(pkid);
         self.slots[slot]
@@ -144,7 +169,7 @@ mod tests {
 
     #[test]
     fn acknowledgements_complete_what_they_name() {
-        let mut m = AckMatcher::new(3);
+        let mut m = Inflight::new(3);
         let (a, b, c) = (m.insert("a"), m.insert("b"), m.insert("c"));
         assert_eq!((a, b, c), (1, 2, 3));
         assert!(!m.has_room());
@@ -161,16 +186,17 @@ mod tests {
 
     #[test]
     fn ids_wrap_within_the_mqtt_range() {
-        let mut m = AckMatcher::new(20);
+        let mut m = Inflight::new(20);
         let mut last = 0;
         for n in 0..200_000u32 {
             let id = m.insert(n);
             assert!(id >= 1, "id 0 is not allowed");
             if last != 0 {
                 assert!(
-                    id == last + 1 || (id == 1 && last == 65_520),
+                    id == last + 1 || (id == 1 && last == 65_260),
                     "{last} -> {id}"
                 );
+                assert!(id <= PUBLISH_IDS);
             }
             last = id;
             assert_eq!(m.complete(id), Some(n));
@@ -179,7 +205,7 @@ mod tests {
 
     #[test]
     fn qos_2_resends_releases_after_pubrec() {
-        let mut m = AckMatcher::new(4);
+        let mut m = Inflight::new(4);
         let a = m.insert(());
         let b = m.insert(());
         m.received(a);
@@ -189,5 +215,19 @@ mod tests {
         assert_eq!(m.complete(a), Some(()));
         assert_eq!(m.complete(b), Some(()));
         assert!(m.has_room());
+    }
+
+    #[test]
+    fn everything_outstanding_comes_back_in_order() {
+        let mut m = Inflight::new(3);
+        m.insert("a");
+        let b = m.insert("b");
+        m.insert("c");
+        m.complete(b);
+        m.insert("d");
+        assert_eq!(m.oldest(), Some((1, &"a")));
+        assert_eq!(m.take_all(), vec!["a", "c", "d"]);
+        assert_eq!(m.outstanding(), 0);
+        assert_eq!(m.oldest(), None);
     }
 }
