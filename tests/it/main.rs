@@ -18,4 +18,5 @@ mod rr;
 mod sub_options;
 mod template_rate;
 mod tls;
+mod tls_malformed;
 mod tls_openssl;

@@ -363,7 +363,7 @@ fn server_certificate_problems() {
             &["--cafile", &ca, "-t", "m", "-m", "x"],
         ),
         &format!(
-            "cannot connect to localhost:{port}: the broker's certificate does not match the host name localhost (it is for: DNS:other.example); connect by a name it lists, or use --insecure to skip the check"
+            "cannot connect to localhost:{port}: the broker's certificate does not match the host name localhost (it is for: DNS:other.example); connect by a name it lists"
         ),
     );
     let out = run(
@@ -508,11 +508,25 @@ fn websockets_over_tls() {
 fn ca_directory_and_os_trust_store() {
     let broker = Broker::config().tls(TlsListener::Server).start();
     let pki = broker.pki.as_ref().unwrap();
-    // --capath: a directory of PEM files, here holding the test CA among others.
+    // --capath: a directory as `openssl rehash` prepares it, here holding the test CA among
+    // others. Files under other names are not read, as OpenSSL never reads them.
     let dir = broker.dir().join("cas");
     std::fs::create_dir(&dir).unwrap();
     std::fs::copy(&pki.other_ca_cert, dir.join("other.pem")).unwrap();
     std::fs::copy(&pki.ca_cert, dir.join("test-ca.pem")).unwrap();
+    refused(
+        moth_tls(
+            &broker,
+            "pub",
+            "localhost",
+            &["--capath", dir.to_str().unwrap(), "-t", "c", "-m", "x"],
+        ),
+        &format!(
+            "--capath {dir} holds no PEM CA certificate under an OpenSSL hash name (such as 1a2b3c4d.0); run `openssl rehash {dir}` first, or pass a file with --cafile",
+            dir = dir.display()
+        ),
+    );
+    crate::support::pki::openssl(&dir, &["rehash", "."]);
     let out = run(
         moth_tls(
             &broker,
@@ -544,7 +558,10 @@ fn ca_directory_and_os_trust_store() {
             "localhost",
             &["--capath", empty.to_str().unwrap(), "-t", "c", "-m", "x"],
         ),
-        &format!("--capath {} holds no PEM CA certificate", empty.display()),
+        &format!(
+            "--capath {dir} holds no PEM CA certificate under an OpenSSL hash name (such as 1a2b3c4d.0); run `openssl rehash {dir}` first, or pass a file with --cafile",
+            dir = empty.display()
+        ),
     );
     // The system's trust store does not know the test CA.
     let port = broker.tls_port;
@@ -660,7 +677,7 @@ fn mosquitto_guide_server_certificate_is_verified() {
             &["--cafile", &ca, "-t", "g", "-m", "x"],
         ),
         &format!(
-            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the address 127.0.0.1 (it is for: CN=localhost); connect by a name it lists, or use --insecure to skip the check"
+            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the address 127.0.0.1 (it is for: CN=localhost); connect by a name it lists"
         ),
     );
     let out = run(
@@ -820,7 +837,7 @@ fn self_signed_certificate_given_as_cafile_is_pinned() {
             &["--cafile", &p(&cert), "-t", "s", "-m", "x"],
         ),
         &format!(
-            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the address 127.0.0.1 (it is for: CN=localhost); connect by a name it lists, or use --insecure to skip the check"
+            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the address 127.0.0.1 (it is for: CN=localhost); connect by a name it lists"
         ),
     );
     // Another self-signed certificate for the same name is not the one given.
@@ -1048,7 +1065,7 @@ fn tls_server_name_is_the_name_checked() {
     refused(
         with_name("other.example"),
         &format!(
-            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the host name other.example (it is for: DNS:localhost, IP:127.0.0.1); connect by a name it lists, or use --insecure to skip the check"
+            "cannot connect to 127.0.0.1:{port}: the broker's certificate does not match the host name other.example (it is for: DNS:localhost, IP:127.0.0.1); connect by a name it lists"
         ),
     );
     refused(

@@ -4,202 +4,13 @@
 //! front of a real Mosquitto; moth's verdict is asserted, a refusal with its sentence. A case
 //! moth refuses where OpenSSL accepts says why in its description.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use crate::support::forge::{Forge, Made, Spec};
-use crate::support::tls_front::Front;
-use crate::support::{Broker, moth, run};
-
-enum Host {
-    /// Checked as a host name (--tls-server-name; `openssl verify -verify_hostname`).
-    Name(&'static str),
-    /// -h 127.0.0.1 (`openssl verify -verify_ip`).
-    Loopback,
-}
-
-struct Case {
-    what: String,
-    /// What the broker presents, its own certificate first.
-    chain: Vec<Made>,
-    /// The key the broker signs the handshake with: the first certificate's unless given.
-    key: Option<PathBuf>,
-    /// --cafile.
-    trusted: Vec<Made>,
-    host: Host,
-    /// `openssl verify`'s verdict; None where it cannot judge (the handshake's key).
-    openssl: Option<bool>,
-    /// Accepted, or refused with this sentence.
-    moth: Result<(), String>,
-    /// Served by `openssl s_server` (for a key rustls will not sign with) instead of the front.
-    by_openssl: bool,
-}
-
-impl Case {
-    fn new(what: impl Into<String>, chain: &[&Made], trusted: &[&Made], host: Host) -> Case {
-        Case {
-            what: what.into(),
-            chain: chain.iter().map(|m| (*m).clone()).collect(),
-            key: None,
-            trusted: trusted.iter().map(|m| (*m).clone()).collect(),
-            host,
-            openssl: Some(false),
-            moth: Ok(()),
-            by_openssl: false,
-        }
-    }
-    /// OpenSSL and moth both refuse; moth with this sentence.
-    fn refused(mut self, sentence: impl Into<String>) -> Case {
-        self.openssl = Some(false);
-        self.moth = Err(sentence.into());
-        self
-    }
-    fn accepted(mut self) -> Case {
-        self.openssl = Some(true);
-        self.moth = Ok(());
-        self
-    }
-    /// OpenSSL accepts, moth refuses: stricter on purpose (the description says why).
-    fn stricter(mut self, sentence: impl Into<String>) -> Case {
-        self.openssl = Some(true);
-        self.moth = Err(sentence.into());
-        self
-    }
-    /// The chain is sound to OpenSSL; the broker's handshake is signed with `key`, and moth
-    /// refuses with this sentence.
-    fn signed_with(mut self, key: &std::path::Path, sentence: impl Into<String>) -> Case {
-        self.key = Some(key.to_path_buf());
-        self.openssl = Some(true);
-        self.moth = Err(sentence.into());
-        self
-    }
-}
-
-/// Each case's mismatch, or nothing; all cases run, so one run shows every difference.
-fn check_all(forge: &Forge, cases: &[Case]) {
-    let broker = Broker::start();
-    let failures: Vec<String> = cases
-        .iter()
-        .enumerate()
-        .filter_map(|(n, case)| check(forge, &broker, n, case).err())
-        .collect();
-    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
-}
-
-fn check(forge: &Forge, broker: &Broker, n: usize, case: &Case) -> Result<(), String> {
-    let leaf = &case.chain[0];
-    let bundle = |what: &str, certs: &[Made]| {
-        forge.bundle(
-            &format!("case{n}-{what}"),
-            &certs.iter().collect::<Vec<_>>(),
-        )
-    };
-    let cafile = bundle("trusted", &case.trusted);
-    let served = bundle("served", &case.chain);
-    if let Some(accepts) = case.openssl {
-        let mut verify = Command::new("openssl");
-        verify.args(["verify", "-purpose", "sslserver", "-CAfile"]);
-        verify.arg(&cafile);
-        if case.chain.len() > 1 {
-            verify
-                .arg("-untrusted")
-                .arg(bundle("untrusted", &case.chain[1..]));
-        }
-        match case.host {
-            Host::Name(name) => verify.args(["-verify_hostname", name]),
-            Host::Loopback => verify.args(["-verify_ip", "127.0.0.1"]),
-        };
-        let out = verify
-            .arg(&leaf.cert)
-            .output()
-            .expect(crate::support::pki::OPENSSL_HINT);
-        if out.status.success() != accepts {
-            return Err(format!(
-                "{}: the case is wrong, `openssl verify` {}: {}{}",
-                case.what,
-                if accepts { "refuses it" } else { "accepts it" },
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-    }
-    let key = case.key.as_ref().unwrap_or(&leaf.key);
-    let front = match case.by_openssl {
-        true => Front::openssl(&served, key),
-        false => Front::start(&served, key, None, broker.port),
-    };
-    let mut cmd = moth();
-    cmd.args([
-        "pub",
-        "-h",
-        "127.0.0.1",
-        "-p",
-        &front.port.to_string(),
-        "--cafile",
-    ])
-    .arg(&cafile)
-    .args(["-t", "tls/case", "-m", "x", "-q", "1"]);
-    if let Host::Name(name) = case.host {
-        cmd.args(["--tls-server-name", name]);
-    }
-    let out = run(cmd, b"");
-    let expected = match &case.moth {
-        Ok(()) => (0, String::new()),
-        Err(sentence) => (
-            1,
-            format!(
-                "moth: error: cannot connect to 127.0.0.1:{}: {sentence}\n",
-                front.port
-            ),
-        ),
-    };
-    if (out.code(), out.stderr.clone()) != expected {
-        return Err(format!(
-            "{}:\n  expected exit {} {:?}\n  got      exit {} {:?}",
-            case.what,
-            expected.0,
-            expected.1,
-            out.code(),
-            out.stderr
-        ));
-    }
-    Ok(())
-}
-
-/// The same name as X.509 v1, CN-only v3 and v3 with a subjectAltName, issued by `by`.
-fn three_leaves(forge: &Forge, stem: &str, cn: &str, by: &Made) -> [(&'static str, Made); 3] {
-    let spec = |kind: &str| format!("{stem}-{kind}");
-    [
-        ("v1", forge.make(Spec::new(spec("v1"), cn).by(by))),
-        (
-            "CN-only v3",
-            forge.make(
-                Spec::new(spec("cn"), cn)
-                    .by(by)
-                    .ext("basicConstraints=CA:FALSE"),
-            ),
-        ),
-        (
-            "SAN v3",
-            forge.make(
-                Spec::new(spec("san"), cn)
-                    .by(by)
-                    .ext(&format!("subjectAltName=DNS:{cn}")),
-            ),
-        ),
-    ]
-}
-
-fn forge() -> (tempfile::TempDir, Forge) {
-    let dir = tempfile::tempdir().unwrap();
-    let forge = Forge::new(dir.path());
-    (dir, forge)
-}
+use crate::support::forge::Spec;
+use crate::support::oracle::{Case, Host, check_all, forge, three_leaves};
 
 /// moth checks a v1 certificate only against the root that signed it; OpenSSL goes further.
-fn not_direct_v1(issuer: &str) -> String {
+fn not_direct_v1(intermediate: &str) -> String {
     format!(
-        "the broker's certificate is an X.509 v1 certificate issued by {issuer}, and moth checks such a certificate only against the root CA that signed it, given with --cafile or --capath; pass that root with --cafile, or make the certificate again as X.509 v3 with a subjectAltName (`-extfile` with subjectAltName = DNS:HOST)"
+        "the broker's certificate is an X.509 v1 certificate issued by {intermediate}, which is not a root CA, and moth checks such a certificate only when a root CA given with --cafile or --capath signed it directly; make the certificate again as X.509 v3 with a subjectAltName (`-extfile` with subjectAltName = DNS:HOST)"
     )
 }
 
@@ -777,7 +588,7 @@ fn names_as_openssl_checks_them() {
             Host::Name("other.example"),
         )
         .refused(
-            "the broker's certificate does not match the host name other.example (it is for: email:ops@mail.example, CN=mail.example); connect by a name it lists, or use --insecure to skip the check",
+            "the broker's certificate does not match the host name other.example (it is for: email:ops@mail.example, CN=mail.example); connect by a name it lists",
         ),
         // An address is looked for among IP addresses only (mosquitto_pub also takes these).
         Case::new(
@@ -787,10 +598,10 @@ fn names_as_openssl_checks_them() {
             Host::Loopback,
         )
         .refused(
-            "the broker's certificate does not match the address 127.0.0.1 (it holds DNS name 127.0.0.1, not IP address 127.0.0.1 (an address must be in subjectAltName as IP:127.0.0.1)); connect by a name it lists, or use --insecure to skip the check",
+            "the broker's certificate does not match the address 127.0.0.1 (it holds DNS name 127.0.0.1, not IP address 127.0.0.1 (an address must be in subjectAltName as IP:127.0.0.1)); connect by a name it lists",
         ),
         Case::new("a v1 CN=127.0.0.1, by address", &[&cn_ip], &[&root], Host::Loopback).refused(
-            "the broker's certificate does not match the address 127.0.0.1 (it holds 127.0.0.1 only in its CN, and an address is looked for in subjectAltName only (as IP:127.0.0.1)); connect by a name it lists, or use --insecure to skip the check",
+            "the broker's certificate does not match the address 127.0.0.1 (it holds 127.0.0.1 only in its CN, and an address is looked for in subjectAltName only (as IP:127.0.0.1)); connect by a name it lists",
         ),
         Case::new(
             "DNS:*.com for example.com",
@@ -799,7 +610,7 @@ fn names_as_openssl_checks_them() {
             Host::Name("example.com"),
         )
         .refused(
-            "the broker's certificate does not match the host name example.com (it is for: DNS:*.com); connect by a name it lists, or use --insecure to skip the check",
+            "the broker's certificate does not match the host name example.com (it is for: DNS:*.com); connect by a name it lists",
         ),
         Case::new(
             "DNS:*.good.example for broker.good.example",

@@ -7,9 +7,7 @@ use std::net::IpAddr;
 
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::{
-    GeneralName, KeyUsage, NSCertType, NameConstraints, ParsedExtension, X509Extension,
-};
+use x509_parser::extensions::{GeneralName, NameConstraints, ParsedExtension, X509Extension};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
@@ -35,7 +33,11 @@ pub enum Name {
     Dns(String),
     Ip(IpAddr),
     Email(String),
+    /// An email address as an otherName (SmtpUTF8Mailbox), which OpenSSL checks as email.
+    Mailbox(String),
     Uri(String),
+    /// An iPAddress entry of neither 4 nor 16 bytes.
+    BadAddress,
     Other,
 }
 
@@ -45,7 +47,9 @@ impl fmt::Display for Name {
             Name::Dns(name) => write!(f, "DNS:{name}"),
             Name::Ip(ip) => write!(f, "IP:{ip}"),
             Name::Email(address) => write!(f, "email:{address}"),
+            Name::Mailbox(address) => write!(f, "othername:SmtpUTF8Mailbox:{address}"),
             Name::Uri(uri) => write!(f, "URI:{uri}"),
+            Name::BadAddress => f.write_str("IP:<malformed>"),
             Name::Other => f.write_str("a name of another kind"),
         }
     }
@@ -77,26 +81,69 @@ impl<'a> Cert<'a> {
         self.x509.issuer().as_raw() == issuer.x509.subject().as_raw()
     }
 
-    /// OpenSSL's "self-signed": issued under its own name and, when it says which key signed it
-    /// (authorityKeyIdentifier) and names its own (subjectKeyIdentifier), by its own key. Only
+    /// OpenSSL's "self-signed": issued under its own name, by its own key as far as its
+    /// authorityKeyIdentifier says, with a signature algorithm for its own kind of key. Only
     /// such a certificate ends a chain for OpenSSL; any other trusted one needs its issuer too.
     pub fn self_issued(&self) -> bool {
-        if self.x509.subject().as_raw() != self.x509.issuer().as_raw() {
+        self.x509.subject().as_raw() == self.x509.issuer().as_raw()
+            && self.akid_allows(self)
+            && self.signature_fits_own_key()
+    }
+
+    /// OpenSSL's X509_check_akid: whatever this certificate's authorityKeyIdentifier says of its
+    /// issuer (key identifier, issuer name and serial) must hold of `issuer`.
+    pub fn akid_allows(&self, issuer: &Cert<'_>) -> bool {
+        let Some(akid) = self
+            .x509
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::AuthorityKeyIdentifier(akid) => Some(akid),
+                _ => None,
+            })
+        else {
+            return true;
+        };
+        if let (Some(wanted), Some(own)) = (&akid.key_identifier, issuer.subject_key_id())
+            && wanted.0 != own
+        {
             return false;
         }
-        let mut authority = None;
-        let mut own = None;
-        for ext in self.x509.extensions() {
-            match ext.parsed_extension() {
-                ParsedExtension::AuthorityKeyIdentifier(akid) => {
-                    authority = akid.key_identifier.as_ref().map(|k| k.0)
-                }
-                ParsedExtension::SubjectKeyIdentifier(skid) => own = Some(skid.0),
-                _ => {}
+        if let Some(serial) = akid.authority_cert_serial
+            && serial != issuer.x509.raw_serial()
+        {
+            return false;
+        }
+        if let Some(names) = &akid.authority_cert_issuer {
+            let named = names.iter().any(|n| match n {
+                GeneralName::DirectoryName(name) => name.as_raw() == issuer.x509.issuer().as_raw(),
+                _ => false,
+            });
+            if !named {
+                return false;
             }
         }
-        match (authority, own) {
-            (Some(authority), Some(own)) => authority == own,
+        true
+    }
+
+    fn subject_key_id(&self) -> Option<&[u8]> {
+        self.x509
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0),
+                _ => None,
+            })
+    }
+
+    /// The signature algorithm is one for the certificate's own kind of key.
+    fn signature_fits_own_key(&self) -> bool {
+        let signature = self.x509.signature_algorithm.algorithm.to_id_string();
+        let key = self.x509.public_key().algorithm.algorithm.to_id_string();
+        match key.as_str() {
+            RSA_ENCRYPTION => signature.starts_with("1.2.840.113549.1.1."),
+            EC_PUBLIC_KEY => signature.starts_with("1.2.840.10045.4."),
+            ED25519 => signature == ED25519,
             _ => true,
         }
     }
@@ -123,24 +170,83 @@ impl<'a> Cert<'a> {
         matches!(self.basic_constraints(), Some((true, _)))
     }
 
-    pub fn key_usage(&self) -> Option<KeyUsage> {
-        match self
-            .extension(|e| matches!(e, ParsedExtension::KeyUsage(_)))?
-            .parsed_extension()
-        {
-            ParsedExtension::KeyUsage(ku) => Some(*ku),
-            _ => None,
-        }
+    /// Within its validity dates by this machine's clock.
+    pub fn valid_now(&self) -> bool {
+        self.x509.validity().is_valid()
     }
 
-    pub fn ns_cert_type(&self) -> Option<NSCertType> {
-        match self
-            .extension(|e| matches!(e, ParsedExtension::NSCertType(_)))?
-            .parsed_extension()
-        {
-            ParsedExtension::NSCertType(types) => Some(*types),
-            _ => None,
+    /// keyUsage as OpenSSL reads it: the BIT STRING's bits (unused ones cleared), first byte
+    /// low, second byte high. `Err` when the extension is not a BIT STRING.
+    pub fn key_usage_bits(&self) -> Result<Option<u16>, ()> {
+        let Some(bits) = self.bit_string(KEY_USAGE)? else {
+            return Ok(None);
+        };
+        let low = u16::from(bits.first().copied().unwrap_or(0));
+        let high = u16::from(bits.get(1).copied().unwrap_or(0));
+        Ok(Some(low | high << 8))
+    }
+
+    /// nsCertType's first byte, as OpenSSL reads it.
+    pub fn netscape_bits(&self) -> Result<Option<u8>, ()> {
+        Ok(self
+            .bit_string(NS_CERT_TYPE)?
+            .map(|bits| bits.first().copied().unwrap_or(0)))
+    }
+
+    fn bit_string(&self, oid: &str) -> Result<Option<Vec<u8>>, ()> {
+        let Some(ext) = self
+            .x509
+            .extensions()
+            .iter()
+            .find(|e| e.oid.to_id_string() == oid)
+        else {
+            return Ok(None);
+        };
+        let value = ext.value;
+        if value.first() != Some(&0x03) {
+            return Err(());
         }
+        let (_, contents, _) = der::element(value).ok_or(())?;
+        let (&unused, data) = contents.split_first().ok_or(())?;
+        if unused > 7 || (data.is_empty() && unused != 0) {
+            return Err(());
+        }
+        let mut data = data.to_vec();
+        if let Some(last) = data.last_mut() {
+            *last &= 0xffu8 << unused;
+        }
+        Ok(Some(data))
+    }
+
+    /// Whether the nameConstraints use minimum or maximum, which OpenSSL refuses (and moth
+    /// does not read).
+    pub fn constraints_use_min_max(&self) -> bool {
+        let Some(ext) = self
+            .x509
+            .extensions()
+            .iter()
+            .find(|e| e.oid.to_id_string() == NAME_CONSTRAINTS)
+        else {
+            return false;
+        };
+        let Some((_, mut groups, _)) = der::element(ext.value) else {
+            return false;
+        };
+        while let Some((_, subtrees, rest)) = der::element(groups) {
+            groups = rest;
+            let mut subtrees = subtrees;
+            while let Some((_, subtree, rest)) = der::element(subtrees) {
+                subtrees = rest;
+                let Some((_, _, after_base)) = der::element(subtree) else {
+                    return true;
+                };
+                // Only a minimum of 0 may follow the base (DER would leave even that out).
+                if !after_base.is_empty() && after_base != [0x80, 0x01, 0x00] {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     pub fn name_constraints(&self) -> Option<&NameConstraints<'a>> {
@@ -197,8 +303,11 @@ impl<'a> Cert<'a> {
             .iter()
             .map(|name| match name {
                 GeneralName::DNSName(dns) => Name::Dns(dns.to_string()),
-                GeneralName::IPAddress(bytes) => ip_from(bytes).map_or(Name::Other, Name::Ip),
+                GeneralName::IPAddress(bytes) => ip_from(bytes).map_or(Name::BadAddress, Name::Ip),
                 GeneralName::RFC822Name(address) => Name::Email(address.to_string()),
+                GeneralName::OtherName(oid, value) if oid.to_id_string() == SMTP_UTF8_MAILBOX => {
+                    Name::Mailbox(String::from_utf8_lossy(value).into_owned())
+                }
                 GeneralName::URI(uri) => Name::Uri(uri.to_string()),
                 _ => Name::Other,
             })
@@ -215,6 +324,20 @@ impl<'a> Cert<'a> {
             .subject()
             .iter_common_name()
             .filter_map(|cn| cn.as_str().ok())
+            .collect()
+    }
+
+    /// The subject's emailAddress attributes: (as text, written as IA5String as OpenSSL wants).
+    pub fn subject_emails(&self) -> Vec<(String, bool)> {
+        self.x509
+            .subject()
+            .iter_email()
+            .map(|a| {
+                (
+                    String::from_utf8_lossy(a.as_slice()).into_owned(),
+                    a.attr_value().tag() == x509_parser::der_parser::asn1_rs::Tag::Ia5String,
+                )
+            })
             .collect()
     }
 
@@ -297,6 +420,10 @@ const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const ED25519: &str = "1.3.101.112";
 const SGC_NETSCAPE: &str = "2.16.840.1.113730.4.1";
+const KEY_USAGE: &str = "2.5.29.15";
+const NS_CERT_TYPE: &str = "2.16.840.1.113730.1.1";
+const NAME_CONSTRAINTS: &str = "2.5.29.30";
+const SMTP_UTF8_MAILBOX: &str = "1.3.6.1.5.5.7.8.9";
 const SGC_MICROSOFT: &str = "1.3.6.1.4.1.311.10.3.3";
 
 pub fn name_text(name: &X509Name<'_>) -> String {

@@ -68,9 +68,11 @@ pub fn verify(
     }
 }
 
-/// OpenSSL's checks on a path webpki verified: the root's own (dates, critical extensions, may it
-/// be a CA, key usage, purpose, path length), key usage of each intermediate, and the CN under
-/// every CA's name constraints.
+/// OpenSSL's checks on a path webpki verified: of every certificate, how it is written
+/// (extensions, dates, signature algorithm fields) and that its authorityKeyIdentifier names the
+/// next one up; the root's own dates and fitness to be a CA, key usage and purpose, path
+/// length; that each intermediate may issue; and the names webpki does not compare against every
+/// CA's name constraints above them.
 fn openssl_checks(
     trust: &Trust,
     leaf: &Cert<'_>,
@@ -89,21 +91,47 @@ fn openssl_checks(
             "an intermediate CA certificate in the broker's chain cannot be parsed".to_string(),
         );
     }
-    let below = cas.iter().filter(|ca| !ca.self_issued()).count();
     let root_who = Who::Root {
         name: root.subject(),
         origin: trusted.origin,
     };
-    let say = |who: &Who, problem| words::problem(who, &problem);
-    rules::dates(&root, now).map_err(|p| say(&root_who, p))?;
-    rules::extensions(&root, Reader::OpenSsl).map_err(|p| say(&root_who, p))?;
-    rules::fit_to_issue(&root, true).map_err(|p| say(&root_who, p))?;
-    rules::path_length(&root, below).map_err(|p| say(&root_who, p))?;
-    for ca in &cas {
-        rules::fit_to_issue(ca, false).map_err(|p| say(&Who::Intermediate(ca.subject()), p))?;
+    let who = |at: usize| match at {
+        0 => Who::Leaf,
+        n if n <= cas.len() => Who::Intermediate(cas[n - 1].subject()),
+        _ => Who::Root {
+            name: root.subject(),
+            origin: trusted.origin,
+        },
+    };
+    let say = |at: usize, problem| words::problem(&who(at), &problem);
+    // The path from the server's certificate up: leaf, intermediates, root.
+    let chain: Vec<&Cert<'_>> = std::iter::once(leaf)
+        .chain(&cas)
+        .chain(std::iter::once(&root))
+        .collect();
+    let root_at = chain.len() - 1;
+    for (at, cert) in chain.iter().enumerate() {
+        rules::extensions(cert, Reader::OpenSsl).map_err(|p| say(at, p))?;
+        rules::dates(cert, now).map_err(|p| say(at, p))?;
+        if at < root_at {
+            rules::signed_consistently(cert).map_err(|p| say(at, p))?;
+            rules::issued_by_key_of(cert, chain[at + 1]).map_err(|p| say(at, p))?;
+        }
+        if at > 0 && at < root_at {
+            rules::fit_to_issue(cert, false).map_err(|p| say(at, p))?;
+        }
     }
-    for ca in cas.iter().chain(std::iter::once(&root)) {
-        rules::cn_within(leaf, ca).map_err(|p| say(&Who::Leaf, p))?;
+    let below = cas.iter().filter(|ca| !ca.self_issued()).count();
+    rules::fit_to_issue(&root, true).map_err(|p| words::problem(&root_who, &p))?;
+    rules::path_length(&root, below).map_err(|p| words::problem(&root_who, &p))?;
+    for (at, cert) in chain.iter().enumerate().take(root_at) {
+        // OpenSSL leaves out self-issued intermediates, as RFC 5280 does.
+        if at > 0 && cert.self_issued() {
+            continue;
+        }
+        for ca in &chain[at + 1..] {
+            rules::names_beyond_webpki(cert, ca, at == 0).map_err(|p| say(at, p))?;
+        }
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! bytes.
 
 /// (whole element, contents, rest) of the element at the start of `input`, whatever its tag.
-fn element(input: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+pub fn element(input: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     // Tags here are all single-byte (SEQUENCE, BIT STRING, context tags under 31).
     let (&len0, rest) = input.get(1..)?.split_first()?;
     let (len, rest) = match len0 {
@@ -54,6 +54,38 @@ pub fn signed(cert: &[u8]) -> Option<Signed<'_>> {
         data,
         algorithm,
         signature,
+    })
+}
+
+/// What OpenSSL reads of a certificate's layout that x509-parser smooths over.
+pub struct Layout<'a> {
+    /// The TBSCertificate's signature AlgorithmIdentifier, whole.
+    pub inner_algorithm: &'a [u8],
+    /// The outer signatureAlgorithm, whole: it must be the same.
+    pub outer_algorithm: &'a [u8],
+    /// notBefore and notAfter: (tag, contents).
+    pub validity: [(u8, &'a [u8]); 2],
+}
+
+pub fn layout(cert: &[u8]) -> Option<Layout<'_>> {
+    let (_, body, _) = element(cert)?;
+    let (_, tbs, rest) = element(body)?;
+    let (outer_algorithm, _, _) = element(rest)?;
+    let mut fields = tbs;
+    // [0] version, when present.
+    if fields.first() == Some(&0xa0) {
+        fields = element(fields)?.2;
+    }
+    let (_, _, fields) = element(fields)?; // serialNumber
+    let (inner_algorithm, _, fields) = element(fields)?;
+    let (_, _, fields) = element(fields)?; // issuer
+    let (_, validity, _) = element(fields)?;
+    let (_, not_before, rest) = element(validity)?;
+    let (_, not_after, _) = element(rest)?;
+    Some(Layout {
+        inner_algorithm,
+        outer_algorithm,
+        validity: [(validity[0], not_before), (rest[0], not_after)],
     })
 }
 

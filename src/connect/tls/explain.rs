@@ -44,15 +44,19 @@ fn candidates<'a>(trust: &'a Trust, presented: &'a [CertificateDer<'_>]) -> Vec<
 }
 
 /// The subject of whatever key made `leaf`'s signature, among what the broker sent and what moth
-/// trusts.
-pub fn signer(trust: &Trust, leaf: &Cert<'_>, presented: &[CertificateDer<'_>]) -> Option<String> {
+/// trusts, and whether that certificate is a root (self-signed).
+pub fn signer(
+    trust: &Trust,
+    leaf: &Cert<'_>,
+    presented: &[CertificateDer<'_>],
+) -> Option<(String, bool)> {
     candidates(trust, presented)
         .iter()
         .find(|c| {
             leaf.names_as_issuer(&c.cert)
                 && c.cert.signed(leaf.der, &trust.algorithms) == Signature::Valid
         })
-        .map(|c| c.cert.subject())
+        .map(|c| (c.cert.subject(), c.cert.self_issued()))
 }
 
 /// The first problem on the way from `leaf` up to a root; None when none is found.
@@ -71,11 +75,7 @@ pub fn why(
         let who = who_is(current, depth, current_origin);
         if let Err(problem) = own_problems(leaf, current, depth, cas_below, now) {
             return Some(words::problem(
-                if matches!(problem, rules::Problem::NameOutside { .. }) {
-                    &Who::Leaf
-                } else {
-                    &who
-                },
+                if problem.of_names() { &Who::Leaf } else { &who },
                 &problem,
             ));
         }
@@ -83,11 +83,23 @@ pub fn why(
             .filter(|&i| !used[i] && current.names_as_issuer(&pool[i].cert))
             .collect();
         let signed = |i: &usize| pool[*i].cert.signed(current.der, &trust.algorithms);
-        let Some(next) = named
+        // OpenSSL takes an issuer only where the authorityKeyIdentifier allows it.
+        let signers: Vec<usize> = named
             .iter()
             .copied()
-            .find(|i| signed(i) == Signature::Valid)
-        else {
+            .filter(|i| signed(i) == Signature::Valid)
+            .collect();
+        let allowed = signers
+            .iter()
+            .copied()
+            .find(|&i| current.akid_allows(&pool[i].cert));
+        if let (None, Some(&i)) = (allowed, signers.first()) {
+            let problem = rules::Problem::OtherIssuerKey {
+                issuer: pool[i].cert.subject(),
+            };
+            return Some(words::problem(&who, &problem));
+        }
+        let Some(next) = allowed else {
             return Some(no_issuer(
                 trust,
                 current,
@@ -104,7 +116,7 @@ pub fn why(
             return root_problems(leaf, &issuer.cert, cas_below + usize::from(depth > 0), now)
                 .err()
                 .map(|problem| match problem {
-                    rules::Problem::NameOutside { .. } => words::problem(&Who::Leaf, &problem),
+                    _ if problem.of_names() => words::problem(&Who::Leaf, &problem),
                     _ => words::problem(&Who::Root { name, origin }, &problem),
                 });
         }
@@ -147,9 +159,11 @@ fn own_problems(
             false => Reader::Webpki,
         };
         rules::extensions(cert, reader)?;
+        rules::signed_consistently(cert)?;
         return rules::fit_for_server(cert);
     }
-    rules::extensions(cert, Reader::Webpki)?;
+    rules::extensions(cert, Reader::OpenSsl)?;
+    rules::signed_consistently(cert)?;
     rules::fit_to_issue(cert, false)?;
     rules::path_length(cert, cas_below)?;
     rules::names_within(leaf, cert)

@@ -84,21 +84,46 @@ fn mismatch(host: &str, what: &str, names: &[Name], cns: &[&str], why: Option<St
         }
     });
     format!(
-        "the broker's certificate does not match {what} {host} ({why}); connect by a name it lists, or use --insecure to skip the check"
+        "the broker's certificate does not match {what} {host} ({why}); connect by a name it lists"
     )
 }
 
-/// Case-insensitive, with a wildcard allowed only as the whole leftmost label (RFC 6125), and
-/// never for a name of fewer than three labels (`*.com`).
+/// OpenSSL's equal_nocase and wildcard_match: the host loses one trailing dot, the
+/// certificate's name none; a wildcard only as the whole leftmost label (RFC 6125, stricter than
+/// OpenSSL's default) of a well-formed name of three labels or more (never `*.com`), standing for
+/// one label of letters, digits and hyphens.
 pub fn dns_matches(pattern: &str, host: &str) -> bool {
-    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    match pattern.strip_prefix("*.") {
-        Some(rest) => host.split_once('.').is_some_and(|(label, host_rest)| {
-            !label.is_empty() && host_rest == rest && rest.contains('.')
-        }),
-        None => pattern == host,
+    let host = match host.strip_suffix('.') {
+        Some(stripped) if !stripped.is_empty() => stripped,
+        _ => host,
+    };
+    if let Some(rest) = pattern.strip_prefix("*.")
+        && wildcard_base(rest)
+    {
+        return host.split_once('.').is_some_and(|(label, host_rest)| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && host_rest.eq_ignore_ascii_case(rest)
+        });
     }
+    pattern.eq_ignore_ascii_case(host)
+}
+
+/// What may follow `*.` (OpenSSL's valid_star): two labels or more, each of letters, digits and
+/// inner hyphens. Anything else makes the `*` a literal character.
+fn wildcard_base(rest: &str) -> bool {
+    let labels: Vec<&str> = rest.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 #[cfg(test)]
@@ -113,5 +138,19 @@ mod tests {
         assert!(!dns_matches("*.example.com", "example.com"));
         assert!(!dns_matches("*.com", "example.com"));
         assert!(!dns_matches("b*.example.com", "broker.example.com"));
+    }
+
+    #[test]
+    fn names_as_openssl_compares_them() {
+        // The certificate's trailing dot is part of its name.
+        assert!(!dns_matches("broker.example.", "broker.example"));
+        assert!(dns_matches("broker.example.", "broker.example.."));
+        assert!(!dns_matches("broker.example", "broker.example.."));
+        assert!(!dns_matches("*.example.com.", "a.example.com"));
+        // The label a wildcard stands for holds letters, digits and hyphens only.
+        assert!(!dns_matches("*.example.com", "a_b.example.com"));
+        assert!(dns_matches("*.example.com", "a-b.example.com"));
+        assert!(!dns_matches("*.ex_ample.com", "a.ex_ample.com"));
+        assert!(!dns_matches("*.-example.com", "a.-example.com"));
     }
 }

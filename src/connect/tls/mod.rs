@@ -222,7 +222,9 @@ fn add_ca_dir(trust: &mut Trust, dir: &Path) -> Result<()> {
     let mut added = 0;
     for entry in entries.flatten() {
         let path: PathBuf = entry.path();
-        if !path.is_file() {
+        // OpenSSL looks an issuer up in a directory by the hash of its name only, so a file
+        // under any other name is never read.
+        if !path.is_file() || !hash_named(&entry.file_name().to_string_lossy()) {
             continue;
         }
         for cert in files::certs_in(&path) {
@@ -233,9 +235,24 @@ fn add_ca_dir(trust: &mut Trust, dir: &Path) -> Result<()> {
     }
     if added == 0 {
         return Err(Failure::usage(format!(
-            "--capath {} holds no PEM CA certificate",
-            dir.display()
+            "--capath {dir} holds no PEM CA certificate under an OpenSSL hash name (such as 1a2b3c4d.0); run `openssl rehash {dir}` first, or pass a file with --cafile",
+            dir = dir.display()
         )));
     }
     Ok(())
+}
+
+/// `openssl rehash`'s names: eight hex digits of the subject's hash, a dot, a number.
+fn hash_named(name: &str) -> bool {
+    match name.split_once('.') {
+        Some((hash, n)) => {
+            hash.len() == 8
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                && !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
 }

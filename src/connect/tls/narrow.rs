@@ -48,13 +48,15 @@ pub fn direct(
         .filter_map(|t| Cert::parse(&t.der).map(|cert| (cert, t.origin)))
         .find(|(root, _)| {
             leaf.names_as_issuer(root)
+                && leaf.akid_allows(root)
                 && root.signed(leaf.der, &trust.algorithms) == Signature::Valid
         });
     let Some((root, origin)) = root else {
         // What OpenSSL would refuse the chain for says most; else that moth is stricter here.
         let sentence = explain::why(trust, leaf, presented, now).unwrap_or_else(|| {
-            let issuer = explain::signer(trust, leaf, presented).unwrap_or_else(|| leaf.issuer());
-            words::not_direct(kind, &issuer)
+            let (issuer, root) =
+                explain::signer(trust, leaf, presented).unwrap_or_else(|| (leaf.issuer(), true));
+            words::not_direct(kind, &issuer, root)
         });
         return Err(refusal(sentence));
     };
@@ -79,6 +81,7 @@ pub fn direct(
 fn server_problems(leaf: &Cert<'_>, now: UnixTime) -> Result<(), Problem> {
     rules::dates(leaf, now)?;
     rules::extensions(leaf, Reader::OpenSsl)?;
+    rules::signed_consistently(leaf)?;
     rules::fit_for_server(leaf)
 }
 

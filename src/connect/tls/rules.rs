@@ -9,9 +9,10 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use rustls::pki_types::UnixTime;
-use x509_parser::extensions::{GeneralName, GeneralSubtree, KeyUsage, NSCertType, ParsedExtension};
+use x509_parser::extensions::{GeneralName, GeneralSubtree, ParsedExtension};
 
 use super::cert::{Cert, Name};
+use super::der;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
@@ -21,6 +22,14 @@ pub enum Problem {
     UnknownCriticalExtension(String),
     /// An extension OpenSSL processes that cannot be parsed.
     MalformedExtension(String),
+    /// Written in a way OpenSSL refuses to read: what is wrong.
+    BadLayout(&'static str),
+    /// A proxy certificate (RFC 3820), which OpenSSL refuses unless told to allow them.
+    ProxyCertificate,
+    /// Its authorityKeyIdentifier names another key or certificate than `issuer`'s.
+    OtherIssuerKey {
+        issuer: String,
+    },
     /// extendedKeyUsage without serverAuth: the purposes it allows.
     NotForServers(Vec<String>),
     /// keyUsage without digitalSignature, keyEncipherment or keyAgreement: what it allows.
@@ -52,6 +61,28 @@ pub enum Problem {
         ca: String,
         kind: &'static str,
     },
+    /// The certificate has a name OpenSSL cannot compare with `ca`'s constraints: what it is.
+    NameUnreadable {
+        ca: String,
+        name: &'static str,
+    },
+    /// `ca`'s name constraints give a minimum or maximum, which OpenSSL refuses.
+    ConstraintMinMax {
+        ca: String,
+    },
+}
+
+impl Problem {
+    /// A problem of the server certificate's names under a CA's constraints, found while
+    /// looking at that CA.
+    pub fn of_names(&self) -> bool {
+        matches!(
+            self,
+            Problem::NameOutside { .. }
+                | Problem::NameUnreadable { .. }
+                | Problem::ConstraintUnchecked { .. }
+        )
+    }
 }
 
 /// Whose list of understood extensions applies: a certificate with any other extension marked
@@ -91,7 +122,27 @@ const WEBPKI_KNOWN: &[&str] = &[
     "2.5.29.37",
 ];
 
+/// OpenSSL's own checks on every extension it decodes: these must parse, or the certificate
+/// is refused, whatever their criticality. (SKID and AKID are not in the list above, which only
+/// says which critical extensions are understood.)
+const OPENSSL_DECODES: &[&str] = &["2.5.29.14", "2.5.29.35", PROXY_CERT_INFO];
+
+const PROXY_CERT_INFO: &str = "1.3.6.1.5.5.7.1.14";
+const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
+const KEY_USAGE: &str = "2.5.29.15";
+const NS_CERT_TYPE: &str = "2.16.840.1.113730.1.1";
+
 pub fn dates(cert: &Cert<'_>, now: UnixTime) -> Result<(), Problem> {
+    let layout = der::layout(cert.der).ok_or(Problem::BadLayout("it cannot be read"))?;
+    if !layout
+        .validity
+        .iter()
+        .all(|(tag, time)| time_as_openssl_reads(*tag, time))
+    {
+        return Err(Problem::BadLayout(
+            "its validity dates are not written as YYMMDDHHMMSSZ (UTCTime) or YYYYMMDDHHMMSSZ (GeneralizedTime)",
+        ));
+    }
     let at = |t: i64| UnixTime::since_unix_epoch(Duration::from_secs(t.max(0) as u64));
     let not_before = cert.x509.validity().not_before.timestamp();
     let not_after = cert.x509.validity().not_after.timestamp();
@@ -105,13 +156,42 @@ pub fn dates(cert: &Cert<'_>, now: UnixTime) -> Result<(), Problem> {
     Ok(())
 }
 
-/// Every critical extension must be one `reader` processes, and every extension OpenSSL
-/// processes must parse.
+/// OpenSSL's X509_cmp_time takes only these: 13 bytes of UTCTime or 15 of GeneralizedTime,
+/// digits ending in Z.
+fn time_as_openssl_reads(tag: u8, time: &[u8]) -> bool {
+    let digits = match tag {
+        0x17 => 12,
+        0x18 => 14,
+        _ => return false,
+    };
+    time.len() == digits + 1
+        && time[..digits].iter().all(u8::is_ascii_digit)
+        && time[digits] == b'Z'
+}
+
+/// OpenSSL's X509_verify: the algorithm the issuer signed with is named the same, byte for
+/// byte, inside and outside the signed part.
+pub fn signed_consistently(cert: &Cert<'_>) -> Result<(), Problem> {
+    match der::layout(cert.der) {
+        Some(layout) if layout.inner_algorithm == layout.outer_algorithm => Ok(()),
+        Some(_) => Err(Problem::BadLayout(
+            "its signed part and its signature name different signature algorithms",
+        )),
+        None => Err(Problem::BadLayout("it cannot be read")),
+    }
+}
+
+/// Every critical extension must be one `reader` processes, every extension OpenSSL decodes
+/// must parse as OpenSSL parses it, and no proxy certificate is taken.
 pub fn extensions(cert: &Cert<'_>, reader: Reader) -> Result<(), Problem> {
     for ext in cert.x509.extensions() {
         let oid = ext.oid.to_id_string();
+        if oid == PROXY_CERT_INFO {
+            return Err(Problem::ProxyCertificate);
+        }
         let openssl_knows = OPENSSL_KNOWN.contains(&oid.as_str());
-        if openssl_knows && matches!(ext.parsed_extension(), ParsedExtension::ParseError { .. }) {
+        let decoded = openssl_knows || OPENSSL_DECODES.contains(&oid.as_str());
+        if decoded && !parses(ext) {
             return Err(Problem::MalformedExtension(extension_name(&ext.oid)));
         }
         let known = match reader {
@@ -122,7 +202,33 @@ pub fn extensions(cert: &Cert<'_>, reader: Reader) -> Result<(), Problem> {
             return Err(Problem::UnknownCriticalExtension(extension_name(&ext.oid)));
         }
     }
+    if cert.key_usage_bits().is_err() {
+        return Err(Problem::MalformedExtension(format!(
+            "keyUsage, {KEY_USAGE}"
+        )));
+    }
+    if cert.netscape_bits().is_err() {
+        return Err(Problem::MalformedExtension(format!(
+            "nsCertType, {NS_CERT_TYPE}"
+        )));
+    }
     Ok(())
+}
+
+/// x509-parser's reading, and OpenSSL's setup_dp: each CRL distribution point names a place or
+/// the CRL's issuer.
+fn parses(ext: &x509_parser::extensions::X509Extension<'_>) -> bool {
+    match ext.parsed_extension() {
+        ParsedExtension::ParseError { .. } => false,
+        ParsedExtension::CRLDistributionPoints(points) => points.iter().all(|point| {
+            point.distribution_point.is_some()
+                || point
+                    .crl_issuer
+                    .as_ref()
+                    .is_some_and(|names| !names.is_empty())
+        }),
+        _ => ext.oid.to_id_string() != CRL_DISTRIBUTION_POINTS,
+    }
 }
 
 fn extension_name(oid: &x509_parser::der_parser::oid::Oid<'_>) -> String {
@@ -138,6 +244,15 @@ fn serves_tls(purposes: &[String]) -> bool {
         .any(|p| p == "serverAuth" || p == "serverGatedCrypto")
 }
 
+// keyUsage and nsCertType bits as OpenSSL numbers them (x509v3.h).
+const KU_DIGITAL_SIGNATURE: u16 = 0x80;
+const KU_KEY_ENCIPHERMENT: u16 = 0x20;
+const KU_KEY_AGREEMENT: u16 = 0x08;
+const KU_KEY_CERT_SIGN: u16 = 0x04;
+const NS_SSL_SERVER: u8 = 0x40;
+const NS_SSL_CA: u8 = 0x04;
+const NS_ANY_CA: u8 = 0x07;
+
 /// OpenSSL's check_purpose_ssl_server for the server's own certificate.
 pub fn fit_for_server(cert: &Cert<'_>) -> Result<(), Problem> {
     if let Some(purposes) = cert.purposes()
@@ -145,28 +260,40 @@ pub fn fit_for_server(cert: &Cert<'_>) -> Result<(), Problem> {
     {
         return Err(Problem::NotForServers(purposes));
     }
-    if let Some(types) = cert.ns_cert_type()
-        && !types.ssl_server()
+    if let Some(types) = netscape(cert)?
+        && types & NS_SSL_SERVER == 0
     {
         return Err(Problem::NetscapeTypeUnfit(netscape_names(types)));
     }
-    if let Some(usage) = cert.key_usage()
-        && !(usage.digital_signature() || usage.key_encipherment() || usage.key_agreement())
+    if let Some(usage) = key_usage(cert)?
+        && usage & (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT) == 0
     {
         return Err(Problem::KeyUsageUnfit(usage_names(usage)));
     }
     Ok(())
 }
 
+fn key_usage(cert: &Cert<'_>) -> Result<Option<u16>, Problem> {
+    cert.key_usage_bits()
+        .map_err(|()| Problem::MalformedExtension(format!("keyUsage, {KEY_USAGE}")))
+}
+
+fn netscape(cert: &Cert<'_>) -> Result<Option<u8>, Problem> {
+    cert.netscape_bits()
+        .map_err(|()| Problem::MalformedExtension(format!("nsCertType, {NS_CERT_TYPE}")))
+}
+
 /// OpenSSL's check_ca and check_ssl_ca: may this certificate vouch for TLS servers below it?
 /// `top`: it ends the chain, where OpenSSL also takes, without basicConstraints, a self-signed
 /// X.509 v1 certificate or one whose keyUsage or Netscape type makes it a CA.
 pub fn fit_to_issue(cert: &Cert<'_>, top: bool) -> Result<(), Problem> {
-    if let Some(usage) = cert.key_usage()
-        && !usage.key_cert_sign()
+    let usage = key_usage(cert)?;
+    if let Some(usage) = usage
+        && usage & KU_KEY_CERT_SIGN == 0
     {
         return Err(Problem::MayNotSign(usage_names(usage)));
     }
+    let types = netscape(cert)?;
     match cert.basic_constraints() {
         Some((true, _)) => {}
         Some((false, _)) => return Err(Problem::NotACa { ca_false: true }),
@@ -174,8 +301,9 @@ pub fn fit_to_issue(cert: &Cert<'_>, top: bool) -> Result<(), Problem> {
         None if !top => return Err(Problem::NotACa { ca_false: false }),
         None => {
             let v1_root = cert.is_v1() && cert.self_issued();
-            let netscape_ca = cert.ns_cert_type().is_some_and(|t| t.ssl_ca());
-            if !(v1_root || cert.key_usage().is_some() || netscape_ca) {
+            // check_ssl_ca: a CA only by its Netscape type must be an SSL CA by it.
+            let netscape_ca = types.is_some_and(|t| t & NS_ANY_CA != 0 && t & NS_SSL_CA != 0);
+            if !(v1_root || usage.is_some() || netscape_ca) {
                 return Err(Problem::NotACa { ca_false: false });
             }
         }
@@ -183,6 +311,16 @@ pub fn fit_to_issue(cert: &Cert<'_>, top: bool) -> Result<(), Problem> {
     match cert.purposes() {
         Some(purposes) if !serves_tls(&purposes) => Err(Problem::NotForServers(purposes)),
         _ => Ok(()),
+    }
+}
+
+/// OpenSSL's X509_check_akid between a certificate and the CA above it on the path.
+pub fn issued_by_key_of(cert: &Cert<'_>, issuer: &Cert<'_>) -> Result<(), Problem> {
+    match cert.akid_allows(issuer) {
+        true => Ok(()),
+        false => Err(Problem::OtherIssuerKey {
+            issuer: issuer.subject(),
+        }),
     }
 }
 
@@ -196,39 +334,104 @@ pub fn path_length(cert: &Cert<'_>, below: usize) -> Result<(), Problem> {
     }
 }
 
-/// OpenSSL's NAME_CONSTRAINTS_check_CN: when the server's certificate has no DNS name in its
-/// subjectAltName, each CN that reads as a host name must lie within the CA's DNS name
-/// constraints. webpki never reads the CN, so it never checks this.
-pub fn cn_within(leaf: &Cert<'_>, ca: &Cert<'_>) -> Result<(), Problem> {
+/// What OpenSSL's NAME_CONSTRAINTS_check and NAME_CONSTRAINTS_check_CN ask of `cert` under
+/// `ca`'s constraints that webpki does not: no minimum or maximum in them; a subject
+/// emailAddress written as IA5String, and none (nor an SmtpUTF8Mailbox) under email
+/// constraints, as moth does not compare those; IP addresses of 4 or 16 bytes; and, for the
+/// server's own certificate (`leaf`), the CN when it reads as a host name.
+pub fn names_beyond_webpki(cert: &Cert<'_>, ca: &Cert<'_>, leaf: bool) -> Result<(), Problem> {
     let Some(nc) = ca.name_constraints() else {
         return Ok(());
     };
-    if leaf.has_dns_alt_name() {
-        return Ok(());
+    if ca.constraints_use_min_max() {
+        return Err(Problem::ConstraintMinMax { ca: ca.subject() });
     }
     let subtrees = Subtrees::of(
         nc.permitted_subtrees.as_deref(),
         nc.excluded_subtrees.as_deref(),
     );
+    let unreadable = |name| {
+        Err(Problem::NameUnreadable {
+            ca: ca.subject(),
+            name,
+        })
+    };
+    let emails = cert.subject_emails();
+    if emails.iter().any(|(_, ia5)| !ia5) {
+        return unreadable("an emailAddress in its subject that is not an IA5String");
+    }
+    let names = cert.alt_names();
+    let mailbox = names.iter().any(|n| matches!(n, Name::Mailbox(_)));
+    if (mailbox || !emails.is_empty())
+        && subtrees.constrains(|b| matches!(b, GeneralName::RFC822Name(_)))
+    {
+        return Err(Problem::ConstraintUnchecked {
+            ca: ca.subject(),
+            kind: "email",
+        });
+    }
+    let has_address = names
+        .iter()
+        .any(|n| matches!(n, Name::Ip(_) | Name::BadAddress));
+    if has_address {
+        if names.contains(&Name::BadAddress)
+            && subtrees.constrains(|b| matches!(b, GeneralName::IPAddress(_)))
+        {
+            return unreadable(
+                "an IP address in its subjectAltName that is neither 4 nor 16 bytes",
+            );
+        }
+        if subtrees
+            .constrains(|b| matches!(b, GeneralName::IPAddress(r) if ![8, 32].contains(&r.len())))
+        {
+            return Err(Problem::ConstraintUnchecked {
+                ca: ca.subject(),
+                kind: "IP address (one range is malformed)",
+            });
+        }
+    }
+    match leaf {
+        true => cn_within(cert, ca, &subtrees),
+        false => Ok(()),
+    }
+}
+
+/// OpenSSL's NAME_CONSTRAINTS_check_CN: when the server's certificate has no DNS name in its
+/// subjectAltName, each CN that reads as a host name must lie within the CA's DNS name
+/// constraints. webpki never reads the CN, so it never checks this.
+fn cn_within(leaf: &Cert<'_>, ca: &Cert<'_>, subtrees: &Subtrees<'_, '_>) -> Result<(), Problem> {
+    if leaf.has_dns_alt_name() {
+        return Ok(());
+    }
     let cns = leaf.x509.subject().iter_common_name().count();
     let readable = leaf.common_names();
     if readable.len() < cns && subtrees.constrains(|b| matches!(b, GeneralName::DNSName(_))) {
-        return Err(Problem::ConstraintUnchecked {
+        return Err(Problem::NameUnreadable {
             ca: ca.subject(),
-            kind: "DNS name (the CN is not plain text)",
+            name: "a CN that is not plain text",
         });
     }
-    for cn in readable.into_iter().filter(|cn| reads_as_host(cn)) {
-        subtrees.dns(cn, ca)?;
+    for cn in readable {
+        let cn = cn.trim_end_matches('\0');
+        if cn.contains('\0') {
+            return Err(Problem::NameUnreadable {
+                ca: ca.subject(),
+                name: "a CN with a NUL byte inside",
+            });
+        }
+        if reads_as_host(cn) {
+            subtrees.dns(cn, ca)?;
+        }
     }
     Ok(())
 }
 
 /// Every name of a certificate webpki never saw (a v1 or CA:TRUE one) against `ca`'s name
-/// constraints: DNS names and IP addresses in the subjectAltName, and the CN as `cn_within` has
-/// it. A constraint on names of another kind (directory names, email, URIs) refuses a certificate
-/// that has such a name, as webpki does: moth does not compare them.
+/// constraints: what `names_beyond_webpki` checks, and DNS names and IP addresses in the
+/// subjectAltName. A constraint on names of another kind (directory names, email, URIs) refuses
+/// a certificate that has such a name, as webpki does: moth does not compare them.
 pub fn names_within(leaf: &Cert<'_>, ca: &Cert<'_>) -> Result<(), Problem> {
+    names_beyond_webpki(leaf, ca, true)?;
     let Some(nc) = ca.name_constraints() else {
         return Ok(());
     };
@@ -248,9 +451,9 @@ pub fn names_within(leaf: &Cert<'_>, ca: &Cert<'_>) -> Result<(), Problem> {
     {
         return unchecked("directory name");
     }
-    let has_email = names.iter().any(|n| matches!(n, Name::Email(_)))
-        || leaf.x509.subject().iter_email().next().is_some();
-    if has_email && subtrees.constrains(|b| matches!(b, GeneralName::RFC822Name(_))) {
+    if names.iter().any(|n| matches!(n, Name::Email(_)))
+        && subtrees.constrains(|b| matches!(b, GeneralName::RFC822Name(_)))
+    {
         return unchecked("email");
     }
     if names.iter().any(|n| matches!(n, Name::Uri(_)))
@@ -278,7 +481,7 @@ pub fn names_within(leaf: &Cert<'_>, ca: &Cert<'_>) -> Result<(), Problem> {
             _ => {}
         }
     }
-    cn_within(leaf, ca)
+    Ok(())
 }
 
 /// A CA's permitted and excluded subtrees.
@@ -430,36 +633,36 @@ fn reads_as_host(cn: &str) -> bool {
     host
 }
 
-fn usage_names(usage: KeyUsage) -> Vec<String> {
+fn usage_names(usage: u16) -> Vec<String> {
     [
-        (usage.digital_signature(), "digitalSignature"),
-        (usage.non_repudiation(), "nonRepudiation"),
-        (usage.key_encipherment(), "keyEncipherment"),
-        (usage.data_encipherment(), "dataEncipherment"),
-        (usage.key_agreement(), "keyAgreement"),
-        (usage.key_cert_sign(), "keyCertSign"),
-        (usage.crl_sign(), "cRLSign"),
-        (usage.encipher_only(), "encipherOnly"),
-        (usage.decipher_only(), "decipherOnly"),
+        (0x80, "digitalSignature"),
+        (0x40, "nonRepudiation"),
+        (0x20, "keyEncipherment"),
+        (0x10, "dataEncipherment"),
+        (0x08, "keyAgreement"),
+        (0x04, "keyCertSign"),
+        (0x02, "cRLSign"),
+        (0x01, "encipherOnly"),
+        (0x8000, "decipherOnly"),
     ]
     .iter()
-    .filter(|(set, _)| *set)
+    .filter(|(bit, _)| usage & bit != 0)
     .map(|(_, name)| name.to_string())
     .collect()
 }
 
-fn netscape_names(types: NSCertType) -> Vec<String> {
+fn netscape_names(types: u8) -> Vec<String> {
     [
-        (types.ssl_client(), "client"),
-        (types.ssl_server(), "server"),
-        (types.smime(), "email"),
-        (types.object_signing(), "objsign"),
-        (types.ssl_ca(), "sslCA"),
-        (types.smime_ca(), "emailCA"),
-        (types.object_signing_ca(), "objCA"),
+        (0x80, "client"),
+        (0x40, "server"),
+        (0x20, "email"),
+        (0x10, "objsign"),
+        (0x04, "sslCA"),
+        (0x02, "emailCA"),
+        (0x01, "objCA"),
     ]
     .iter()
-    .filter(|(set, _)| *set)
+    .filter(|(bit, _)| types & bit != 0)
     .map(|(_, name)| name.to_string())
     .collect()
 }
@@ -498,5 +701,58 @@ mod tests {
         assert!(!reads_as_host("a..example"));
         assert!(!reads_as_host("a-.example"));
         assert!(!reads_as_host("moth test CA"));
+    }
+}
+
+#[cfg(test)]
+mod cn_tests {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, DnValue, GeneralSubtree, IsCa, KeyPair,
+        NameConstraints,
+    };
+
+    use super::*;
+
+    fn made(params: CertificateParams) -> Vec<u8> {
+        let key = KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    fn with_cn(cn: &str) -> Vec<u8> {
+        let mut params = CertificateParams::default();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, DnValue::Utf8String(cn.into()));
+        made(params)
+    }
+
+    /// OpenSSL's cn2dnsid refuses a CN with a NUL inside under any name constraints, and drops
+    /// NULs at its end.
+    #[test]
+    fn a_nul_inside_the_cn_is_refused_under_constraints() {
+        let mut ca = CertificateParams::default();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.name_constraints = Some(NameConstraints {
+            permitted_subtrees: vec![GeneralSubtree::DnsName(".good.example".into())],
+            excluded_subtrees: vec![],
+        });
+        let ca = made(ca);
+        let ca = Cert::parse(&ca).unwrap();
+        let inside = with_cn("broker.good.example\0.other.example");
+        let result = names_beyond_webpki(&Cert::parse(&inside).unwrap(), &ca, true);
+        assert!(
+            matches!(result, Err(Problem::NameUnreadable { name, .. }) if name.contains("NUL")),
+            "{result:?}"
+        );
+        let at_end = with_cn("broker.good.example\0");
+        assert_eq!(
+            names_beyond_webpki(&Cert::parse(&at_end).unwrap(), &ca, true),
+            Ok(())
+        );
+        let outside_at_end = with_cn("other.example\0");
+        assert!(matches!(
+            names_beyond_webpki(&Cert::parse(&outside_at_end).unwrap(), &ca, true),
+            Err(Problem::NameOutside { .. })
+        ));
     }
 }

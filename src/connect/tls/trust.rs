@@ -69,6 +69,19 @@ impl Trust {
         let Ok(anchor) = webpki::anchor_from_trusted_cert(&der).map(|a| a.to_owned()) else {
             return false;
         };
+        // webpki cannot tell apart two roots of the same name and key (a CA renewed in place),
+        // so keep one: the first valid now, as OpenSSL picks the current one of such twins.
+        let twin = self.anchors.iter().position(|a| {
+            a.subject == anchor.subject
+                && a.subject_public_key_info == anchor.subject_public_key_info
+        });
+        if let Some(i) = twin {
+            let kept_current = Cert::parse(&self.roots[i].der).is_some_and(|c| c.valid_now());
+            if !kept_current && cert.valid_now() {
+                self.roots[i] = Trusted { der, origin };
+            }
+            return true;
+        }
         self.anchors.push(anchor);
         self.roots.push(Trusted { der, origin });
         true

@@ -125,10 +125,15 @@ pub fn problem(who: &Who, problem: &Problem) -> String {
                 "{it} is used as a CA, but it is not one (CA:FALSE); the broker's certfile must hold the real chain"
             ),
         },
-        Problem::NotACa { ca_false: false } => format!(
-            "{it} does not say it is a CA (it has neither basicConstraints CA:TRUE nor keyUsage keyCertSign), so it cannot vouch for other certificates; {} with `-extensions v3_ca`",
-            who.remake()
-        ),
+        Problem::NotACa { ca_false: false } => match who {
+            Who::Intermediate(_) => format!(
+                "{it} does not say it is a CA: an intermediate needs basicConstraints CA:TRUE, so it cannot vouch for other certificates; that CA must be made again with `-extensions v3_ca`"
+            ),
+            _ => format!(
+                "{it} does not say it is a CA (it has neither basicConstraints CA:TRUE nor keyUsage keyCertSign), so it cannot vouch for other certificates; {} with `-extensions v3_ca`",
+                who.remake()
+            ),
+        },
         Problem::V1Intermediate => format!(
             "{it} is an X.509 v1 certificate, and a v1 certificate cannot say it may sign, so it cannot be an intermediate CA; make it again with `-extensions v3_ca`"
         ),
@@ -159,7 +164,25 @@ pub fn problem(who: &Who, problem: &Problem) -> String {
             )
         }
         Problem::ConstraintUnchecked { ca, kind } => format!(
-            "the CA {ca} limits the {kind} names it may vouch for, and moth does not check names of that kind, so it refuses the broker's certificate rather than trust it unchecked"
+            "the CA {ca} limits the {kind} names it may vouch for, and moth does not check names of that kind, so it refuses {it} rather than trust it unchecked"
+        ),
+        Problem::NameUnreadable { ca, name } => format!(
+            "{it} has {name}, which cannot be checked against the names the CA {ca} may vouch for (OpenSSL refuses it too); {} without it",
+            who.remake()
+        ),
+        Problem::ConstraintMinMax { ca } => format!(
+            "the CA {ca} gives a minimum or maximum in its name constraints, which OpenSSL refuses and moth does not read; that CA must be made again without them"
+        ),
+        Problem::BadLayout(what) => format!(
+            "{it} is malformed: {what} (OpenSSL refuses it too); {}",
+            who.remake()
+        ),
+        Problem::ProxyCertificate => format!(
+            "{it} is a proxy certificate (it has a proxyCertInfo extension), which OpenSSL refuses for TLS; {} without it",
+            who.remake()
+        ),
+        Problem::OtherIssuerKey { issuer } => format!(
+            "{it} says it was issued by another key or certificate than that of {issuer} (its authorityKeyIdentifier does not match), so that CA does not vouch for it; pass the CA certificate that issued it with --cafile"
         ),
     }
 }
@@ -234,16 +257,22 @@ pub fn pinned_not_self_signed(origin: Origin, issuer: &str) -> String {
 }
 
 /// A v1 or CA:TRUE server certificate whose issuer is not a root given with --cafile/--capath.
-pub fn not_direct(kind: &str, issuer: &str) -> String {
+/// `root`: the issuer is self-signed, so passing it would do.
+pub fn not_direct(kind: &str, issuer: &str, root: bool) -> String {
     let fix = match kind {
         "an X.509 v1" => {
             "make the certificate again as X.509 v3 with a subjectAltName (`-extfile` with subjectAltName = DNS:HOST)"
         }
         _ => "give the broker a certificate with CA:FALSE",
     };
-    format!(
-        "the broker's certificate is {kind} certificate issued by {issuer}, and moth checks such a certificate only against the root CA that signed it, given with --cafile or --capath; pass that root with --cafile, or {fix}"
-    )
+    match root {
+        true => format!(
+            "the broker's certificate is {kind} certificate issued by {issuer}, and moth checks such a certificate only against the root CA that signed it, given with --cafile or --capath; pass that root with --cafile, or {fix}"
+        ),
+        false => format!(
+            "the broker's certificate is {kind} certificate issued by {issuer}, which is not a root CA, and moth checks such a certificate only when a root CA given with --cafile or --capath signed it directly; {fix}"
+        ),
+    }
 }
 
 pub fn handshake_key_mismatch() -> String {
@@ -283,7 +312,7 @@ pub fn error(err: &rustls::Error) -> String {
     }
 }
 
-const NAME_FIX: &str = "connect by a name it lists, or use --insecure to skip the check";
+const NAME_FIX: &str = "connect by a name it lists";
 
 fn certificate(err: &CertificateError) -> String {
     match err {

@@ -27,6 +27,10 @@ pub struct Spec<'a> {
     ext: Vec<String>,
     rsa_bits: Option<u32>,
     dates: Option<(&'a str, &'a str)>,
+    /// The whole subject, as `-subj` takes it, instead of `/CN=cn`.
+    subject: Option<String>,
+    /// Another certificate's key instead of a new one.
+    key: Option<&'a Made>,
 }
 
 impl<'a> Spec<'a> {
@@ -39,7 +43,19 @@ impl<'a> Spec<'a> {
             ext: Vec::new(),
             rsa_bits: None,
             dates: None,
+            subject: None,
+            key: None,
         }
+    }
+    /// More of a subject than the CN, e.g. `/CN=a.example/emailAddress=ops@a.example`.
+    pub fn subject(mut self, subject: &str) -> Self {
+        self.subject = Some(subject.to_string());
+        self
+    }
+    /// The same key as `other`: a CA made again under its own name and key.
+    pub fn key_of(mut self, other: &'a Made) -> Self {
+        self.key = Some(other);
+        self
     }
     pub fn by(mut self, issuer: &'a Made) -> Self {
         self.issuer = Some(issuer);
@@ -75,7 +91,7 @@ impl Forge {
             dir.join("ca.cnf"),
             "[ca]\ndefault_ca = forge\n[forge]\ndatabase = index.txt\nnew_certs_dir = .\n\
              rand_serial = yes\ndefault_md = sha256\npolicy = any\nunique_subject = no\n\
-             email_in_dn = no\n[any]\ncommonName = optional\n",
+             [any]\ncommonName = optional\n",
         )
         .unwrap();
         std::fs::write(dir.join("index.txt"), "").unwrap();
@@ -118,9 +134,15 @@ impl Forge {
     }
 
     pub fn make(&self, spec: Spec<'_>) -> Made {
-        let key = self.key(&spec.name, spec.rsa_bits);
+        let key = match spec.key {
+            Some(other) => other.key.clone(),
+            None => self.key(&spec.name, spec.rsa_bits),
+        };
         let (csr, crt) = (format!("{}.csr", spec.name), format!("{}.pem", spec.name));
-        let subject = format!("/CN={}", spec.cn);
+        let subject = spec
+            .subject
+            .clone()
+            .unwrap_or_else(|| format!("/CN={}", spec.cn));
         let key_text = key.to_str().unwrap().to_string();
         openssl(
             &self.dir,

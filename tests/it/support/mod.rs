@@ -6,6 +6,7 @@
 
 pub mod faults;
 pub mod forge;
+pub mod oracle;
 pub mod pki;
 pub mod terminal;
 pub mod tls_front;
