@@ -278,6 +278,66 @@ fn pub_keeps_a_stream_going_through_connection_cuts() {
 }
 
 #[test]
+fn pub_keeps_a_stream_going_over_a_link_that_flaps() {
+    const N: u64 = 20_000;
+    let broker = Broker::config().line("max_queued_messages 0").start();
+    let proxy = Proxy::start(broker.port);
+    // Every connection is cut 300 ms after it opened: the wait before reconnecting starts short
+    // again after each CONNACK, so each cut costs little.
+    proxy.flap_every(Duration::from_millis(300));
+    let sub = oracle(&broker, "flap", "flap-oracle", false);
+    let mut cmd = crate::support::moth();
+    cmd.arg("pub")
+        .args(proxy.addr())
+        .args(["-t", "flap", "-q", "1", "-l"]);
+    let mut publisher = spawn_with_stdin(cmd, Stdio::piped());
+    let mut pipe = publisher.stdin().try_clone_pipe();
+    publisher.close_stdin();
+    let writer = thread::spawn(move || {
+        // In pieces, so the stream spans several connections.
+        for from in (1..=N).step_by(2_000) {
+            pipe.write_all(&numbered(from, from + 1_999)).unwrap();
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    writer.join().unwrap();
+    let out = publisher.finish_within(Duration::from_secs(120));
+    out.assert_success();
+    assert!(out.stderr.contains("moth: reconnected;"), "{}", out.stderr);
+    wait_all(&sub, N, Duration::from_secs(60));
+}
+
+#[test]
+fn the_reconnect_timeout_counts_time_without_progress_not_one_outage() {
+    let broker = Broker::start();
+    let proxy = Proxy::start(broker.port);
+    // The link comes back each time, but nothing moth sends after its CONNECT gets through.
+    proxy.flap_every(Duration::from_millis(1_500));
+    proxy.mute_after_connect();
+    let mut cmd = crate::support::moth();
+    cmd.arg("pub").args(proxy.addr()).args([
+        "-t",
+        "stuck",
+        "-m",
+        "x",
+        "-q",
+        "1",
+        "--reconnect-timeout",
+        "2",
+    ]);
+    let out = spawn(cmd).finish_within(Duration::from_secs(60));
+    out.assert_code(7);
+    let last = out.stderr.lines().last().unwrap_or_default().to_string();
+    assert!(
+        last.ends_with(
+            "; nothing delivered within --reconnect-timeout 2 s, though the connection came back 1 time(s): 1 of 1 message(s) not delivered"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn pub_keeps_a_stream_going_through_a_graceful_broker_restart() {
     const N: u64 = 30_000;
     // No queue limit: the oracle is away during the restart too.

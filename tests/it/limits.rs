@@ -450,6 +450,56 @@ fn the_broker_refusing_a_packet_as_too_large_is_a_refusal() {
 }
 
 #[test]
+fn a_message_the_broker_will_not_take_is_named_not_resent_forever() {
+    let broker = Broker::config().line("max_packet_size 1000").start();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big");
+    std::fs::write(&big, "x".repeat(2000)).unwrap();
+    let big = big.to_str().unwrap();
+    // MQTT 3.1.1: the broker just closes the connection; after three times in a row with
+    // nothing acknowledged, the message is named and the run gives up.
+    let out = run(broker.moth("pub", &["-q", "1", "-t", "t", "-f", big]), b"");
+    out.assert_code(7);
+    assert!(
+        out.stderr.ends_with(
+            "moth: error: the broker closed the connection 3 times in a row right after message 1 (topic 't', 2000 bytes) without acknowledging it: it will not take that message (too large for it? a topic it rejects?); giving up; 1 of 1 message(s) not delivered\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr.matches("reconnected;").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+    // MQTT 5: the CONNACK says how large a packet may be, so the message is refused unsent, at
+    // QoS 0 too.
+    for (qos, size) in [("0", 2007), ("1", 2009)] {
+        let out = run(
+            broker.moth("pub", &["-V", "5", "-q", qos, "-t", "t", "-f", big]),
+            b"",
+        );
+        out.assert_code(12).assert_stderr(&format!(
+            "moth: error: 1 of 1 message(s) refused; first: the broker takes packets of at most 1000 bytes (its CONNACK said so), and message 1 (topic 't') makes one of {size} bytes"
+        ));
+    }
+    // In a stream the messages before it are delivered; the one after it is not sent.
+    let mut input = b"a\nb\n".to_vec();
+    input.extend(std::iter::repeat_n(b'x', 2000));
+    input.extend(b"\nc\n");
+    let out = run(broker.moth("pub", &["-q", "1", "-t", "t", "-l"]), &input);
+    out.assert_code(7);
+    assert!(
+        out.stderr.ends_with(
+            "right after message 3 (topic 't', 2000 bytes) without acknowledging it: it will not take that message (too large for it? a topic it rejects?); giving up; 2 of 4 message(s) not delivered\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn closed_stdin_is_an_error_not_an_empty_input() {
     let broker = Broker::start();
     for flag in ["-l", "-s"] {

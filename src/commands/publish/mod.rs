@@ -113,14 +113,25 @@ pub async fn run(args: PubArgs) -> Result<()> {
     let mut bad_input: Option<Failure> = None;
     let mut interrupted: Option<Instant> = None;
     let mut closing: Option<Instant> = None;
-    // Set while the connection is down: when to give up, and why it went down.
-    let mut lost: Option<(Option<Instant>, String)> = None;
+    // Set while the connection is down: why it went down.
+    let mut lost: Option<String> = None;
+    // --reconnect-timeout bounds the time without progress, not one outage: a link that comes
+    // back and drops again before anything is delivered does not start the clock again. Nothing
+    // owed is progress too (an idle stream is not stuck).
+    let mut progress_at = Instant::now();
+    let mut last_settled = 0;
+    let mut came_back = 0u32;
 
     loop {
         let counts = deliveries.counts();
         let settled = counts.accepted - counts.unsettled();
         if repeat_waits && *settled_tx.borrow() != settled {
             settled_tx.send_replace(settled);
+        }
+        if settled != last_settled || counts.unsettled() == 0 {
+            last_settled = settled;
+            progress_at = Instant::now();
+            came_back = 0;
         }
         if input_done && counts.unsettled() == 0 && closing.is_none() {
             if lost.is_some() {
@@ -134,7 +145,10 @@ pub async fn run(args: PubArgs) -> Result<()> {
             closing = Some(Instant::now() + CLOSE_GRACE);
         }
         let give_up = closing.or(interrupted);
-        let reconnect_deadline = lost.as_ref().and_then(|(at, _)| *at);
+        let reconnect_deadline = lost
+            .as_ref()
+            .and(reconnect_timeout)
+            .map(|t| progress_at + t);
         let event = tokio::select! {
             biased;
             _ = &mut signal, if interrupted.is_none() => {
@@ -155,13 +169,17 @@ pub async fn run(args: PubArgs) -> Result<()> {
             }
             _ = sleep_until(give_up) => break,
             _ = sleep_until(reconnect_deadline) => {
-                let (_, why) = lost.take().unwrap_or_default();
+                let why = lost.take().unwrap_or_default();
+                let limit = seconds(reconnect_timeout.unwrap_or_default());
+                let stalled = match came_back {
+                    0 => format!("no connection again within --reconnect-timeout {limit}"),
+                    n => format!(
+                        "nothing delivered within --reconnect-timeout {limit}, though the connection came back {n} time(s)"
+                    ),
+                };
                 return Err(not_delivered(
                     &deliveries.counts(),
-                    &format!(
-                        "{why}; no connection again within --reconnect-timeout {}",
-                        seconds(reconnect_timeout.unwrap_or_default())
-                    ),
+                    &format!("{why}; {stalled}"),
                     repeats,
                 ));
             }
@@ -174,10 +192,10 @@ pub async fn run(args: PubArgs) -> Result<()> {
             }
             Event::ConnectionLost(why) => {
                 report::warning(&why);
-                let why = why.trim_end_matches("; reconnecting").to_string();
-                lost = Some((reconnect_timeout.map(|t| Instant::now() + t), why));
+                lost = Some(why.trim_end_matches("; reconnecting").to_string());
             }
             Event::Connected { .. } if lost.take().is_some() => {
+                came_back += 1;
                 let due = deliveries.counts().unsettled();
                 report::note(&format!(
                     "reconnected; sending the {due} unconfirmed message(s) again"

@@ -1,10 +1,11 @@
 //! Real faults for delivery tests: a broker stopped gracefully (SIGTERM) or killed (SIGKILL) and
 //! started again on the same ports, a frozen broker (SIGSTOP), and a TCP proxy that cuts every
-//! connection or refuses new ones on command.
+//! connection or refuses new ones on command, or flaps: cuts each connection a while after it
+//! opened, optionally passing nothing from the client after its CONNECT.
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -109,8 +110,18 @@ pub struct Proxy {
     refusing: Arc<AtomicBool>,
     /// Connections accepted and not yet closed.
     live: Arc<AtomicUsize>,
+    flap: Arc<Flap>,
     stop: Arc<AtomicBool>,
     thread: Option<thread::JoinHandle<()>>,
+}
+
+/// How each new connection misbehaves.
+#[derive(Default)]
+struct Flap {
+    /// Milliseconds a connection lives before it is cut; 0: for ever.
+    lifetime_ms: AtomicU64,
+    /// Pass the client's CONNECT, then swallow whatever it sends: nothing is ever acknowledged.
+    mute: AtomicBool,
 }
 
 /// Counts a proxied connection until it is dropped, after the sockets it outlives.
@@ -137,15 +148,17 @@ impl Proxy {
         let (cuts, cut_rx) = watch::channel(0u64);
         let refusing = Arc::new(AtomicBool::new(false));
         let live = Arc::new(AtomicUsize::new(0));
+        let flap = Arc::new(Flap::default());
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (refusing, live, stop) = (refusing.clone(), live.clone(), stop.clone());
+            let (refusing, live, flap, stop) =
+                (refusing.clone(), live.clone(), flap.clone(), stop.clone());
             thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .unwrap();
-                runtime.block_on(serve(listener, target, cut_rx, refusing, live, stop));
+                runtime.block_on(serve(listener, target, cut_rx, refusing, live, flap, stop));
             })
         };
         Proxy {
@@ -153,6 +166,7 @@ impl Proxy {
             cuts,
             refusing,
             live,
+            flap,
             stop,
             thread: Some(thread),
         }
@@ -191,6 +205,19 @@ impl Proxy {
     pub fn restore(&self) {
         self.refusing.store(false, Ordering::SeqCst);
     }
+
+    /// Cut each new connection `lifetime` after it opened.
+    pub fn flap_every(&self, lifetime: Duration) {
+        self.flap
+            .lifetime_ms
+            .store(lifetime.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Pass each new connection's CONNECT (so the broker accepts it), then nothing more from
+    /// the client: the broker never sees, so never acknowledges, what follows.
+    pub fn mute_after_connect(&self) {
+        self.flap.mute.store(true, Ordering::SeqCst);
+    }
 }
 
 impl Drop for Proxy {
@@ -209,6 +236,7 @@ async fn serve(
     cuts: watch::Receiver<u64>,
     refusing: Arc<AtomicBool>,
     live: Arc<AtomicUsize>,
+    flap: Arc<Flap>,
     stop: Arc<AtomicBool>,
 ) {
     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
@@ -232,20 +260,77 @@ async fn serve(
         let Ok(server) = server else {
             continue;
         };
+        let lifetime = match flap.lifetime_ms.load(Ordering::SeqCst) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        };
+        let mute = flap.mute.load(Ordering::SeqCst);
         tokio::spawn(async move {
             let _counted = counted;
             let (mut client_read, mut client_write) = client.into_split();
             let (mut server_read, mut server_write) = server.into_split();
-            let up = copy(&mut client_read, &mut server_write);
+            let up = async {
+                match mute {
+                    true => first_packet_only(&mut client_read, &mut server_write).await,
+                    false => copy(&mut client_read, &mut server_write).await,
+                }
+            };
             let down = copy(&mut server_read, &mut client_write);
+            let end_of_life = async {
+                match lifetime {
+                    Some(after) => tokio::time::sleep(after).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = up => {}
                 _ = down => {}
                 _ = cut.changed() => {}
+                _ = end_of_life => {}
             }
             // Dropping both halves of both sockets closes them.
         });
     }
+}
+
+/// Forward the first MQTT packet (the CONNECT), then read and drop everything else.
+async fn first_packet_only(
+    from: &mut tokio::net::tcp::OwnedReadHalf,
+    to: &mut tokio::net::tcp::OwnedWriteHalf,
+) {
+    let mut seen = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut forwarded = false;
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if forwarded {
+            continue;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if let Some(len) = packet_len(&seen) {
+            if seen.len() >= len {
+                if to.write_all(&seen[..len]).await.is_err() {
+                    return;
+                }
+                forwarded = true;
+            }
+        }
+    }
+}
+
+/// The whole length of the MQTT packet at the start of `bytes`, once its header is in.
+fn packet_len(bytes: &[u8]) -> Option<usize> {
+    let mut remaining = 0usize;
+    for (i, b) in bytes.iter().skip(1).take(4).enumerate() {
+        remaining |= ((b & 0x7f) as usize) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some(1 + i + 1 + remaining);
+        }
+    }
+    None
 }
 
 async fn copy(from: &mut tokio::net::tcp::OwnedReadHalf, to: &mut tokio::net::tcp::OwnedWriteHalf) {
