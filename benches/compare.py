@@ -3,15 +3,21 @@
 
 Usage: benches/compare.py [--messages 200000] [--runs 3] [--singles 200]
 
-Builds moth in release mode, starts its own Mosquitto on a free loopback port, and measures the
-CPU time (user+sys of that process alone, from wait4's rusage) and wall time of:
+Builds moth in release mode, starts its own Mosquitto on a free loopback port (and a websockets
+listener), and measures the CPU time (user+sys of that process alone, from wait4's rusage) and
+wall time of, commonest case first:
+  * one `pub -t T -m M` at QoS 0 and at QoS 1, process start to exit, moth and mosquitto_pub in
+    turn (median of --singles runs each);
+  * one `sub -C 1` of a retained message, start to exit: start to SUBACK, plus one message
+    (TCP for both; websockets for moth only, as mosquitto_sub 2.0.11 has no websockets);
+  * pub -l with lines written 5 ms apart: how long each line takes to arrive (a line read from a
+    pipe must leave at once, not wait for Nagle's algorithm);
   * sub: receiving N QoS 0 messages into a pipe (moth sub vs mosquitto_sub), fed by one publisher,
     in three regimes: a burst right after subscribing, a burst after half a second idle (also at
     QoS 1), and a stream paced at 50,000 msg/s;
   * pub -l: publishing N stdin lines at QoS 0 and 1 (moth pub vs mosquitto_pub), counting what
     arrived at an independent mosquitto_sub. mosquitto_pub 2.0.11 loses every line past packet
     id 65,535 at QoS 1, so QoS 1 is also measured with 60,000 lines, where both deliver all;
-  * one QoS 1 publish, process start to exit (median of --singles runs).
 Each figure is the median of --runs runs. Prints a Markdown table for BENCHMARKS.md.
 """
 
@@ -39,12 +45,15 @@ def free_port():
 class Broker:
     def __init__(self, workdir):
         self.port = free_port()
+        self.ws_port = free_port()
         self.log = os.path.join(workdir, "mosquitto.log")
         conf = os.path.join(workdir, "mosquitto.conf")
         with open(conf, "w") as f:
             if os.geteuid() == 0:
                 f.write("user root\n")
-            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n")
+            f.write("allow_anonymous true\n")
+            f.write(f"listener {self.port} 127.0.0.1\n")
+            f.write(f"listener {self.ws_port} 127.0.0.1\nprotocol websockets\n")
             # No broker-side queue limit: a slow counter must not lose what a client sent.
             f.write("max_queued_messages 0\n")
             f.write(f"log_dest file {self.log}\nlog_type subscribe\nlog_type error\n")
@@ -165,16 +174,77 @@ def bench_pub(broker, client, qos, n, lines_file, run):
     return wall, cpu, out.count(b"\n")
 
 
-def bench_single(broker, client, count):
-    cmd = [*publisher(client), *broker.addr(), "-t", "bench/one", "-m", "hello", "-q", "1"]
-    walls, cpus = [], []
+def bench_one_shot(broker, qos, count):
+    """One publish per process, moth and mosquitto_pub in turn so that drift hits both alike;
+    returns {client: (median wall, median CPU)}."""
+    cmds = {client: [*publisher(client), *broker.addr(), "-t", "bench/one", "-m", "hello", "-q", str(qos)]
+            for client in ("mosquitto", "moth")}
+    samples = {client: ([], []) for client in cmds}
     for _ in range(count):
-        wall, cpu, code = measure(cmd)
-        if code != 0:
-            sys.exit(f"{cmd} failed")
-        walls.append(wall)
-        cpus.append(cpu)
-    return statistics.median(walls), statistics.median(cpus)
+        for client, cmd in cmds.items():
+            wall, cpu, code = measure(cmd)
+            if code != 0:
+                sys.exit(f"{cmd} failed")
+            samples[client][0].append(wall)
+            samples[client][1].append(cpu)
+    return {c: (statistics.median(w), statistics.median(u)) for c, (w, u) in samples.items()}
+
+
+def bench_first_message(broker, count):
+    """`sub -C 1` of a retained message, start to exit; returns rows (case, client, wall, CPU)."""
+    subprocess.run([MOTH, "pub", *broker.addr(), "-t", "bench/retained", "-m", "r", "-r"], check=True)
+    cmds = (
+        ("TCP", "mosquitto", ["mosquitto_sub", *broker.addr(), "-t", "bench/retained", "-C", "1"]),
+        ("TCP", "moth", [MOTH, "sub", *broker.addr(), "-t", "bench/retained", "-C", "1"]),
+        ("websockets", "moth", [MOTH, "sub", "--ws", "-h", "127.0.0.1", "-p", str(broker.ws_port),
+                                "-t", "bench/retained", "-C", "1"]),
+    )
+    samples = {i: ([], []) for i in range(len(cmds))}
+    for _ in range(count):
+        for i, (_, _, cmd) in enumerate(cmds):
+            wall, cpu, code = measure(cmd)
+            if code != 0:
+                sys.exit(f"{cmd} failed")
+            samples[i][0].append(wall)
+            samples[i][1].append(cpu)
+    return [(f"sub -C 1 of a retained message over {transport}, start to exit (median of {count})", client,
+             statistics.median(samples[i][0]), statistics.median(samples[i][1]), None)
+            for i, (transport, client, _) in enumerate(cmds)]
+
+
+def bench_line_latency(broker, client, lines=100, gap=0.005):
+    """pub -l fed one line every `gap` seconds; returns the median and largest time from writing a
+    line to its arrival at a moth subscriber (which acknowledges at once, so the broker's Nagle
+    does not hold the next message)."""
+    cid = f"blat-{client}"
+    sub = subprocess.Popen([MOTH, "sub", *broker.addr(), "-t", "bench/lat", "-C", str(lines), "-i", cid],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    broker.wait_subscribed(cid)
+    pub = subprocess.Popen([*publisher(client), *broker.addr(), "-t", "bench/lat", "-l"],
+                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    written = {}
+    arrived = {}
+
+    def read():
+        for line in sub.stdout:
+            arrived[int(line)] = time.perf_counter()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.3)  # both connected
+    for i in range(lines):
+        written[i] = time.perf_counter()
+        pub.stdin.write(f"{i}\n".encode())
+        pub.stdin.flush()
+        time.sleep(gap)
+    pub.stdin.close()
+    pub.wait()
+    reader.join(timeout=10)
+    sub.kill()
+    delays = [arrived[i] - written[i] for i in written if i in arrived]
+    if len(delays) != lines:
+        sys.exit(f"{client}: {len(delays)} of {lines} lines arrived")
+    return statistics.median(delays), max(delays)
 
 
 def main():
@@ -190,6 +260,7 @@ def main():
     n = args.messages
     short = min(n, 60_000)
     rows = []
+    latency = []
     with tempfile.TemporaryDirectory() as work:
         lines_file = os.path.join(work, "lines")
         short_file = os.path.join(work, "short")
@@ -201,6 +272,16 @@ def main():
                     g.write(line)
         broker = Broker(work)
         try:
+            # The commonest case first: one message from a shell.
+            for qos in (0, 1):
+                result = bench_one_shot(broker, qos, args.singles)
+                for client in ("mosquitto", "moth"):
+                    rows.append((f"one `pub -t T -m M` at QoS {qos}, start to exit (median of {args.singles})",
+                                 client, *result[client], None))
+            rows.extend(bench_first_message(broker, args.singles))
+            for client in ("mosquitto", "moth"):
+                median, worst = bench_line_latency(broker, client)
+                latency.append((client, median, worst))
             for client in ("mosquitto", "moth"):
                 runs = [bench_sub(broker, client, n, lines_file, r) for r in range(args.runs)]
                 rows.append((f"sub, {n} QoS 0 msgs into a pipe", client, *medians(runs)))
@@ -223,12 +304,13 @@ def main():
                 for client in ("mosquitto", "moth"):
                     runs = [bench_pub(broker, client, qos, count, path, r) for r in range(args.runs)]
                     rows.append((f"pub -l, {count} lines, QoS {qos}", client, *medians(runs)))
-            for client in ("mosquitto", "moth"):
-                wall, cpu = bench_single(broker, client, args.singles)
-                rows.append((f"one QoS 1 publish, start to exit (median of {args.singles})", client, wall, cpu, None))
         finally:
             broker.stop()
     report(rows)
+    print()
+    for client, median, worst in latency:
+        print(f"- pub -l, a line every 5 ms ({client}): write to arrival median {median * 1000:.2f} ms, "
+              f"largest {worst * 1000:.2f} ms")
 
 
 def medians(runs):
@@ -250,6 +332,8 @@ def report(rows):
     for case, client, wall, cpu, got in rows:
         pairs.setdefault(case, {})[client] = (wall, cpu, got)
     for case, v in pairs.items():
+        if len(v) < 2:
+            continue
         (mw, mc, mg), (qw, qc, qg) = v["moth"], v["mosquitto"]
         if case.startswith("sub ") and not case.startswith("sub, ") and ("-F" in case or "JSON" in case):
             print(f"- {case}: moth's CPU is {mc / plain['moth']:.2f}x its plain output "

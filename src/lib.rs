@@ -25,7 +25,7 @@ use cli::Command;
 
 /// The clap command tree, for the tests that generate completions and man pages from it.
 pub fn command() -> clap::Command {
-    cli::command()
+    cli::whole()
 }
 
 pub fn main() -> ExitCode {
@@ -58,12 +58,12 @@ pub fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Pub(args) => commands::publish::run(args).await,
-            Command::Sub(args) => commands::subscribe::run(args).await,
-            Command::Rr(args) => commands::request::run(args).await,
-            Command::Bench(args) => commands::bench::run(*args).await,
-            Command::Config(args) => config::command(args),
-            Command::Ls(args) => commands::ls::run(args).await,
+            Command::Pub(args) => commands::publish::run(args.0).await,
+            Command::Sub(args) => commands::subscribe::run(args.0).await,
+            Command::Rr(args) => commands::request::run(args.0).await,
+            Command::Bench(args) => commands::bench::run(*args.0).await,
+            Command::Config(args) => config::command(args.0),
+            Command::Ls(args) => commands::ls::run(args.0).await,
         }
     });
     // A blocking stdin read may still be parked in tokio's thread pool; do not wait for it.

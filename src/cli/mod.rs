@@ -61,7 +61,7 @@ pub enum Command {
         args_override_self = true,
         after_help = crate::exit::TABLE
     )]
-    Pub(PubArgs),
+    Pub(Deferred<PubArgs>),
 
     /// Subscribe and print messages (as mosquitto_sub)
     #[command(
@@ -71,7 +71,7 @@ pub enum Command {
         args_override_self = true,
         after_help = output::after_help()
     )]
-    Sub(SubArgs),
+    Sub(Deferred<SubArgs>),
 
     /// Send a request and print the response (as mosquitto_rr; MQTT 5 by default)
     #[command(
@@ -81,7 +81,7 @@ pub enum Command {
         args_override_self = true,
         after_help = output::after_help()
     )]
-    Rr(RrArgs),
+    Rr(Deferred<RrArgs>),
 
     /// Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by
     /// default)
@@ -92,7 +92,7 @@ pub enum Command {
         args_override_self = true,
         after_help = crate::exit::TABLE
     )]
-    Bench(Box<BenchArgs>),
+    Bench(Deferred<Box<BenchArgs>>),
 
     /// Show the connection settings and where each comes from, or the config file's path
     #[command(
@@ -101,7 +101,7 @@ pub enum Command {
         disable_version_flag = true,
         subcommand_required = true
     )]
-    Config(ConfigArgs),
+    Config(Deferred<ConfigArgs>),
 
     /// Watch a broker for a moment and print the topic tree seen: counts, rates, retained
     /// messages, last payloads
@@ -112,7 +112,7 @@ pub enum Command {
         args_override_self = true,
         after_help = crate::exit::TABLE
     )]
-    Ls(LsArgs),
+    Ls(Deferred<LsArgs>),
 }
 
 impl Command {
@@ -124,7 +124,7 @@ impl Command {
             Command::Sub(args) => &mut args.conn.password,
             Command::Rr(args) => &mut args.conn.password,
             Command::Ls(args) => &mut args.conn.password,
-            Command::Bench(args) => match &mut args.mode {
+            Command::Bench(Deferred(args)) => match &mut args.mode {
                 None => &mut args.pubsub.conn.password,
                 Some(BenchMode::Pubsub(a)) => &mut a.conn.password,
                 Some(BenchMode::Conn(a)) => &mut a.conn.password,
@@ -137,9 +137,89 @@ impl Command {
     }
 }
 
-/// The clap command tree: used to parse, and to generate completions and man pages.
+/// The clap command tree, each subcommand's arguments still deferred: what parsing needs.
 pub fn command() -> clap::Command {
     Cli::command()
+}
+
+/// The whole tree, every subcommand's arguments defined, as clap's derive makes it: to look
+/// arguments up, and to generate completions and man pages.
+pub fn whole() -> clap::Command {
+    EAGER.with(|eager| eager.set(true));
+    let command = Cli::command();
+    EAGER.with(|eager| eager.set(false));
+    command
+}
+
+/// The whole tree, built: every argument knows how many values it takes.
+pub fn built() -> clap::Command {
+    let mut command = whole();
+    command.build();
+    command
+}
+
+thread_local! {
+    /// Set while `whole` makes its tree: arguments are defined at once, not deferred.
+    static EAGER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `T`'s arguments on `command`, keeping the subcommand's own description: an arguments struct
+/// would otherwise put its doc comment (written for developers) in the help.
+fn define<T: clap::Args>(command: clap::Command) -> clap::Command {
+    let about = command.get_about().cloned();
+    let long_about = command.get_long_about().cloned();
+    let command = T::augment_args(command);
+    let command = match about {
+        Some(about) => command.about(about),
+        None => command.about(None::<&str>),
+    };
+    match long_about {
+        Some(long_about) => command.long_about(long_about),
+        None => command.long_about(None::<&str>),
+    }
+}
+
+/// A subcommand's arguments, defined only once that subcommand is used. clap builds every
+/// argument of every subcommand before it parses anything, and for a one-shot `moth pub` that
+/// was most of the start-up time.
+#[derive(Debug)]
+pub struct Deferred<T>(pub T);
+
+impl<T> std::ops::Deref for Deferred<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Deferred<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+impl<T: clap::Args> clap::Args for Deferred<T> {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        match EAGER.with(|eager| eager.get()) {
+            true => T::augment_args(command),
+            false => command.defer(define::<T>),
+        }
+    }
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
 }
 
 /// Parse arguments without exiting.

@@ -118,7 +118,7 @@ pub fn env_var(name: &str) -> String {
 /// Check a value with the parser of the flag it stands for (pub's definitions, which hold every
 /// connection flag), so a file or variable is held to the command line's ranges and words.
 pub fn check_value(name: &str, value: &str) -> Result<(), String> {
-    let command = crate::cli::command();
+    let command = crate::cli::built();
     let Some(arg) = command
         .find_subcommand("pub")
         .and_then(|pub_| pub_.get_arguments().find(|a| a.get_long() == Some(name)))
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn every_key_but_pw_command_is_a_flag_of_pub() {
-        let command = crate::cli::command();
+        let command = crate::cli::built();
         let pub_ = command.find_subcommand("pub").unwrap();
         for key in KEYS.iter().filter(|k| k.name != "pw-command") {
             let arg = pub_

@@ -27,13 +27,21 @@ use resolve::{Layer, Origin, Setting, Value};
 /// `cli::parse` does.
 pub fn parse() -> Cli {
     let argv: Vec<OsString> = std::env::args_os().collect();
+    if nothing_to_fold_in(&argv) {
+        // The commonest run: one parse, no look at the arguments beforehand.
+        let mut cli = cli::parse_from(argv);
+        if let Err(failure) = finish(&mut cli, None, None) {
+            fail(failure);
+        }
+        return cli;
+    }
     let prepared = match prepare(&argv) {
         Ok(Some(prepared)) => prepared,
         Ok(None) => return cli::parse_from(argv),
         Err(failure) => fail(failure),
     };
     let mut cli = cli::parse_from(prepared.argv);
-    if let Err(failure) = finish(&mut cli, prepared.report, prepared.password) {
+    if let Err(failure) = finish(&mut cli, Some(prepared.report), prepared.password) {
         fail(failure);
     }
     cli
@@ -162,6 +170,40 @@ impl Report {
         }
         lines
     }
+}
+
+/// True when no setting can come from anywhere but the command line: no `MOTH_` variable, no
+/// config file or mosquitto option file at their default places, no flag naming one, and no
+/// `-d` (which reports where each setting came from). Anything that might be one of these
+/// (a word of short flags holding `o` or `d`) takes the long way.
+fn nothing_to_fold_in(argv: &[OsString]) -> bool {
+    let client = match argv.get(1).and_then(|a| a.to_str()) {
+        Some(name @ ("pub" | "sub" | "rr")) => Some(format!("mosquitto_{name}")),
+        Some("ls" | "bench") => None,
+        _ => return false,
+    };
+    if std::env::vars_os().any(|(name, _)| name.as_encoded_bytes().starts_with(b"MOTH_")) {
+        return false;
+    }
+    let named_elsewhere = argv.iter().skip(2).any(|word| {
+        let word = word.as_encoded_bytes();
+        match word.strip_prefix(b"--") {
+            Some(long) => [&b"config"[..], b"profile", b"options-file", b"debug"]
+                .iter()
+                .any(|name| long.starts_with(name)),
+            None => word.first() == Some(&b'-') && word.iter().any(|&b| b == b'o' || b == b'd'),
+        }
+    });
+    if named_elsewhere {
+        return false;
+    }
+    let absent = |path: Option<PathBuf>| match path {
+        Some(path) => {
+            std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        }
+        None => false,
+    };
+    absent(file::default_path()) && client.is_none_or(|c| absent(mosquitto::default_path(&c)))
 }
 
 struct Prepared {
@@ -320,7 +362,11 @@ fn only_its_owner_writes(file: &std::path::Path, key: &str) -> Result<()> {
 
 /// After clap: passwords the command line asked to read, the prompt when a user name has no
 /// password, and `-d`'s account of where each setting came from.
-fn finish(cli: &mut Cli, mut report: Report, stored: Option<password::Stored>) -> Result<()> {
+fn finish(
+    cli: &mut Cli,
+    mut report: Option<Report>,
+    stored: Option<password::Stored>,
+) -> Result<()> {
     if let Some(stored) = stored
         && let Some(slot) = cli.command.password_mut()
         && slot.is_none()
@@ -362,14 +408,18 @@ fn finish(cli: &mut Cli, mut report: Report, stored: Option<password::Stored>) -
         // rather than be refused by the broker. An empty answer connects without one.
         if let Some(answer) = password::prompt(&question)? {
             conn.password = Some(answer);
-            report.settings.push(Setting {
-                key: "pw",
-                value: Value::Text(String::new()),
-                source: Origin::Prompt,
-            });
+            if let Some(report) = report.as_mut() {
+                report.settings.push(Setting {
+                    key: "pw",
+                    value: Value::Text(String::new()),
+                    source: Origin::Prompt,
+                });
+            }
         }
     }
-    if conn.debug {
+    if conn.debug
+        && let Some(report) = report
+    {
         use std::io::Write;
         let mut err = std::io::stderr().lock();
         for line in report.lines() {
@@ -397,10 +447,8 @@ struct Gathered {
 
 /// The clap definition of `moth pub`, `moth bench pub`, ...
 fn target_command(path: &[&str]) -> Option<clap::Command> {
-    let mut command = cli::command();
     // Built, so that every argument knows how many values it takes.
-    command.build();
-    find_subcommand(&command, path).cloned()
+    find_subcommand(&cli::built(), path).cloned()
 }
 
 /// `path`'s subcommand within an already built command tree.

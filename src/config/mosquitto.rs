@@ -146,8 +146,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mosquitto_sub");
         std::fs::write(&path, text).unwrap();
-        let mut command = crate::cli::command();
-        command.build();
+        let command = crate::cli::built();
         let sub = command.find_subcommand("sub").unwrap();
         load(&path, true, sub).map(|f| match f {
             Loaded::Read(file) => file,

@@ -109,6 +109,8 @@ pub struct Link {
     /// TLS and websockets: records written into the layer but not yet to the socket.
     unflushed: bool,
     auto_ack: bool,
+    /// The TCP socket under the stream, if there is one.
+    socket: Option<std::os::fd::RawFd>,
 }
 
 impl Link {
@@ -132,7 +134,7 @@ impl Link {
         target: &Target,
         attempt: Attempt<'_>,
     ) -> Result<(Link, ConnAck, Timings), LinkError> {
-        let (stream, mut timings) = target.open(attempt.source).await?;
+        let (stream, mut timings, socket) = target.open(attempt.source).await?;
         let codec = Codec(spec.protocol);
         let mut link = Link {
             stream,
@@ -146,6 +148,7 @@ impl Link {
             ping_sent: None,
             unflushed: false,
             auto_ack: attempt.auto_ack,
+            socket,
         };
         codec.connect(
             spec,
@@ -304,6 +307,7 @@ impl Link {
                     // SAFETY: poll_read initialised `n` bytes of the spare capacity.
                     unsafe { self.rbuf.set_len(self.rbuf.len() + n) };
                     progress.read = true;
+                    self.quick_ack();
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(LinkError::io(&e))),
                 Poll::Pending => {}
@@ -329,7 +333,14 @@ impl Link {
         if n == 0 {
             return Err(LinkError::new(describe::CLOSED));
         }
+        self.quick_ack();
         Ok(())
+    }
+
+    fn quick_ack(&self) {
+        if let Some(fd) = self.socket {
+            transport::quick_ack(fd);
+        }
     }
 
     /// Write everything queued (while connecting and closing).

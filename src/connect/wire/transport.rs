@@ -4,6 +4,7 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
 use std::pin::Pin;
 #[cfg(test)]
@@ -90,10 +91,11 @@ impl Target {
     }
 
     /// Open the byte stream, from `source` when given (TCP and TLS only).
+    /// The stream, how long each step took, and the TCP socket under it (for `quick_ack`).
     pub(super) async fn open(
         &self,
         source: Option<IpAddr>,
-    ) -> Result<(Stream, Timings), LinkError> {
+    ) -> Result<(Stream, Timings, Option<RawFd>), LinkError> {
         let mut timings = Timings::default();
         let start = Instant::now();
         let addrs = match &self.place {
@@ -102,18 +104,20 @@ impl Target {
                     .await
                     .map_err(|e| LinkError::io(&e))?;
                 timings.tcp = start.elapsed();
-                return Ok((Stream::Unix(unix), timings));
+                return Ok((Stream::Unix(unix), timings, None));
             }
             Place::Tcp(addrs) | Place::WebSocket { addrs, .. } => addrs,
             #[cfg(test)]
             Place::Script(streams) => {
                 let stream = streams.lock().await.recv().await;
                 return stream
-                    .map(|s| (Stream::Duplex(s), timings))
+                    .map(|s| (Stream::Duplex(s), timings, None))
                     .ok_or_else(|| LinkError::io(&io::ErrorKind::ConnectionRefused.into()));
             }
         };
         let tcp = connect_any(addrs, source).await?;
+        let fd = tcp.as_raw_fd();
+        quick_ack(fd);
         timings.tcp = start.elapsed();
         let tls_start = Instant::now();
         let stream = match &self.tls {
@@ -129,8 +133,8 @@ impl Target {
             timings.tls = tls_start.elapsed();
         }
         match &self.place {
-            Place::WebSocket { url, .. } => Ok((websocket(url, stream).await?, timings)),
-            _ => Ok((stream, timings)),
+            Place::WebSocket { url, .. } => Ok((websocket(url, stream).await?, timings, Some(fd))),
+            _ => Ok((stream, timings, Some(fd))),
         }
     }
 }
@@ -184,6 +188,30 @@ async fn connect_any(addrs: &[SocketAddr], source: Option<IpAddr>) -> Result<Tcp
         }
     }
     Err(last)
+}
+
+/// Acknowledge at once what was just read. Mosquitto leaves Nagle's algorithm on, so a second
+/// small packet it sends (the retained message right after a SUBACK, the next message of a slow
+/// stream) waits for the ACK of the first, and Linux delays that ACK by up to 40 ms. Quick-ack
+/// mode does not last, so it is asked for again after each read.
+pub(super) fn quick_ack(fd: RawFd) {
+    #[cfg(target_os = "linux")]
+    {
+        let on: libc::c_int = 1;
+        // SAFETY: `fd` is a TCP socket the caller's stream owns and keeps open; the option value
+        // is a c_int that outlives the call.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_QUICKACK,
+                (&on as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = fd;
 }
 
 /// The websocket handshake, asking for the `mqtt` subprotocol as MQTT over websockets wants.
