@@ -122,6 +122,12 @@ pub struct ConnArgs {
     #[arg(long, help_heading = CONNECTION)]
     pub quiet: bool,
 
+    /// At start, wait up to this many seconds for the broker (fractions allowed), trying again
+    /// while it is down or its name does not resolve yet: for scripts that start before it
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::positive_seconds(), help_heading = CONNECTION)]
+    pub retry: Option<std::time::Duration>,
+
     /// Topic of the will, published by the broker if this client vanishes
     #[arg(long = "will-topic", value_name = "TOPIC", allow_hyphen_values = true, help_heading = WILL)]
     pub will_topic: Option<String>,
@@ -216,6 +222,7 @@ impl ConnArgs {
             max_inflight: self.max_inflight,
             property: self.property.clone(),
             debug: self.debug,
+            retry: self.retry,
             will_topic: self.will_topic.clone(),
             will_payload: self.will_payload.clone(),
             will_qos: self.will_qos,

@@ -31,7 +31,7 @@ pub struct LsArgs {
     pub count: Option<u64>,
 
     /// Stop after this many seconds
-    #[arg(short = 'W', long = "timeout", value_name = "SECONDS", allow_negative_numbers = true,
+    #[arg(short = 'W', long = "timeout", visible_alias = "duration", value_name = "SECONDS", allow_negative_numbers = true,
         value_parser = values::whole::<u32>(1, u32::MAX as u64, "whole seconds"), help_heading = WATCH)]
     pub timeout: Option<u32>,
 

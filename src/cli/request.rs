@@ -46,10 +46,10 @@ pub struct RrArgs {
         allow_negative_numbers = true, value_parser = values::qos(), help_heading = REQUEST)]
     pub qos: u8,
 
-    /// Exit after this many responses
-    #[arg(short = 'C', long = "count", value_name = "COUNT", default_value_t = 1, allow_negative_numbers = true,
+    /// Exit after this many responses (default 1, or all that come with --idle or --duration)
+    #[arg(short = 'C', long = "count", value_name = "COUNT", allow_negative_numbers = true,
         value_parser = values::whole::<u64>(1, u64::MAX, "a count"), help_heading = REQUEST)]
-    pub count: u64,
+    pub count: Option<u64>,
 
     /// Exit with code 27 if no response arrives within this many seconds
     #[arg(short = 'W', long = "timeout", value_name = "SECONDS", allow_negative_numbers = true,
@@ -61,6 +61,12 @@ pub struct RrArgs {
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
         value_parser = values::positive_seconds(), help_heading = REQUEST)]
     pub idle: Option<Duration>,
+
+    /// Stop after this many seconds from connecting (fractions allowed) and exit 0: collect every answer that
+    /// comes in that time
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::positive_seconds(), help_heading = REQUEST)]
+    pub duration: Option<Duration>,
 
     #[command(flatten)]
     pub output: OutputArgs,

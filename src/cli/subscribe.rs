@@ -45,6 +45,12 @@ pub struct SubArgs {
         value_parser = values::positive_seconds(), help_heading = SUBSCRIPTION)]
     pub idle: Option<Duration>,
 
+    /// Stop after this many seconds from connecting (fractions allowed) and exit 0: a
+    /// time-boxed capture
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+        value_parser = values::positive_seconds(), help_heading = SUBSCRIPTION)]
+    pub duration: Option<Duration>,
+
     /// Do not print stale retained messages
     #[arg(short = 'R', long = "no-stale", help_heading = SUBSCRIPTION)]
     pub no_stale: bool,

@@ -1,6 +1,6 @@
 //! The receiving loop that `sub`, `rr` and `ls` share: subscribe, hand each message to a
 //! `Format`, acknowledge what the format has handled once it is flushed out, and stop as the plan
-//! says (-C, -W, --idle, -E, --retained-only, a signal, a closed stdout).
+//! says (-C, -W, --idle, --duration, -E, --retained-only, a signal, a closed stdout).
 
 use std::time::Duration;
 
@@ -30,6 +30,8 @@ pub(crate) struct Plan {
     pub timeout: Option<Duration>,
     /// --idle: end (exit 0) once this long passes without a message, counted from the SUBACK.
     pub idle: Option<Duration>,
+    /// --duration: end (exit 0) this long after connecting.
+    pub duration: Option<Duration>,
     pub no_stale: bool,
     pub no_local: bool,
     pub exit_after_sub: bool,
@@ -97,6 +99,7 @@ pub(crate) async fn watch(
     let mut signal = std::pin::pin!(shutdown_signal());
     let mut reader_gone = std::pin::pin!(crate::output::reader_gone());
     let mut deadline: Option<Instant> = None;
+    let mut end_at: Option<Instant> = None;
     let mut idle_at: Option<Instant> = None;
     let mut subscribed_at: Option<Instant> = None;
     let mut streak = 0u32;
@@ -125,6 +128,7 @@ pub(crate) async fn watch(
                     // What was flushed is acknowledged; nothing more can be printed.
                     _ = &mut reader_gone => break Stop::Done,
                     _ = sleep_until(deadline) => break Stop::TimedOut,
+                    _ = sleep_until(end_at) => break Stop::Done,
                     _ = sleep_until(idle_at) => break Stop::Done,
                     event = session.next() => event,
                 }
@@ -133,8 +137,9 @@ pub(crate) async fn watch(
         if let Event::Connected { .. } = event
             && deadline.is_none()
         {
-            // As mosquitto: the -W clock starts once connected.
+            // As mosquitto: the -W clock starts once connected; so does --duration's.
             deadline = plan.timeout.map(|t| Instant::now() + t);
+            end_at = plan.duration.map(|t| Instant::now() + t);
         }
         let subscribed = matches!(event, Event::Subscribed(_));
         let before = run.received;

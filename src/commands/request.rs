@@ -36,7 +36,7 @@ pub async fn run(args: RrArgs) -> Result<()> {
             report::quote(&response_topic)
         ))
     })?;
-    if args.count == 0 {
+    if args.count == Some(0) {
         return Err(Failure::usage("-C needs a count of at least 1"));
     }
     if args.timeout == Some(0) {
@@ -72,9 +72,13 @@ pub async fn run(args: RrArgs) -> Result<()> {
     let plan = Plan {
         filters: vec![response_topic],
         qos: args.qos,
-        count: Some(args.count),
+        count: match (args.idle, args.duration) {
+            (None, None) => Some(args.count.unwrap_or(1)),
+            _ => args.count,
+        },
         timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
         idle: args.idle,
+        duration: args.duration,
         correlation,
         request: Some(OutgoingPublish {
             topic: request_topic,

@@ -62,6 +62,7 @@ fn plan(args: &SubArgs, spec: &ConnSpec) -> Result<Plan> {
         count: args.count,
         timeout: args.timeout.map(|s| Duration::from_secs(s.into())),
         idle: args.idle,
+        duration: args.duration,
         no_stale: args.no_stale,
         no_local: args.no_local,
         exit_after_sub: args.exit_after_sub,

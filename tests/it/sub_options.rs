@@ -274,3 +274,84 @@ fn random_filter_prints_a_sample() {
     // 10% of 1000: the chance of falling outside 30..=200 is far below one in a million.
     assert!((30..=200).contains(&printed), "printed {printed} of 1000");
 }
+
+#[test]
+fn duration_ends_a_capture_with_exit_zero() {
+    let broker = Broker::start();
+    let sub = spawn(broker.moth(
+        "sub",
+        &["-t", "dur/#", "-v", "--duration", "1.5", "-i", "dur"],
+    ));
+    broker.wait_subscribed("dur", "dur/#");
+    publish(&broker, &["-t", "dur/a", "-m", "one"]);
+    let out = sub.finish();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "dur/a one\n");
+    assert_eq!(out.stderr, "");
+    // Nothing at all in that time is a capture of nothing, not a failure.
+    let out = run(broker.moth("sub", &["-t", "quiet", "--duration", "0.3"]), b"");
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "");
+    // rr collects every answer that comes in that time (not only the first).
+    let responder = spawn(broker.moth(
+        "sub",
+        &["-V", "5", "-t", "req", "-C", "1", "-i", "responder"],
+    ));
+    broker.wait_subscribed("responder", "req");
+    let rr = spawn(broker.moth(
+        "rr",
+        &[
+            "-t", "req", "-e", "resp", "-m", "ask", "--duration", "2", "-i", "asker",
+        ],
+    ));
+    broker.wait_subscribed("asker", "resp");
+    responder.finish().assert_success();
+    for answer in ["first", "second"] {
+        publish(&broker, &["-V", "5", "-t", "resp", "-m", answer]);
+    }
+    let out = rr.finish();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "first\nsecond\n");
+}
+
+#[test]
+fn retry_waits_for_a_broker_that_starts_late() {
+    let mut broker = Broker::start();
+    broker.stop();
+    let sub = spawn(broker.moth(
+        "sub",
+        &["-t", "late", "-C", "1", "--retry", "60", "-i", "late"],
+    ));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !sub.stderr_now().contains("(--retry)") {
+        assert!(Instant::now() < deadline, "{}", sub.stderr_now());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    broker.restart();
+    broker.wait_subscribed("late", "late");
+    publish(&broker, &["-t", "late", "-m", "here"]);
+    let out = sub.finish();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "here\n");
+    let port = broker.port;
+    assert_eq!(
+        out.stderr,
+        format!(
+            "moth: 127.0.0.1:{port}: connection refused (is the broker running and listening there?); trying again for up to 60 s (--retry)\n"
+        )
+    );
+    // Time up: the error says for how long it tried.
+    broker.stop();
+    let out = run(
+        broker.moth("pub", &["-t", "late", "-m", "x", "--retry", "0.3"]),
+        b"",
+    );
+    out.assert_code(1);
+    assert!(
+        out.stderr.ends_with(&format!(
+            "moth: error: cannot connect to 127.0.0.1:{port} within --retry 0.3 s: connection refused (is the broker running and listening there?)\n"
+        )),
+        "{}",
+        out.stderr
+    );
+}

@@ -118,6 +118,9 @@ pub(crate) struct Driver {
     /// Whether the broker kept the session at the last CONNACK.
     session_present: bool,
     ever_connected: bool,
+    /// `--retry`: until when the first connection is tried again, and whether the user was told.
+    start_retry: Option<Instant>,
+    told_waiting: bool,
     /// Connections in a row lost without any acknowledgement while something awaited one.
     poison_streak: u32,
     /// Anything acknowledged on this connection.
@@ -147,6 +150,7 @@ impl Driver {
         target: Option<Target>,
     ) -> Driver {
         let alias_max = spec.properties.connect.topic_alias_maximum.unwrap_or(0);
+        let start_retry = spec.start_retry.map(|wait| Instant::now() + wait);
         Driver {
             spec,
             reconnect,
@@ -163,6 +167,8 @@ impl Driver {
             terms: Terms::default(),
             session_present: false,
             ever_connected: false,
+            start_retry,
+            told_waiting: false,
             poison_streak: 0,
             progress: false,
             events_out: Vec::new(),
@@ -331,7 +337,32 @@ impl Driver {
                     };
                     return Err(Some(Event::Failed(failure)));
                 }
+                Err(e) if !self.ever_connected && self.may_wait_for_broker(&e) => {
+                    let until = self.start_retry.unwrap_or_else(Instant::now);
+                    if !self.told_waiting {
+                        self.told_waiting = true;
+                        crate::report::note(&format!(
+                            "{}: {}; trying again for up to {} (--retry)",
+                            self.spec.endpoint,
+                            e.reason,
+                            seconds(self.spec.start_retry.unwrap_or_default())
+                        ));
+                    }
+                    let wait = self.backoff.next_wait().min(until - Instant::now());
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        request = self.requests.recv() => if request.is_none() {
+                            return Err(None);
+                        },
+                    }
+                }
                 Err(e) if !self.ever_connected => {
+                    let within = match self.spec.start_retry {
+                        Some(wait) if !e.lasting => {
+                            format!(" within --retry {}", seconds(wait))
+                        }
+                        _ => String::new(),
+                    };
                     let hint = match (e.reason == describe::CLOSED, self.spec.tls.is_some()) {
                         (false, _) => "",
                         (true, true) => " before CONNACK (is that port a TLS listener?)",
@@ -340,7 +371,7 @@ impl Driver {
                         }
                     };
                     return Err(Some(Event::Failed(Failure::usage(format!(
-                        "cannot connect to {}: {}{hint}",
+                        "cannot connect to {}{within}: {}{hint}",
                         self.spec.endpoint, e.reason
                     )))));
                 }
@@ -365,6 +396,12 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// `--retry`: the first connection failed in a way that may pass (the broker is not up, its
+    /// name does not resolve yet), and there is time left to wait.
+    fn may_wait_for_broker(&self, error: &LinkError) -> bool {
+        !error.lasting && self.start_retry.is_some_and(|until| Instant::now() < until)
     }
 
     async fn attempt(&mut self) -> Result<(Link, ConnAck), LinkError> {
@@ -779,4 +816,9 @@ fn refuses_what_was_sent(code: u8) -> bool {
             | 0xA1
             | 0xA2
     )
+}
+
+/// `1 s`, `0.5 s`.
+fn seconds(wait: Duration) -> String {
+    format!("{} s", wait.as_secs_f64())
 }

@@ -90,6 +90,8 @@ pub struct ConnSpec {
     pub will: Option<Will>,
     pub max_inflight: u16,
     pub debug: bool,
+    /// How long to keep trying the first connection while the broker is not there yet.
+    pub start_retry: Option<std::time::Duration>,
     /// The topic part of an `mqtt(s)://` URL given with -L.
     pub url_topic: Option<String>,
     /// MQTT 5 properties from -D, for every packet they belong to.
@@ -260,6 +262,7 @@ impl ConnSpec {
             will,
             max_inflight,
             debug: args.debug,
+            start_retry: args.retry,
             url_topic,
             properties,
         })

@@ -38,6 +38,8 @@ pub struct ConnOptions {
     pub property: Vec<Vec<String>>,
     /// Print packets and settings (`-d`).
     pub debug: bool,
+    /// How long to keep trying the first connection (`--retry`).
+    pub retry: Option<std::time::Duration>,
     /// Will topic.
     pub will_topic: Option<String>,
     /// Will payload.

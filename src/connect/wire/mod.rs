@@ -44,6 +44,9 @@ pub struct LinkError {
     pub refused: Option<u8>,
     /// MQTT 5: the reason code of the broker's DISCONNECT.
     pub disconnect: Option<u8>,
+    /// Waiting will not help: the server is not an MQTT broker as asked, or its certificate is
+    /// refused.
+    pub lasting: bool,
 }
 
 impl LinkError {
@@ -52,7 +55,13 @@ impl LinkError {
             reason: reason.into(),
             refused: None,
             disconnect: None,
+            lasting: false,
         }
+    }
+
+    pub(crate) fn lasting(mut self) -> Self {
+        self.lasting = true;
+        self
     }
 
     /// An io error, or the TLS error inside one (TLS 1.3 reports a refused client certificate
@@ -172,6 +181,7 @@ impl Link {
                             ),
                             refused: Some(ack.code),
                             disconnect: None,
+                            lasting: true,
                         });
                     }
                     // MQTT 5: the broker may set the keep-alive for us.
@@ -188,14 +198,18 @@ impl Link {
                         ),
                         refused: Some(reason),
                         disconnect: Some(reason),
+                        lasting: true,
                     });
                 }
                 Ok(_) => {
                     return Err(LinkError::new(
                         "the broker answered CONNECT with something other than CONNACK",
-                    ));
+                    )
+                    .lasting());
                 }
-                Err(Malformed::Bad(_)) => return Err(LinkError::new(not_mqtt(&link.rbuf))),
+                Err(Malformed::Bad(_)) => {
+                    return Err(LinkError::new(not_mqtt(&link.rbuf)).lasting());
+                }
                 Err(Malformed::Incomplete) => link.fill().await?,
             }
         }

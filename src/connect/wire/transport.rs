@@ -125,7 +125,7 @@ impl Target {
                 connector
                     .connect(name.clone(), tcp)
                     .await
-                    .map_err(|e| LinkError::new(describe::cause(&e)))?,
+                    .map_err(|e| LinkError::new(describe::cause(&e)).lasting())?,
             )),
             None => Stream::Tcp(tcp),
         };
@@ -226,7 +226,10 @@ async fn websocket(url: &str, stream: Stream) -> Result<Stream, LinkError> {
     );
     let (ws, response) = async_tungstenite::tokio::client_async(request, stream)
         .await
-        .map_err(|e| LinkError::new(handshake_failure(&e)))?;
+        .map_err(|e| match e {
+            tungstenite::Error::Io(_) => LinkError::new(handshake_failure(&e)),
+            _ => LinkError::new(handshake_failure(&e)).lasting(),
+        })?;
     let agreed = response
         .headers()
         .get("Sec-WebSocket-Protocol")
