@@ -307,11 +307,17 @@ pub struct BenchConnArgs {
         value_parser = values::whole::<u16>(1, 65535, "a port"), help_heading = CONNECTION)]
     pub port: Option<u16>,
 
-    /// Broker URL (mqtt://, mqtts://, ws://, wss://). pub, sub and pubsub run on moth's lean
-    /// engine over TCP and TLS; over websockets they use rumqttc's client, which costs more CPU
-    /// per message and does not reconnect
+    /// Broker URL (mqtt://, mqtts://, ws://, wss://)
     #[arg(long, value_name = "URL", help_heading = CONNECTION)]
     pub url: Option<String>,
+
+    /// Connect over a unix domain socket instead of TCP
+    #[arg(long, value_name = "PATH", help_heading = CONNECTION)]
+    pub unix: Option<PathBuf>,
+
+    /// Websockets on -h and -p (path /mqtt)
+    #[arg(long, conflicts_with_all = ["url", "unix"], help_heading = CONNECTION)]
+    pub ws: bool,
 
     /// MQTT version: 311 or 5
     #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION)]
@@ -324,6 +330,22 @@ pub struct BenchConnArgs {
     /// Password
     #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION)]
     pub password: Option<String>,
+
+    /// Read the password from the first line of this file
+    #[arg(long = "pw-file", value_name = "FILE", conflicts_with = "password", help_heading = CONNECTION)]
+    pub pw_file: Option<PathBuf>,
+
+    /// Ask for the password on the terminal
+    #[arg(long = "pw-prompt", conflicts_with_all = ["password", "pw_file"], help_heading = CONNECTION)]
+    pub pw_prompt: bool,
+
+    /// Use this profile of the config file
+    #[arg(long, value_name = "NAME", help_heading = CONNECTION)]
+    pub profile: Option<String>,
+
+    /// Read settings from this config file instead of the default one
+    #[arg(long, value_name = "FILE", help_heading = CONNECTION)]
+    pub config: Option<PathBuf>,
 
     /// Keep-alive seconds
     #[arg(short = 'k', long, value_name = "SECONDS", default_value_t = 60, allow_negative_numbers = true,
@@ -358,4 +380,24 @@ pub struct BenchConnArgs {
     /// TLS version: tlsv1.3 or tlsv1.2
     #[arg(long = "tls-version", value_name = "VERSION", help_heading = CONNECTION)]
     pub tls_version: Option<String>,
+
+    /// Trust the operating system's CA certificates; turns TLS on
+    #[arg(long = "tls-use-os-certs", help_heading = CONNECTION)]
+    pub tls_use_os_certs: bool,
+
+    /// TLS ALPN protocol to offer
+    #[arg(long = "tls-alpn", value_name = "PROTOCOL", help_heading = CONNECTION)]
+    pub tls_alpn: Option<String>,
+
+    /// Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark
+    #[arg(long = "tls-keylog", value_name = "FILE", help_heading = CONNECTION)]
+    pub tls_keylog: Option<PathBuf>,
+
+    /// The name the broker's certificate must hold, when it differs from the host connected to
+    #[arg(long = "tls-server-name", value_name = "NAME", help_heading = CONNECTION)]
+    pub tls_server_name: Option<String>,
+
+    /// Plain TCP even where a profile or the environment sets TLS
+    #[arg(long = "no-tls", help_heading = CONNECTION)]
+    pub no_tls: bool,
 }

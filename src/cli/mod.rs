@@ -116,6 +116,22 @@ pub enum Command {
 }
 
 impl Command {
+    /// bench's connection flags, whichever mode runs (merge connects to nothing).
+    pub fn bench_conn_mut(&mut self) -> Option<&mut BenchConnArgs> {
+        use bench::BenchMode;
+        let Command::Bench(Deferred(args)) = self else {
+            return None;
+        };
+        Some(match &mut args.mode {
+            None => &mut args.pubsub.conn,
+            Some(BenchMode::Pubsub(a)) => &mut a.conn,
+            Some(BenchMode::Conn(a)) => &mut a.conn,
+            Some(BenchMode::Pub(a)) => &mut a.conn,
+            Some(BenchMode::Sub(a)) => &mut a.conn,
+            Some(BenchMode::Merge(_)) => return None,
+        })
+    }
+
     /// Where the password goes for a command that connects (bench's mode included).
     pub fn password_mut(&mut self) -> Option<&mut Option<String>> {
         use bench::BenchMode;

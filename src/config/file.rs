@@ -13,7 +13,9 @@ use crate::exit::{Failure, Result};
 
 pub struct ConfigFile {
     pub top: Layer,
-    pub profiles: BTreeMap<String, Layer>,
+    /// Each profile, or what is wrong with it: a broken profile is refused only where it is
+    /// used, so one typo in one profile does not stop every command.
+    pub profiles: BTreeMap<String, std::result::Result<Layer, Failure>>,
     /// A `pw` key anywhere: other users must not be able to read the file.
     pub has_password: bool,
 }
@@ -91,16 +93,22 @@ fn parse(path: &Path, text: &str) -> Result<ConfigFile> {
                         name.get_ref()
                     )));
                 };
-                let mut layer = Layer::new();
+                let mut layer = Ok(Layer::new());
                 for (key, value) in profile {
+                    file.has_password |= key.get_ref() == "pw";
                     let source = Origin::Profile {
                         name: name.get_ref().to_string(),
                         file: path.to_path_buf(),
                         line: line_of(key.span().start),
                     };
-                    let setting = setting(key.get_ref(), value.get_ref(), source, &shown)?;
-                    file.has_password |= setting.key == "pw";
-                    layer.insert(setting.key, setting);
+                    let checked = setting(key.get_ref(), value.get_ref(), source, &shown);
+                    match (&mut layer, checked) {
+                        (Ok(layer), Ok(setting)) => {
+                            layer.insert(setting.key, setting);
+                        }
+                        (Ok(_), Err(failure)) => layer = Err(failure),
+                        (Err(_), _) => {}
+                    }
                 }
                 file.profiles.insert(name.get_ref().to_string(), layer);
             }
@@ -127,10 +135,10 @@ fn setting(key: &str, value: &DeValue, source: Origin, shown: &str) -> Result<Se
     };
     let at = format!("{shown} line {line}");
     let known = keys::find(key).filter(|k| !k.flag_only).ok_or_else(|| {
-        let hint = if key == "password" {
-            " (the password key is pw)"
-        } else {
-            ""
+        let hint = match nearest_key(key) {
+            _ if key == "password" => " (the password key is pw)".to_string(),
+            Some(near) => format!(" (did you mean {near}?)"),
+            None => String::new(),
         };
         Failure::usage(format!(
             "{at}: unknown key {}{place}{hint}",
@@ -169,6 +177,17 @@ fn setting(key: &str, value: &DeValue, source: Origin, shown: &str) -> Result<Se
     })
 }
 
+/// The known key a mistyped one most likely meant, as clap suggests flags.
+fn nearest_key(typed: &str) -> Option<&'static str> {
+    keys::KEYS
+        .iter()
+        .filter(|k| !k.flag_only)
+        .map(|k| (strsim::jaro_winkler(typed, k.name), k.name))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
+}
+
 /// As ssh does for keys: a password in a file others can read is no secret. A warning, not an
 /// error, so a shared machine's config still works while it is fixed.
 fn warn_if_readable_by_others(path: &Path) {
@@ -200,7 +219,7 @@ mod tests {
         .unwrap();
         assert_eq!(file.top["host"].describe(), "host = 'a'  (c.toml line 1)");
         assert_eq!(file.top["port"].describe(), "port = 1884  (c.toml line 2)");
-        let prod = &file.profiles["prod"];
+        let prod = file.profiles["prod"].as_ref().unwrap();
         assert_eq!(
             prod["host"].describe(),
             "host = 'b'  (profile prod, c.toml line 5)"
@@ -213,12 +232,19 @@ mod tests {
     fn errors_name_the_line_and_key_and_hide_secrets() {
         assert_eq!(
             err("host = \"a\"\nhots = \"b\"\n"),
-            "c.toml line 2: unknown key 'hots'"
+            "c.toml line 2: unknown key 'hots' (did you mean host?)"
         );
+        // A broken profile is refused where it is used, not when the file is read.
+        let file = parse(
+            Path::new("c.toml"),
+            "[profile.x]\n\nport = \"70000\"\n[profile.y]\nport = 1\n",
+        )
+        .unwrap();
         assert_eq!(
-            err("[profile.x]\n\nport = \"70000\"\n"),
+            file.profiles["x"].as_ref().unwrap_err().message,
             "c.toml line 3: port = '70000' in profile x: use a port from 1 to 65535"
         );
+        assert!(file.profiles["y"].is_ok());
         assert_eq!(err("port = true\n"), "c.toml line 1: port must be a number");
         assert_eq!(
             err("pw = 12345\n"),

@@ -373,6 +373,21 @@ fn finish(
     {
         *slot = Some(stored.read()?);
     }
+    if let Some(bench) = cli.command.bench_conn_mut() {
+        let question = match &bench.username {
+            Some(user) if !user.is_empty() => format!(
+                "password for {}: ",
+                crate::report::escape_controls(&crate::report::shorten(user))
+            ),
+            _ => "password: ".to_string(),
+        };
+        if let Some(path) = bench.pw_file.clone() {
+            bench.password = Some(password::from_file(&path, &Origin::CommandLine)?);
+        } else if bench.pw_prompt {
+            bench.password = Some(password::prompt(&question)?.unwrap_or_default());
+        }
+        return Ok(());
+    }
     let conn: &mut ConnArgs = match &mut cli.command {
         Command::Pub(args) => &mut args.conn,
         Command::Sub(args) => &mut args.conn,
@@ -502,7 +517,8 @@ fn gather(
             )));
         }
         (Some((name, source)), Some(file)) => match file.profiles.get(name) {
-            Some(layer) => (layer.clone(), file.top.clone()),
+            Some(Ok(layer)) => (layer.clone(), file.top.clone()),
+            Some(Err(failure)) => return Err(failure.clone()),
             None => {
                 let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
                 let known = if known.is_empty() {

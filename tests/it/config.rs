@@ -293,14 +293,13 @@ fn bench_reads_the_profile_but_no_mosquitto_option_file() {
 fn a_bad_config_file_names_the_file_line_and_key() {
     let home = Home::new();
     let cases = [
-        ("host = \"a\"\nhots = \"b\"\n", "line 2: unknown key 'hots'"),
+        (
+            "host = \"a\"\nhots = \"b\"\n",
+            "line 2: unknown key 'hots' (did you mean host?)",
+        ),
         (
             "port = \"x\"\n",
             "line 1: port = 'x': use a port from 1 to 65535",
-        ),
-        (
-            "\n[profile.p]\nkeepalive = \"1\"\n",
-            "line 3: keepalive = '1' in profile p: use whole seconds from 5 to 65535",
         ),
         (
             "insecure = \"yes\"\n",
@@ -321,6 +320,23 @@ fn a_bad_config_file_names_the_file_line_and_key() {
         );
         assert!(!out.stderr.contains("1234567"), "{}", out.stderr);
     }
+    // A broken profile stops only the commands that use it; `config show` keeps working.
+    let config = home.config("\n[profile.p]\nkeepalive = \"1\"\n\n[profile.q]\nhostname = \"h\"\n");
+    let out = run(
+        home.moth(&["pub", "-t", "a", "-m", "x", "--profile", "p"]),
+        b"",
+    );
+    out.assert_code(1).assert_stderr(&format!(
+        "moth: error: {config} line 3: keepalive = '1' in profile p: use whole seconds from 5 to 65535"
+    ));
+    let mut cmd = home.moth(&["pub", "-t", "a", "-m", "x"]);
+    cmd.env("MOTH_PROFILE", "q");
+    run(cmd, b"").assert_code(1).assert_stderr(&format!(
+        "moth: error: {config} line 6: unknown key 'hostname' in profile q (did you mean host?)"
+    ));
+    let out = run(home.moth(&["config", "show", "sub"]), b"");
+    out.assert_success();
+    assert!(out.stdout_text().starts_with("settings for moth sub\n"));
     let config = home.config("[profile.a]\n[profile.b]\n");
     let out = run(home.moth(&["sub", "-t", "a", "--profile", "c"]), b"");
     out.assert_code(1).assert_stderr(&format!(
@@ -862,4 +878,58 @@ fn an_unreadable_home_is_a_missing_config() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn bench_takes_the_connection_settings_pub_takes() {
+    // A password user, on TCP and on a unix socket.
+    let broker = Broker::config().user("alice", PASSWORD).unix().start();
+    let home = Home::new();
+    let port = broker.port.to_string();
+    home.config(&format!(
+        "[profile.local]\nhost = \"127.0.0.1\"\nport = {port}\nusername = \"alice\"\npw = \"{PASSWORD}\"\n"
+    ));
+    let pw_file = home.write("pw", &format!("{PASSWORD}\n"));
+    let unix = broker.unix_path();
+    let unix = unix.to_str().unwrap();
+    let load = [
+        "-c", "1", "-L", "3", "--rate", "100", "-q", "1", "-t", "b/%i",
+    ];
+    let cases: [Vec<&str>; 3] = [
+        vec!["--profile", "local"],
+        vec![
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-u",
+            "alice",
+            "--pw-file",
+            &pw_file,
+        ],
+        vec!["--unix", unix, "-u", "alice", "--pw-file", &pw_file],
+    ];
+    for flags in cases {
+        let mut args = vec!["bench", "pub"];
+        args.extend(&flags);
+        args.extend(load);
+        let out = run(home.moth(&args), b"");
+        out.assert_success();
+        let text = out.stdout_text();
+        assert!(
+            text.lines()
+                .any(|l| l.split_whitespace().take(2).eq(["acked", "3"])),
+            "{flags:?}: {text}{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains(PASSWORD), "{}", out.stderr);
+    }
+    // A wrong password in the file is the broker's refusal, in words.
+    let wrong = home.write("wrong", "nope\n");
+    let mut args = vec!["bench", "pub", "-h", "127.0.0.1", "-p", &port];
+    args.extend(["-u", "alice", "--pw-file", &wrong]);
+    args.extend(load);
+    let out = run(home.moth(&args), b"");
+    assert_ne!(out.code(), 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("nope"), "{}", out.stderr);
 }

@@ -289,7 +289,10 @@ fn duration_ends_a_capture_with_exit_zero() {
     assert_eq!(out.stdout_text(), "dur/a one\n");
     assert_eq!(out.stderr, "");
     // Nothing at all in that time is a capture of nothing, not a failure.
-    let out = run(broker.moth("sub", &["-t", "quiet", "--duration", "0.3"]), b"");
+    let out = run(
+        broker.moth("sub", &["-t", "quiet", "--duration", "0.3"]),
+        b"",
+    );
     out.assert_success();
     assert_eq!(out.stdout_text(), "");
     // rr collects every answer that comes in that time (not only the first).
@@ -301,7 +304,16 @@ fn duration_ends_a_capture_with_exit_zero() {
     let rr = spawn(broker.moth(
         "rr",
         &[
-            "-t", "req", "-e", "resp", "-m", "ask", "--duration", "2", "-i", "asker",
+            "-t",
+            "req",
+            "-e",
+            "resp",
+            "-m",
+            "ask",
+            "--duration",
+            "2",
+            "-i",
+            "asker",
         ],
     ));
     broker.wait_subscribed("asker", "resp");

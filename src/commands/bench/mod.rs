@@ -230,6 +230,8 @@ fn conn_options(b: &BenchConnArgs) -> crate::connect::ConnOptions {
         host: b.host.clone(),
         port: b.port,
         url: b.url.clone(),
+        unix: b.unix.clone(),
+        ws: b.ws,
         protocol_version: b.protocol_version.clone(),
         username: b.username.clone(),
         password: b.password.clone(),
@@ -241,6 +243,11 @@ fn conn_options(b: &BenchConnArgs) -> crate::connect::ConnOptions {
         key: b.key.clone(),
         insecure: b.insecure,
         tls_version: b.tls_version.clone(),
+        tls_use_os_certs: b.tls_use_os_certs,
+        tls_alpn: b.tls_alpn.clone(),
+        tls_keylog: b.tls_keylog.clone(),
+        tls_server_name: b.tls_server_name.clone(),
+        no_tls: b.no_tls,
         ..crate::connect::ConnOptions::default()
     }
 }
