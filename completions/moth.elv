@@ -41,7 +41,7 @@ set edit:completion:arg-completer[moth] = {|@words|
             cand --qos 'Quality of service: 0, 1 or 2'
             cand --repeat 'Publish the message this many times (with -m, -f, -s or -n; ignored with -l, as mosquitto_pub does)'
             cand --repeat-delay 'Seconds to wait after each delivery before the next --repeat (fractions allowed; at most a year)'
-            cand --reconnect-timeout 'After a lost connection, keep reconnecting and resending for this long before giving up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l'
+            cand --reconnect-timeout 'After a lost connection, keep reconnecting and resending until this many seconds pass without a delivery (a link that comes back and drops again does not restart the clock), then give up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l'
             cand --response-topic 'MQTT 5: topic the receiver should answer on'
             cand --content-type 'Content type, e.g. application/json'
             cand --correlation-data 'Correlation data to pair an answer with its request'

@@ -33,57 +33,65 @@ complete -c moth -n "__fish_moth_needs_command" -f -a "bench" -d 'Load-test a br
 complete -c moth -n "__fish_moth_needs_command" -f -a "config" -d 'Show the connection settings and where each comes from, or the config file\'s path'
 complete -c moth -n "__fish_moth_needs_command" -f -a "ls" -d 'Watch a broker for a moment and print the topic tree seen: counts, rates, retained messages, last payloads'
 complete -c moth -n "__fish_moth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c moth -n "__fish_moth_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -s m -l message -d 'Send this message' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s f -l file -d 'Send the contents of a file as one message (binary-safe)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -l speed -d 'With --replay: play this many times faster (0.5 is half speed)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l rate -d 'Send this many messages per second (fractions allowed) on a fixed schedule from the start: paces -l, --jsonl, --topic-lines and --repeat' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat -d 'Publish the message this many times (with -m, -f, -s or -n; ignored with -l, as mosquitto_pub does)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l repeat-delay -d 'Seconds to wait after each delivery before the next --repeat (fractions allowed; at most a year)' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -l reconnect-timeout -d 'After a lost connection, keep reconnecting and resending for this long before giving up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -l response-topic -d 'MQTT 5: topic the receiver should answer on' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l reconnect-timeout -d 'After a lost connection, keep reconnecting and resending until this many seconds pass without a delivery (a link that comes back and drops again does not restart the clock), then give up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l response-topic -d 'MQTT 5: topic the receiver should answer on' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -l content-type -d 'Content type, e.g. application/json' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l correlation-data -d 'Correlation data to pair an answer with its request' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l message-expiry -d 'Seconds after which the broker drops the message if undelivered' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l payload-format -d 'Payload format indicator: 0 bytes, 1 UTF-8 text' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l user-property -d 'A user property KEY=VALUE (repeatable; order and duplicates kept)' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand pub" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand pub" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand pub" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand pub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
-complete -c moth -n "__fish_moth_using_subcommand pub" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -l config -d 'moth\'s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -s o -l options-file -d 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l retry -d 'At start, wait up to this many seconds for the broker (fractions allowed), trying again while it is down or its name does not resolve yet: for scripts that start before it' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -l will-payload -d 'Payload of the will [default: empty]' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -l will-qos -d 'QoS of the will' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r -f
+complete -c moth -n "__fish_moth_using_subcommand pub" -l will-payload -d 'Payload of the will [default: empty]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand pub" -l will-qos -d 'QoS of the will' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand pub" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
-complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-engine -d 'OpenSSL engine' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l keyform -d 'OpenSSL key form' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -l proxy -d 'SOCKS5 proxy URL' -r
+complete -c moth -n "__fish_moth_using_subcommand pub" -l proxy -d 'SOCKS5 proxy URL' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -s A -d 'Local address to bind to' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message (an empty line is an empty message)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s s -l stdin-file -d 'Send all of stdin as one message'
@@ -106,10 +114,12 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -l no-tls -d 'Turn TLS of
 complete -c moth -n "__fish_moth_using_subcommand pub" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand sub" -s t -l topic -d 'Topic filter to subscribe to (repeatable)' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s T -l filter-out -d 'Hide messages whose topic matches this filter (repeatable)' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s U -l unsubscribe -d 'Unsubscribe from this filter after subscribing (repeatable; -t optional)' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s q -l qos -d 'Quality of service to subscribe with: 0, 1 or 2' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s t -l topic -d 'Topic filter to subscribe to (repeatable)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand sub" -s T -l filter-out -d 'Hide messages whose topic matches this filter (repeatable)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand sub" -s U -l unsubscribe -d 'Unsubscribe from this filter after subscribing (repeatable; -t optional)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand sub" -s q -l qos -d 'Quality of service to subscribe with: 0, 1 or 2' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand sub" -s C -l count -d 'Exit after receiving this many messages' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s W -l timeout -d 'Exit with code 27 if no -C count is reached within this many seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l idle -d 'Exit 0 once this many seconds pass without a message, counted from the SUBACK (fractions allowed): dump what is retained and stop' -r
@@ -119,42 +129,48 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -s F -l format -d 'Format
 complete -c moth -n "__fish_moth_using_subcommand sub" -l color -d 'Colour topics, markers and JSON keys: auto (a terminal without NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c moth -n "__fish_moth_using_subcommand sub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand sub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand sub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand sub" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand sub" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand sub" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r -f
 complete -c moth -n "__fish_moth_using_subcommand sub" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand sub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
 complete -c moth -n "__fish_moth_using_subcommand sub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
-complete -c moth -n "__fish_moth_using_subcommand sub" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand sub" -l config -d 'moth\'s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]' -r -F
 complete -c moth -n "__fish_moth_using_subcommand sub" -s o -l options-file -d 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr' -r -F
 complete -c moth -n "__fish_moth_using_subcommand sub" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l retry -d 'At start, wait up to this many seconds for the broker (fractions allowed), trying again while it is down or its name does not resolve yet: for scripts that start before it' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -l will-payload -d 'Payload of the will [default: empty]' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -l will-qos -d 'QoS of the will' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r -f
+complete -c moth -n "__fish_moth_using_subcommand sub" -l will-payload -d 'Payload of the will [default: empty]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand sub" -l will-qos -d 'QoS of the will' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand sub" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand sub" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand sub" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand sub" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
-complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand sub" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-engine -d 'OpenSSL engine' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l keyform -d 'OpenSSL key form' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -l proxy -d 'SOCKS5 proxy URL' -r
+complete -c moth -n "__fish_moth_using_subcommand sub" -l proxy -d 'SOCKS5 proxy URL' -r -f
 complete -c moth -n "__fish_moth_using_subcommand sub" -s A -d 'Local address to bind to' -r
 complete -c moth -n "__fish_moth_using_subcommand sub" -s R -l no-stale -d 'Do not print stale retained messages'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s E -l exit-after-sub -d 'Exit once the subscriptions are acknowledged'
@@ -180,11 +196,13 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -l no-tls -d 'Turn TLS of
 complete -c moth -n "__fish_moth_using_subcommand sub" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand rr" -s t -l topic -d 'Topic to send the request to' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s e -l response-topic -d 'Topic to wait for the response on (subscribed before the request is sent)' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s m -l message -d 'Send this request payload' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s t -l topic -d 'Topic to send the request to' -r -f
+complete -c moth -n "__fish_moth_using_subcommand rr" -s e -l response-topic -d 'Topic to wait for the response on (subscribed before the request is sent)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand rr" -s m -l message -d 'Send this request payload' -r -f
 complete -c moth -n "__fish_moth_using_subcommand rr" -s f -l file -d 'Send the contents of a file as the request' -r -F
-complete -c moth -n "__fish_moth_using_subcommand rr" -s q -l qos -d 'Quality of service for the request and the response subscription' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s q -l qos -d 'Quality of service for the request and the response subscription' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand rr" -s C -l count -d 'Exit after this many responses (default 1, or all that come with --idle or --duration)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s W -l timeout -d 'Exit with code 27 if no response arrives within this many seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l idle -d 'Exit 0 once this many seconds pass without a response, counted from the SUBACK (fractions allowed): collect every answer that comes, then stop' -r
@@ -198,42 +216,48 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -l correlation-data -d 'Co
 complete -c moth -n "__fish_moth_using_subcommand rr" -l message-expiry -d 'Seconds after which the broker drops the message if undelivered' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l payload-format -d 'Payload format indicator: 0 bytes, 1 UTF-8 text' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l user-property -d 'A user property KEY=VALUE (repeatable; order and duplicates kept)' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand rr" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand rr" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand rr" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand rr" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand rr" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r -f
 complete -c moth -n "__fish_moth_using_subcommand rr" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand rr" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
 complete -c moth -n "__fish_moth_using_subcommand rr" -l pw-file -d 'Read the password from the first line of FILE' -r -F
-complete -c moth -n "__fish_moth_using_subcommand rr" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand rr" -l config -d 'moth\'s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]' -r -F
 complete -c moth -n "__fish_moth_using_subcommand rr" -s o -l options-file -d 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr' -r -F
 complete -c moth -n "__fish_moth_using_subcommand rr" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l retry -d 'At start, wait up to this many seconds for the broker (fractions allowed), trying again while it is down or its name does not resolve yet: for scripts that start before it' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -l will-payload -d 'Payload of the will [default: empty]' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -l will-qos -d 'QoS of the will' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r -f
+complete -c moth -n "__fish_moth_using_subcommand rr" -l will-payload -d 'Payload of the will [default: empty]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand rr" -l will-qos -d 'QoS of the will' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand rr" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand rr" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand rr" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand rr" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
-complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand rr" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-engine -d 'OpenSSL engine' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l keyform -d 'OpenSSL key form' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -l proxy -d 'SOCKS5 proxy URL' -r
+complete -c moth -n "__fish_moth_using_subcommand rr" -l proxy -d 'SOCKS5 proxy URL' -r -f
 complete -c moth -n "__fish_moth_using_subcommand rr" -s A -d 'Local address to bind to' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s s -l stdin-file -d 'Send all of stdin as the request'
 complete -c moth -n "__fish_moth_using_subcommand rr" -s n -l null-message -d 'Send an empty request'
@@ -255,19 +279,21 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -l no-tls -d 'Turn TLS off
 complete -c moth -n "__fish_moth_using_subcommand rr" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s q -l qos -d 'QoS of each publish' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s q -l qos -d 'QoS of each publish' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop; 0.001 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s L -l limit -d 'Stop after this many messages in all' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
@@ -279,15 +305,18 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s P -l pw -d 'Password' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l pw-file -d 'Read the password from the first line of this file' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l profile -d 'Use this profile of the config file' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
@@ -295,10 +324,11 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l ws -d 'Websockets on -h and -p (path /mqtt)'
@@ -318,7 +348,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
@@ -327,15 +357,18 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s P -l pw -d 'Password' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l pw-file -d 'Read the password from the first line of this file' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l profile -d 'Use this profile of the config file' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
@@ -343,10 +376,11 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ws -d 'Websockets on -h and -p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l pw-prompt -d 'Ask for the password on the terminal'
@@ -355,9 +389,11 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l no-tls -d 'Plain TCP even where a profile or the environment sets TLS'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s q -l qos -d 'QoS of each publish' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s q -l qos -d 'QoS of each publish' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop; 0.001 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s L -l limit -d 'Stop after this many messages in all' -r
@@ -365,7 +401,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
@@ -377,15 +413,18 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s P -l pw -d 'Password' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l pw-file -d 'Read the password from the first line of this file' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l profile -d 'Use this profile of the config file' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
@@ -393,10 +432,11 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
@@ -406,14 +446,16 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l no-tls -d 'Plain TCP even where a profile or the environment sets TLS'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s t -l topic -d 'Topic filter to subscribe to ($share/GROUP/... for shared subscriptions)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s q -l qos -d 'QoS to subscribe with' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s t -l topic -d 'Topic filter to subscribe to ($share/GROUP/... for shared subscriptions)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s q -l qos -d 'QoS to subscribe with' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s L -l limit -d 'Stop after this many messages in all' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
@@ -425,15 +467,18 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s P -l pw -d 'Password' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l pw-file -d 'Read the password from the first line of this file' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l profile -d 'Use this profile of the config file' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
@@ -441,10 +486,11 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l pw-prompt -d 'Ask for the password on the terminal'
@@ -453,19 +499,21 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l no-tls -d 'Plain TCP even where a profile or the environment sets TLS'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s q -l qos -d 'QoS of each publish' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s q -l qos -d 'QoS of each publish' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s I -l interval_of_msg -l msg-interval -d 'Milliseconds between messages of each publisher (open loop; 0.001 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s L -l limit -d 'Stop after this many messages in all' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s R -l connrate -d 'Connections per second, 0.001 to 1e9 [default: 1000]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s n -l startnumber -d 'First client index (client indices end at 4294967295)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l prefix -d 'Client id prefix; ids are PREFIX-INDEX (pubsub\'s subscribers: PREFIX-sub-N) [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub, moth-bench-conn, so that runs of different modes never share an id]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l duration -d 'Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l warmup -d 'Seconds at the start left out of the results (0 to a year)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l shard -d 'Run only this shard of the clients: I/N takes every client whose index % N == I' -r
@@ -477,15 +525,18 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s h -l host -d 'Broker host' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s P -l pw -d 'Password' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s P -l pw -d 'Password' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l pw-file -d 'Read the password from the first line of this file' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l profile -d 'Use this profile of the config file' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
@@ -493,10 +544,11 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
@@ -524,7 +576,7 @@ complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_su
 complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -f -a "show" -d 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
 complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -f -a "path" -d 'Print the path of the config file moth reads'
 complete -c moth -n "__fish_moth_using_subcommand config; and not __fish_seen_subcommand_from show path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Show this profile\'s settings [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Show this profile\'s settings [env: MOTH_PROFILE]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Read this config file [env: MOTH_CONFIG]' -r -F
 complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from show" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from show" -l version -d 'Print version'
@@ -533,51 +585,59 @@ complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcom
 complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the connection settings a command would use and where each comes from (flags, MOTH_* variables, profile, config file, mosquitto option file, default); passwords as ***'
 complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the path of the config file moth reads'
 complete -c moth -n "__fish_moth_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c moth -n "__fish_moth_using_subcommand ls" -s t -l topic -d 'Topic filter to watch (repeatable; default #)' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -s T -l filter-out -d 'Leave out topics that match this filter (repeatable)' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -s q -l qos -d 'Quality of service to subscribe with: 0, 1 or 2' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s t -l topic -d 'Topic filter to watch (repeatable; default #)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ls" -s T -l filter-out -d 'Leave out topics that match this filter (repeatable)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ls" -s q -l qos -d 'Quality of service to subscribe with: 0, 1 or 2' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand ls" -s C -l count -d 'Stop after this many messages' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -s W -l timeout -l duration -d 'Stop after this many seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l idle -d 'Stop once this many seconds pass without a message (fractions allowed). Without --idle, -W or -C: --idle 1 and -W 10' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l color -d 'Colour the tree: auto (a terminal without NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c moth -n "__fish_moth_using_subcommand ls" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand ls" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ls" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand ls" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand ls" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ls" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ls" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -s u -l username -d 'User name' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ls" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ls" -l pw-file -d 'Read the password from the first line of FILE' -r -F
-complete -c moth -n "__fish_moth_using_subcommand ls" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ls" -l config -d 'moth\'s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]' -r -F
 complete -c moth -n "__fish_moth_using_subcommand ls" -s o -l options-file -d 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr' -r -F
 complete -c moth -n "__fish_moth_using_subcommand ls" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l retry -d 'At start, wait up to this many seconds for the broker (fractions allowed), trying again while it is down or its name does not resolve yet: for scripts that start before it' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -l will-payload -d 'Payload of the will [default: empty]' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -l will-qos -d 'QoS of the will' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ls" -l will-payload -d 'Payload of the will [default: empty]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ls" -l will-qos -d 'QoS of the will' -r -f -a "0\t''
+1\t''
+2\t''"
 complete -c moth -n "__fish_moth_using_subcommand ls" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand ls" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand ls" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand ls" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
-complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ls" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-engine -d 'OpenSSL engine' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l keyform -d 'OpenSSL key form' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -l proxy -d 'SOCKS5 proxy URL' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l proxy -d 'SOCKS5 proxy URL' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ls" -s A -d 'Local address to bind to' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -s J -l json -d 'One JSON object per topic, for scripts (last payload whole, base64 when binary)'
 complete -c moth -n "__fish_moth_using_subcommand ls" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'

@@ -20,17 +20,23 @@ pub const CHECK_FAILED: u8 = 99;
 /// The exit-code table, shown by `--help` and kept word for word in the README.
 pub const TABLE: &str = "\
 Exit codes:
-  0        success: every message acknowledged at its QoS (pub); -C reached, -E subscribed,
+  0        success: every message acknowledged at its QoS (pub); -C
+           reached, -E subscribed, --idle or --duration over,
            SIGINT/SIGTERM or stdout closed (sub)
-  1        bad arguments, unreadable input, unable to connect, TLS failure
+  1        bad arguments, unreadable input, unable to connect, TLS
+           failure
   1-5      the broker refused the connection (MQTT 3.1.1 CONNACK code)
-  7        the connection ended before every message was acknowledged, or an interrupted
-           pub --repeat left messages unsent (bench: a client could not reconnect, or QoS 1/2
-           publishes went unacknowledged)
-  12       the broker refused a publish (MQTT 5 reason code) or every subscription
+  7        the connection ended before every message was acknowledged,
+           or an interrupted pub --repeat left messages unsent (bench: a
+           client could not reconnect, or QoS 1/2 publishes went
+           unacknowledged)
+  12       the broker refused a publish (MQTT 5 reason code) or every
+           subscription
   27       sub -W: no -C count reached in time
-  99       bench: QoS 1/2 messages lost, or a --max-loss, --max-p99 or --min-rate threshold crossed
-  128-162  the broker refused the connection (MQTT 5 CONNACK reason code)";
+  99       bench: QoS 1/2 messages lost, or a --max-loss, --max-p99 or
+           --min-rate threshold crossed
+  128-162  the broker refused the connection (MQTT 5 CONNACK reason
+           code)";
 
 /// A reason to stop with a particular exit code. The message is one line, says what went wrong and,
 /// where it helps, what to do.

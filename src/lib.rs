@@ -1,7 +1,7 @@
 //! moth: an MQTT command-line client. The tree shows the architecture:
 //! `cli` (clap definitions, turned into plain settings at the edge; `config` folds in the
 //! environment, profiles and mosquitto's option files first) → `connect` (the only code that
-//! knows rumqttc: one session for pub, sub and rr, a light connection for bench) → `commands`
+//! knows rumqttc's packets: one session for pub, sub, rr and ls, and the link bench's clients drive) → `commands`
 //! (one module per subcommand) → `output` (writers). `message` is the vocabulary they share;
 //! `exit` owns the exit-code table, `report` stderr.
 
@@ -26,6 +26,13 @@ use cli::Command;
 /// The clap command tree, for the tests that generate completions and man pages from it.
 pub fn command() -> clap::Command {
     cli::whole()
+}
+
+/// The man pages' sections beyond the flags, kept with the `--help` text they share.
+pub mod manual {
+    pub use crate::cli::FORMAT_HELP;
+    pub use crate::cli::help::{ENVIRONMENT, FILES, examples, recipes};
+    pub use crate::exit::TABLE as EXIT_STATUS;
 }
 
 pub fn main() -> ExitCode {

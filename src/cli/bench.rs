@@ -137,7 +137,7 @@ pub struct PubModeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SubModeArgs {
     /// Topic filter to subscribe to ($share/GROUP/... for shared subscriptions)
-    #[arg(short = 't', long = "topic", value_name = "FILTER", default_value = "moth/bench/#", help_heading = MESSAGES)]
+    #[arg(short = 't', long = "topic", value_name = "FILTER", default_value = "moth/bench/#", help_heading = MESSAGES, value_hint = clap::ValueHint::Other)]
     pub topic: String,
 
     /// QoS to subscribe with
@@ -171,7 +171,7 @@ pub struct PubSubArgs {
     pub subscribers: u32,
 
     /// Subscribers' filter [default: the topic template with + for %i, %c, %u and %s]
-    #[arg(long = "sub-topic", value_name = "FILTER", help_heading = MESSAGES)]
+    #[arg(long = "sub-topic", value_name = "FILTER", help_heading = MESSAGES, value_hint = clap::ValueHint::Other)]
     pub sub_topic: Option<String>,
 
     #[command(flatten)]
@@ -187,7 +187,7 @@ pub struct PubSubArgs {
 #[derive(Debug, Clone, Args)]
 pub struct PublishLoadArgs {
     /// Topic template: %i client index, %c client id, %u user name, %s sequence number
-    #[arg(short = 't', long = "topic", value_name = "TEMPLATE", default_value = "moth/bench/%i", help_heading = MESSAGES)]
+    #[arg(short = 't', long = "topic", value_name = "TEMPLATE", default_value = "moth/bench/%i", help_heading = MESSAGES, value_hint = clap::ValueHint::Other)]
     pub topic: String,
 
     /// Payload size in bytes (at least 32 in pubsub, for the latency header)
@@ -245,7 +245,7 @@ pub struct LoadArgs {
     /// Client id prefix; ids are PREFIX-INDEX (pubsub's subscribers: PREFIX-sub-N)
     /// [default: moth-bench-MODE: moth-bench-pub, moth-bench-sub, moth-bench-pubsub,
     /// moth-bench-conn, so that runs of different modes never share an id]
-    #[arg(long, value_name = "PREFIX", help_heading = LOAD)]
+    #[arg(long, value_name = "PREFIX", help_heading = LOAD, value_hint = clap::ValueHint::Other)]
     pub prefix: Option<String>,
 
     /// Seconds to run (after warm-up), 0.001 to a year [default: 10, unless -L is given]
@@ -299,7 +299,7 @@ pub struct ReportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct BenchConnArgs {
     /// Broker host
-    #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION)]
+    #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION, value_hint = clap::ValueHint::Hostname)]
     pub host: Option<String>,
 
     /// Broker port
@@ -308,7 +308,7 @@ pub struct BenchConnArgs {
     pub port: Option<u16>,
 
     /// Broker URL (mqtt://, mqtts://, ws://, wss://)
-    #[arg(long, value_name = "URL", help_heading = CONNECTION)]
+    #[arg(long, value_name = "URL", help_heading = CONNECTION, value_hint = clap::ValueHint::Url)]
     pub url: Option<String>,
 
     /// Connect over a unix domain socket instead of TCP
@@ -320,15 +320,15 @@ pub struct BenchConnArgs {
     pub ws: bool,
 
     /// MQTT version: 311 or 5
-    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION)]
+    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION, value_parser = values::protocol_version())]
     pub protocol_version: Option<String>,
 
     /// User name
-    #[arg(short = 'u', long, value_name = "USER", allow_hyphen_values = true, help_heading = CONNECTION)]
+    #[arg(short = 'u', long, value_name = "USER", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
     pub username: Option<String>,
 
     /// Password
-    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION)]
+    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
     pub password: Option<String>,
 
     /// Read the password from the first line of this file
@@ -340,7 +340,7 @@ pub struct BenchConnArgs {
     pub pw_prompt: bool,
 
     /// Use this profile of the config file
-    #[arg(long, value_name = "NAME", help_heading = CONNECTION)]
+    #[arg(long, value_name = "NAME", help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
     pub profile: Option<String>,
 
     /// Read settings from this config file instead of the default one
@@ -378,7 +378,7 @@ pub struct BenchConnArgs {
     pub insecure: bool,
 
     /// TLS version: tlsv1.3 or tlsv1.2
-    #[arg(long = "tls-version", value_name = "VERSION", help_heading = CONNECTION)]
+    #[arg(long = "tls-version", value_name = "VERSION", help_heading = CONNECTION, value_parser = values::tls_version())]
     pub tls_version: Option<String>,
 
     /// Trust the operating system's CA certificates; turns TLS on
@@ -394,7 +394,7 @@ pub struct BenchConnArgs {
     pub tls_keylog: Option<PathBuf>,
 
     /// The name the broker's certificate must hold, when it differs from the host connected to
-    #[arg(long = "tls-server-name", value_name = "NAME", help_heading = CONNECTION)]
+    #[arg(long = "tls-server-name", value_name = "NAME", help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
     pub tls_server_name: Option<String>,
 
     /// Plain TCP even where a profile or the environment sets TLS

@@ -28,7 +28,7 @@ pub struct ConfigShowArgs {
     pub command: Target,
 
     /// Show this profile's settings [env: MOTH_PROFILE]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     pub profile: Option<String>,
 
     /// Read this config file [env: MOTH_CONFIG]

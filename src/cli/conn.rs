@@ -17,7 +17,7 @@ pub const PROPERTY_ID: &str = "property_words";
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnArgs {
     /// Broker host name or IP address [default: localhost]
-    #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION)]
+    #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION, value_hint = clap::ValueHint::Hostname)]
     pub host: Option<String>,
 
     /// Broker port [default: 1883, or 8883 with TLS]
@@ -26,7 +26,7 @@ pub struct ConnArgs {
     pub port: Option<u16>,
 
     /// Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic
-    #[arg(short = 'L', long, value_name = "URL", help_heading = CONNECTION)]
+    #[arg(short = 'L', long, value_name = "URL", help_heading = CONNECTION, value_hint = clap::ValueHint::Url)]
     pub url: Option<String>,
 
     /// Connect over a unix domain socket instead of TCP
@@ -34,15 +34,15 @@ pub struct ConnArgs {
     pub unix: Option<PathBuf>,
 
     /// MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5
-    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION)]
+    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION, value_parser = values::protocol_version())]
     pub protocol_version: Option<String>,
 
     /// Client id [default: moth- and a random suffix]
-    #[arg(short = 'i', long = "id", value_name = "ID", conflicts_with = "id_prefix", allow_hyphen_values = true, help_heading = CONNECTION)]
+    #[arg(short = 'i', long = "id", value_name = "ID", conflicts_with = "id_prefix", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
     pub id: Option<String>,
 
     /// Client id prefix; the process id is appended
-    #[arg(short = 'I', long = "id-prefix", value_name = "PREFIX", allow_hyphen_values = true, help_heading = CONNECTION)]
+    #[arg(short = 'I', long = "id-prefix", value_name = "PREFIX", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
     pub id_prefix: Option<String>,
 
     /// Seconds between keep-alive pings, 5 to 65535
@@ -60,12 +60,12 @@ pub struct ConnArgs {
     pub session_expiry: Option<u32>,
 
     /// User name
-    #[arg(short = 'u', long, value_name = "USER", allow_hyphen_values = true, help_heading = CONNECTION)]
+    #[arg(short = 'u', long, value_name = "USER", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
     pub username: Option<String>,
 
     /// Password (may begin with -: whatever follows -P is the password). Other users can read it
     /// with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile
-    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION)]
+    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
     pub password: Option<String>,
 
     /// Read the password from the first line of FILE
@@ -77,7 +77,7 @@ pub struct ConnArgs {
     pub pw_prompt: bool,
 
     /// Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]
-    #[arg(long, value_name = "NAME", help_heading = CONNECTION)]
+    #[arg(long, value_name = "NAME", help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
     pub profile: Option<String>,
 
     /// moth's config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]
@@ -101,7 +101,7 @@ pub struct ConnArgs {
 
     /// Accepted for mosquitto compatibility: moth always sends at once (it writes whole batches
     /// itself, so Nagle's delay would only hold back the last packet of one)
-    #[arg(long, help_heading = CONNECTION)]
+    #[arg(long, hide = true, help_heading = CONNECTION)]
     pub nodelay: bool,
 
     /// MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable;
@@ -129,11 +129,11 @@ pub struct ConnArgs {
     pub retry: Option<std::time::Duration>,
 
     /// Topic of the will, published by the broker if this client vanishes
-    #[arg(long = "will-topic", value_name = "TOPIC", allow_hyphen_values = true, help_heading = WILL)]
+    #[arg(long = "will-topic", value_name = "TOPIC", allow_hyphen_values = true, help_heading = WILL, value_hint = clap::ValueHint::Other)]
     pub will_topic: Option<String>,
 
     /// Payload of the will [default: empty]
-    #[arg(long = "will-payload", value_name = "PAYLOAD", requires = "will_topic", allow_hyphen_values = true, help_heading = WILL)]
+    #[arg(long = "will-payload", value_name = "PAYLOAD", requires = "will_topic", allow_hyphen_values = true, help_heading = WILL, value_hint = clap::ValueHint::Other)]
     pub will_payload: Option<String>,
 
     /// QoS of the will
@@ -174,7 +174,7 @@ pub struct ConnArgs {
     pub tls_alpn: Option<String>,
 
     /// TLS version to use: tlsv1.3 or tlsv1.2 [default: either]
-    #[arg(long = "tls-version", value_name = "VERSION", help_heading = TLS)]
+    #[arg(long = "tls-version", value_name = "VERSION", help_heading = TLS, value_parser = values::tls_version())]
     pub tls_version: Option<String>,
 
     /// Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging
@@ -184,7 +184,7 @@ pub struct ConnArgs {
 
     /// Check the broker's certificate for NAME instead of the host connected to (a tunnel, a
     /// port-forward, an IP address)
-    #[arg(long = "tls-server-name", value_name = "NAME", help_heading = TLS)]
+    #[arg(long = "tls-server-name", value_name = "NAME", help_heading = TLS, value_hint = clap::ValueHint::Other)]
     pub tls_server_name: Option<String>,
 
     /// Turn TLS off, whatever TLS options a config or option file gives
@@ -245,39 +245,39 @@ impl ConnArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct RefusedArgs {
     /// TLS pre-shared key (rustls has no PSK support)
-    #[arg(long, value_name = "HEX", help_heading = REFUSED)]
+    #[arg(long, value_name = "HEX", help_heading = REFUSED, hide = true)]
     pub psk: Option<String>,
 
     /// TLS-PSK identity (rustls has no PSK support)
-    #[arg(long = "psk-identity", value_name = "IDENTITY", help_heading = REFUSED)]
+    #[arg(long = "psk-identity", value_name = "IDENTITY", help_heading = REFUSED, hide = true)]
     pub psk_identity: Option<String>,
 
     /// OpenSSL cipher list (rustls picks its own safe suites)
-    #[arg(long, value_name = "CIPHERS", help_heading = REFUSED)]
+    #[arg(long, value_name = "CIPHERS", help_heading = REFUSED, hide = true)]
     pub ciphers: Option<String>,
 
     /// OpenSSL engine
-    #[arg(long = "tls-engine", value_name = "ENGINE", help_heading = REFUSED)]
+    #[arg(long = "tls-engine", value_name = "ENGINE", help_heading = REFUSED, hide = true)]
     pub tls_engine: Option<String>,
 
     /// OpenSSL key form
-    #[arg(long, value_name = "FORM", help_heading = REFUSED)]
+    #[arg(long, value_name = "FORM", help_heading = REFUSED, hide = true)]
     pub keyform: Option<String>,
 
     /// OpenSSL engine key password
-    #[arg(long = "tls-engine-kpass-sha1", value_name = "SHA1", help_heading = REFUSED)]
+    #[arg(long = "tls-engine-kpass-sha1", value_name = "SHA1", help_heading = REFUSED, hide = true)]
     pub tls_engine_kpass_sha1: Option<String>,
 
     /// SOCKS5 proxy URL
-    #[arg(long, value_name = "URL", help_heading = REFUSED)]
+    #[arg(long, value_name = "URL", help_heading = REFUSED, hide = true, value_hint = clap::ValueHint::Url)]
     pub proxy: Option<String>,
 
     /// Local address to bind to
-    #[arg(short = 'A', value_name = "ADDRESS", help_heading = REFUSED)]
+    #[arg(short = 'A', value_name = "ADDRESS", help_heading = REFUSED, hide = true)]
     pub bind_address: Option<String>,
 
     /// DNS SRV lookup of the broker
-    #[arg(short = 'S', help_heading = REFUSED)]
+    #[arg(short = 'S', help_heading = REFUSED, hide = true)]
     pub srv: bool,
 }
 

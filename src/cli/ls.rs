@@ -13,11 +13,11 @@ const WATCH: &str = "Watch";
 #[derive(Debug, Clone, Args)]
 pub struct LsArgs {
     /// Topic filter to watch (repeatable; default #)
-    #[arg(short = 't', long = "topic", value_name = "FILTER", help_heading = WATCH)]
+    #[arg(short = 't', long = "topic", value_name = "FILTER", help_heading = WATCH, value_hint = clap::ValueHint::Other)]
     pub topics: Vec<String>,
 
     /// Leave out topics that match this filter (repeatable)
-    #[arg(short = 'T', long = "filter-out", value_name = "FILTER", help_heading = WATCH)]
+    #[arg(short = 'T', long = "filter-out", value_name = "FILTER", help_heading = WATCH, value_hint = clap::ValueHint::Other)]
     pub filter_out: Vec<String>,
 
     /// Quality of service to subscribe with: 0, 1 or 2

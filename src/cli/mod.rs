@@ -4,6 +4,7 @@
 mod bench;
 mod config;
 mod conn;
+pub mod help;
 mod ls;
 mod output;
 mod publish;
@@ -20,6 +21,7 @@ pub use bench::{
 pub use config::{ConfigAction, ConfigArgs};
 pub use conn::ConnArgs;
 pub use ls::LsArgs;
+pub use output::FORMAT_HELP;
 pub use publish::{PubArgs, PublishPropertyArgs};
 pub use request::RrArgs;
 pub use subscribe::SubArgs;
@@ -59,7 +61,7 @@ pub enum Command {
         disable_help_flag = true,
         disable_version_flag = true,
         args_override_self = true,
-        after_help = crate::exit::TABLE
+        after_long_help = help::after_long_help("pub")
     )]
     Pub(Deferred<PubArgs>),
 
@@ -69,7 +71,7 @@ pub enum Command {
         disable_help_flag = true,
         disable_version_flag = true,
         args_override_self = true,
-        after_help = output::after_help()
+        after_long_help = help::after_long_help("sub")
     )]
     Sub(Deferred<SubArgs>),
 
@@ -79,7 +81,7 @@ pub enum Command {
         disable_help_flag = true,
         disable_version_flag = true,
         args_override_self = true,
-        after_help = output::after_help()
+        after_long_help = help::after_long_help("rr")
     )]
     Rr(Deferred<RrArgs>),
 
@@ -90,7 +92,7 @@ pub enum Command {
         disable_help_flag = true,
         disable_version_flag = true,
         args_override_self = true,
-        after_help = crate::exit::TABLE
+        after_long_help = help::after_long_help("bench")
     )]
     Bench(Deferred<Box<BenchArgs>>),
 
@@ -99,7 +101,8 @@ pub enum Command {
         name = "config",
         disable_help_flag = true,
         disable_version_flag = true,
-        subcommand_required = true
+        subcommand_required = true,
+        after_long_help = help::after_long_help("config")
     )]
     Config(Deferred<ConfigArgs>),
 
@@ -110,7 +113,7 @@ pub enum Command {
         disable_help_flag = true,
         disable_version_flag = true,
         args_override_self = true,
-        after_help = crate::exit::TABLE
+        after_long_help = help::after_long_help("ls")
     )]
     Ls(Deferred<LsArgs>),
 }
@@ -280,11 +283,46 @@ where
                 std::process::exit(1);
             }
             _ => {
-                let err = shorten_quoted_input(err);
-                crate::report::usage_error(&one_line(&err.render().to_string()));
+                let line = match plainer(&err) {
+                    Some(line) => line,
+                    None => one_line(&shorten_quoted_input(err).render().to_string()),
+                };
+                crate::report::usage_error(&line);
                 std::process::exit(1);
             }
         },
+    }
+}
+
+/// What clap says badly for moth: a mistyped subcommand with its letters swapped (`sbu`), which
+/// clap's similarity measure misses, and pub without a message, where clap lists every long
+/// form of the seven message sources.
+fn plainer(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    match err.kind() {
+        ErrorKind::InvalidSubcommand => {
+            let Some(ContextValue::String(typed)) = err.get(ContextKind::InvalidSubcommand) else {
+                return None;
+            };
+            let near = ["pub", "sub", "rr", "ls", "bench", "config"]
+                .into_iter()
+                .find(|name| strsim::osa_distance(typed, name) == 1)?;
+            Some(format!(
+                "unrecognized subcommand {}; did you mean `moth {near}`? (see --help)",
+                crate::report::quote(typed)
+            ))
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let Some(ContextValue::Strings(missing)) = err.get(ContextKind::InvalidArg) else {
+                return None;
+            };
+            let group = missing.iter().find(|m| m.contains("--message"))?;
+            Some(match group.contains("--jsonl") {
+                true => "say what to publish: -m TEXT, -f FILE, -l (a message per stdin line), -s (all of stdin), -n (an empty message), --jsonl or --topic-lines (see --help)",
+                false => "say what to send as the request: -m TEXT, -f FILE, -s (all of stdin) or -n (an empty request) (see --help)",
+            }.to_string())
+        }
+        _ => None,
     }
 }
 

@@ -72,28 +72,29 @@ pub struct OutputArgs {
 /// The -F reference, shown by `moth sub --help` and in the man pages.
 pub const FORMAT_HELP: &str = "\
 Format (-F), as mosquitto_sub:
-  %%  a literal %             %t  topic                     %p  payload
-  %l  payload length          %m  packet id                 %q  QoS
-  %r  retain flag (0 or 1)    %x  payload in hex            %X  payload in upper-case hex
-  %d  payload as an 8-byte little-endian double   %f  payload as a 4-byte float
-  %I  ISO-8601 local time     %U  Unix time with nanoseconds
-  %j  the message as JSON     %J  the same, a JSON payload inlined (a non-JSON payload is
-                                  reported on stderr)
+  %%  a literal %                 %t  topic
+  %p  payload                     %l  payload length
+  %m  packet id                   %q  QoS
+  %r  retain flag (0 or 1)        %x  payload in hex
+  %X  payload in upper-case hex   %d  payload as an 8-byte LE double
+  %f  payload as a 4-byte float   %I  ISO-8601 local time
+  %U  Unix time with nanoseconds  %j  the message as JSON
+  %J  %j with a JSON payload inlined (a non-JSON one is reported on
+      stderr)
   MQTT 5 properties, empty when absent:
-  %A  topic alias             %C  content type              %D  correlation data
-  %E  message expiry          %F  payload format indicator  %P  user properties (key:value)
-  %R  response topic          %S  subscription identifier
-  Modifiers after %: - left-aligns, 0 pads with zeros, a number sets the minimum width, .N cuts
-  %C %I %R %t to N characters and groups %x/%X into N nibbles, with an optional separator:
-  %.2:x prints 6d:65:73.
-  Time: @@ a literal @, @N nanoseconds, @ and any strftime letter (@Y-@m-@d @H:@M:@S).
-  Escapes: \\\\ \\0 \\a \\e \\n \\r \\t \\v. A newline follows each message unless -N.
+  %A  topic alias                 %C  content type
+  %D  correlation data            %E  message expiry
+  %F  payload format indicator    %P  user properties (key:value)
+  %R  response topic              %S  subscription identifier
+  Modifiers after %: - left-aligns, 0 pads with zeros, a number sets the
+  minimum width, .N cuts %C %I %R %t to N characters and groups %x/%X
+  into N nibbles, with an optional separator: %.2:x prints 6d:65:73.
+  Time: @@ a literal @, @N nanoseconds, @ and any strftime letter
+  (@Y-@m-@d @H:@M:@S).
+  Escapes: \\\\ \\0 \\a \\e \\n \\r \\t \\v. A newline follows each message
+  unless -N.
 
-JSON lines (--json): one object per message with topic, payload (UTF-8 text, or base64 with
-\"payload_encoding\": \"base64\"), payload_json (when the payload is JSON), qos, retain, dup,
-packet_id (null at QoS 0), properties (MQTT 5) and received_at (RFC 3339, UTC, nanoseconds).";
-
-/// The text after `--help` for commands that print messages.
-pub fn after_help() -> String {
-    format!("{FORMAT_HELP}\n\n{}", crate::exit::TABLE)
-}
+JSON lines (--json): one object per message with topic, payload (UTF-8
+text, or base64 with \"payload_encoding\": \"base64\"), payload_json (when
+the payload is JSON), qos, retain, dup, packet_id (null at QoS 0),
+properties (MQTT 5) and received_at (RFC 3339, UTC, nanoseconds).";

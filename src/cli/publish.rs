@@ -20,7 +20,7 @@ const REPLAY: &str = "Streams, replay and templates";
     .args(["message", "file", "stdin_line", "stdin_file", "null_message", "jsonl", "topic_lines"])))]
 pub struct PubArgs {
     /// Topic to publish to
-    #[arg(short = 't', long, value_name = "TOPIC", allow_hyphen_values = true, help_heading = MESSAGE)]
+    #[arg(short = 't', long, value_name = "TOPIC", allow_hyphen_values = true, help_heading = MESSAGE, value_hint = clap::ValueHint::Other)]
     pub topic: Option<String>,
 
     /// Send this message
@@ -99,14 +99,16 @@ pub struct PubArgs {
         value_parser = values::seconds(), help_heading = MESSAGE)]
     pub repeat_delay: Option<Duration>,
 
-    /// After a lost connection, keep reconnecting and resending for this long before giving up
-    /// with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit for -l
+    /// After a lost connection, keep reconnecting and resending until this many seconds pass
+    /// without a delivery (a link that comes back and drops again does not restart the clock),
+    /// then give up with exit 7; 0 gives up at once. Default: 30 for -m, -f, -s and -n; no limit
+    /// for -l
     #[arg(long = "reconnect-timeout", value_name = "SECONDS", allow_negative_numbers = true,
         value_parser = values::seconds(), help_heading = MESSAGE)]
     pub reconnect_timeout: Option<Duration>,
 
     /// MQTT 5: topic the receiver should answer on
-    #[arg(long = "response-topic", value_name = "TOPIC", help_heading = PROPERTIES)]
+    #[arg(long = "response-topic", value_name = "TOPIC", help_heading = PROPERTIES, value_hint = clap::ValueHint::Other)]
     pub response_topic: Option<String>,
 
     #[command(flatten)]

@@ -18,15 +18,15 @@ const REQUEST: &str = "Request";
     .args(["message", "file", "stdin_file", "null_message"])))]
 pub struct RrArgs {
     /// Topic to send the request to
-    #[arg(short = 't', long, value_name = "TOPIC", allow_hyphen_values = true, help_heading = REQUEST)]
+    #[arg(short = 't', long, value_name = "TOPIC", allow_hyphen_values = true, help_heading = REQUEST, value_hint = clap::ValueHint::Other)]
     pub topic: Option<String>,
 
     /// Topic to wait for the response on (subscribed before the request is sent)
-    #[arg(short = 'e', long = "response-topic", value_name = "TOPIC", allow_hyphen_values = true, help_heading = REQUEST)]
+    #[arg(short = 'e', long = "response-topic", value_name = "TOPIC", allow_hyphen_values = true, help_heading = REQUEST, value_hint = clap::ValueHint::Other)]
     pub response_topic: String,
 
     /// Send this request payload
-    #[arg(short = 'm', long, value_name = "MESSAGE", allow_hyphen_values = true, help_heading = REQUEST)]
+    #[arg(short = 'm', long, value_name = "MESSAGE", allow_hyphen_values = true, help_heading = REQUEST, value_hint = clap::ValueHint::Other)]
     pub message: Option<OsString>,
 
     /// Send the contents of a file as the request

@@ -13,15 +13,15 @@ const SUBSCRIPTION: &str = "Subscription";
 #[derive(Debug, Clone, Args)]
 pub struct SubArgs {
     /// Topic filter to subscribe to (repeatable)
-    #[arg(short = 't', long = "topic", value_name = "FILTER", allow_hyphen_values = true, help_heading = SUBSCRIPTION)]
+    #[arg(short = 't', long = "topic", value_name = "FILTER", allow_hyphen_values = true, help_heading = SUBSCRIPTION, value_hint = clap::ValueHint::Other)]
     pub topics: Vec<String>,
 
     /// Hide messages whose topic matches this filter (repeatable)
-    #[arg(short = 'T', long = "filter-out", value_name = "FILTER", help_heading = SUBSCRIPTION)]
+    #[arg(short = 'T', long = "filter-out", value_name = "FILTER", help_heading = SUBSCRIPTION, value_hint = clap::ValueHint::Other)]
     pub filter_out: Vec<String>,
 
     /// Unsubscribe from this filter after subscribing (repeatable; -t optional)
-    #[arg(short = 'U', long = "unsubscribe", value_name = "FILTER", help_heading = SUBSCRIPTION)]
+    #[arg(short = 'U', long = "unsubscribe", value_name = "FILTER", help_heading = SUBSCRIPTION, value_hint = clap::ValueHint::Other)]
     pub unsubscribe: Vec<String>,
 
     /// Quality of service to subscribe with: 0, 1 or 2

@@ -50,12 +50,61 @@ where
 }
 
 /// A quality of service level.
-pub fn qos() -> impl Fn(&str) -> Result<u8, String> + Clone + Send + Sync + 'static {
-    |text: &str| match text.trim() {
-        "0" => Ok(0),
-        "1" => Ok(1),
-        "2" => Ok(2),
-        _ => Err("use 0, 1 or 2".to_string()),
+pub fn qos() -> Named<u8> {
+    named(
+        |text| match text.trim() {
+            "0" => Ok(0),
+            "1" => Ok(1),
+            "2" => Ok(2),
+            _ => Err("use 0, 1 or 2".to_string()),
+        },
+        &["0", "1", "2"],
+    )
+}
+
+/// -V's words, checked later with the rest of the connection settings.
+pub fn protocol_version() -> Named<String> {
+    named(
+        |text| Ok(text.to_string()),
+        &["311", "5", "mqttv311", "mqttv5"],
+    )
+}
+
+/// --tls-version's words, checked later with the rest of the TLS settings.
+pub fn tls_version() -> Named<String> {
+    named(|text| Ok(text.to_string()), &["tlsv1.3", "tlsv1.2"])
+}
+
+/// A parser that also names the values it takes, so that `--help` lists them and shell
+/// completion offers them (clap learns nothing from a plain function).
+#[derive(Clone)]
+pub struct Named<T> {
+    parse: fn(&str) -> Result<T, String>,
+    values: &'static [&'static str],
+}
+
+pub fn named<T>(parse: fn(&str) -> Result<T, String>, values: &'static [&'static str]) -> Named<T> {
+    Named { parse, values }
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Named<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        self.parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.values.iter().map(clap::builder::PossibleValue::new),
+        ))
     }
 }
 
@@ -225,7 +274,7 @@ mod tests {
         let parse = rate("messages");
         assert!(ODD.into_iter().all(|v| parse(v).is_err()));
         assert_eq!(parse("5000").unwrap(), 5000.0);
-        assert_eq!(qos()("3").unwrap_err(), "use 0, 1 or 2");
+        assert_eq!((qos().parse)("3").unwrap_err(), "use 0, 1 or 2");
         assert_eq!(session_expiry()("-1").unwrap(), u32::MAX);
         assert!(session_expiry()("-2").is_err());
         assert_eq!(percent()("0.1").unwrap(), 0.1);

@@ -58,7 +58,15 @@ fn invalid_flag_values() {
         ),
         (
             &["pub", "-t", "a"][..],
-            "the following required arguments were not provided: <--message <MESSAGE>|--file <FILE>|--stdin-line|--stdin-file|--null-message|--jsonl|--topic-lines> (see --help)",
+            "say what to publish: -m TEXT, -f FILE, -l (a message per stdin line), -s (all of stdin), -n (an empty message), --jsonl or --topic-lines (see --help)",
+        ),
+        (
+            &["rr", "-t", "a", "-e", "b"][..],
+            "say what to send as the request: -m TEXT, -f FILE, -s (all of stdin) or -n (an empty request) (see --help)",
+        ),
+        (
+            &["sbu", "-t", "a"][..],
+            "unrecognized subcommand 'sbu'; did you mean `moth sub`? (see --help)",
         ),
         (
             &["pub", "-t", "a", "-m", "x", "-V", "311", "-x", "10"][..],
