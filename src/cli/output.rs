@@ -52,8 +52,8 @@ pub struct OutputArgs {
     #[arg(short = 'F', long = "format", value_name = "FORMAT", allow_hyphen_values = true, help_heading = OUTPUT)]
     pub format: Option<String>,
 
-    /// Indent the JSON of %j and %J
-    #[arg(long, requires = "format", help_heading = OUTPUT)]
+    /// Indent JSON over several lines: --json's objects, and %j and %J in -F
+    #[arg(long, help_heading = OUTPUT)]
     pub pretty: bool,
 
     /// One JSON object per message (schema in the README); valid for any payload

@@ -37,30 +37,46 @@ pub(super) fn connect(spec: &ConnSpec) {
 }
 
 /// CONNACK, and on MQTT 5 what the broker allows: people use -d to learn what a broker supports.
-pub(super) fn connack(client_id: &str, ack: &ConnAck) {
+/// The CONNACK, and on MQTT 5 what the broker allows: every capability, with MQTT 5's default
+/// where the broker left one out (people read `-d` to learn what a broker supports).
+pub(super) fn connack(client_id: &str, ack: &ConnAck, v5: bool) {
     let t = &ack.terms;
     let mut terms = Vec::new();
-    let mut number = |name: &str, value: Option<u64>| {
-        if let Some(v) = value {
-            terms.push(format!("{name} {v}"));
-        }
-    };
-    number("receive maximum", t.receive_max.map(u64::from));
-    number("maximum packet size", t.max_packet_size.map(u64::from));
-    number("topic alias maximum", t.topic_alias_max.map(u64::from));
-    number("maximum QoS", t.max_qos.map(u64::from));
-    number("retain available", t.retain_available.map(u64::from));
-    number(
-        "wildcard subscriptions",
-        t.wildcard_available.map(u64::from),
-    );
-    number("shared subscriptions", t.shared_available.map(u64::from));
-    number(
-        "subscription identifiers",
-        t.subscription_ids_available.map(u64::from),
-    );
-    number("server keep-alive", t.server_keep_alive.map(u64::from));
-    number("session expiry", t.session_expiry.map(u64::from));
+    if v5 {
+        let yes_no = |v: Option<u8>| if v == Some(0) { "no" } else { "yes" };
+        terms.push(format!(
+            "receive maximum {}",
+            t.receive_max.unwrap_or(u16::MAX)
+        ));
+        terms.push(match t.max_packet_size {
+            Some(size) => format!("maximum packet size {size}"),
+            None => "maximum packet size unlimited".to_string(),
+        });
+        terms.push(format!(
+            "topic alias maximum {}",
+            t.topic_alias_max.unwrap_or(0)
+        ));
+        terms.push(format!("maximum QoS {}", t.max_qos.unwrap_or(2)));
+        terms.push(format!("retain {}", yes_no(t.retain_available)));
+        terms.push(format!(
+            "wildcard subscriptions {}",
+            yes_no(t.wildcard_available)
+        ));
+        terms.push(format!(
+            "shared subscriptions {}",
+            yes_no(t.shared_available)
+        ));
+        terms.push(format!(
+            "subscription identifiers {}",
+            yes_no(t.subscription_ids_available)
+        ));
+    }
+    if let Some(seconds) = t.server_keep_alive {
+        terms.push(format!("server keep-alive {seconds}"));
+    }
+    if let Some(seconds) = t.session_expiry {
+        terms.push(format!("session expiry {seconds}"));
+    }
     if let Some(id) = &t.assigned_client_id {
         terms.push(format!("assigned client id {}", quote(id)));
     }

@@ -46,6 +46,12 @@ pub(super) fn io_cause(err: &io::Error) -> String {
         NotFound => "no such socket file".into(),
         PermissionDenied => "permission denied".into(),
         TimedOut => "timed out".into(),
+        InvalidInput => {
+            "this machine cannot connect to that address (an IPv6 link-local address needs its interface: fe80::1%eth0)".into()
+        }
+        NetworkUnreachable | HostUnreachable => {
+            "no route to that address from this machine (check -h and the network)".into()
+        }
         UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => CLOSED.into(),
         _ if text.contains("bytes remaining on stream") => CLOSED.into(),
         _ if text.contains("failed to lookup address") => {

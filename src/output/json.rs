@@ -245,6 +245,8 @@ impl Serialize for UserObject<'_> {
 /// moth's `--json`: one object per line, schema documented in the README.
 pub struct JsonLines {
     colour: bool,
+    /// `--pretty`: each object indented over several lines, for people (keys in the same order).
+    pretty: Option<Pretty>,
     clock: UtcClock,
     /// Each record is serialized here, then written in one call: serde_json writes many small
     /// pieces, which through the output's `dyn Write` would cost a call each.
@@ -252,9 +254,11 @@ pub struct JsonLines {
 }
 
 impl JsonLines {
-    pub fn new(colour: bool) -> JsonLines {
+    pub fn new(colour: bool, pretty: bool) -> JsonLines {
         JsonLines {
-            colour,
+            // Pretty output is made from the plain record, and coloured as it is indented.
+            colour: colour && !pretty,
+            pretty: pretty.then_some(Pretty { colour }),
             clock: UtcClock::default(),
             scratch: Vec::with_capacity(512),
         }
@@ -386,8 +390,19 @@ impl Format for JsonLines {
         let stamp = self.clock.now();
         self.scratch.extend_from_slice(stamp.as_bytes());
         self.scratch.extend_from_slice(b"\"}\n");
-        out.write_all(&self.scratch)
+        match &self.pretty {
+            None => out.write_all(&self.scratch),
+            Some(pretty) => {
+                let record: serde_json::Value = serde_json::from_slice(&self.scratch)?;
+                serialize(out, &record, true, pretty.colour)?;
+                out.write_all(b"\n")
+            }
+        }
     }
+}
+
+struct Pretty {
+    colour: bool,
 }
 
 fn serialize<T: Serialize + ?Sized>(
@@ -475,7 +490,9 @@ mod tests {
 
     fn line(message: &Message) -> serde_json::Value {
         let mut out = Vec::new();
-        JsonLines::new(false).write(&mut out, message).unwrap();
+        JsonLines::new(false, false)
+            .write(&mut out, message)
+            .unwrap();
         assert_eq!(out.last(), Some(&b'\n'));
         serde_json::from_slice(&out).unwrap()
     }
@@ -523,7 +540,7 @@ mod tests {
     #[test]
     fn coloured_keys_wrap_only_the_keys() {
         let mut out = Vec::new();
-        JsonLines::new(true)
+        JsonLines::new(true, false)
             .write(&mut out, &message(b"x", 0))
             .unwrap();
         let text = String::from_utf8(out).unwrap();

@@ -36,7 +36,12 @@ pub fn format_for(style: &Style) -> crate::exit::Result<Box<dyn Format>> {
         return Ok(Box::new(template));
     }
     if style.json {
-        return Ok(Box::new(JsonLines::new(style.colour)));
+        return Ok(Box::new(JsonLines::new(style.colour, style.pretty)));
+    }
+    if style.pretty {
+        return Err(Failure::usage(
+            "--pretty indents JSON: add --json, or -F with %j or %J",
+        ));
     }
     Ok(Box::new(TextFormat::new(
         style.verbose,

@@ -1,7 +1,8 @@
 //! mosquitto_sub's default output: the payload bytes and a newline; with -v, `topic payload`.
 //! An empty payload prints nothing (with -v: `topic (null)`), exactly as mosquitto_sub does.
-//! On a colour terminal the topic is coloured and followed by a dim QoS/retain marker; in a pipe
-//! the bytes are mosquitto's.
+//! On a colour terminal the topic is coloured, and nothing else changes: a line copied from the
+//! terminal is mosquitto_sub's line, and what `pub --topic-lines` reads back (`-F '%t %q %r %p'`
+//! shows QoS and retain).
 
 use std::io::{self, Write};
 use std::time::SystemTime;
@@ -56,14 +57,6 @@ impl TextFormat {
         }
         out.write_all(NAME)?;
         out.write_all(&message.topic)?;
-        out.write_all(RESET)?;
-        out.write_all(DIM)?;
-        write!(
-            out,
-            " q{}{}",
-            message.qos,
-            if message.retain { " r" } else { "" }
-        )?;
         out.write_all(RESET)
     }
 }
@@ -137,7 +130,7 @@ mod tests {
             &mut TextFormat::new(true, true, true, false),
             b"\x1b[31mraw",
         );
-        assert_eq!(out, b"\x1b[36ma/b\x1b[0m\x1b[2m q1 r\x1b[0m \x1b[31mraw\n");
+        assert_eq!(out, b"\x1b[36ma/b\x1b[0m \x1b[31mraw\n");
     }
 
     #[test]

@@ -289,3 +289,67 @@ fn persistent_mqtt5_session_survives_a_disconnect() {
     out.assert_code(27);
     assert_eq!(out.stdout_text(), "");
 }
+
+#[test]
+fn the_wrong_kind_of_port_is_named() {
+    let broker = Broker::config().websockets().start();
+    let (port, ws_port) = (broker.port.to_string(), broker.ws_port.to_string());
+    let fails = |args: &[&str], stderr: String| {
+        let mut cmd = crate::support::moth();
+        cmd.arg("pub").args(args).args(["-t", "a", "-m", "x"]);
+        run(cmd, b"").assert_code(1).assert_stderr(&stderr);
+    };
+    // MQTT to a websocket listener: the answer is HTTP.
+    fails(
+        &["-h", "127.0.0.1", "-p", &ws_port],
+        format!(
+            "moth: error: cannot connect to 127.0.0.1:{ws_port}: the server answered in HTTP, not MQTT (a websockets port? add --ws, or use ws://)"
+        ),
+    );
+    // Websockets to a plain MQTT listener: it hangs up on the request.
+    fails(
+        &["--ws", "-h", "127.0.0.1", "-p", &port],
+        format!(
+            "moth: error: cannot connect to ws://127.0.0.1:{port}/mqtt: the server did not answer as a websocket server (is that port a plain MQTT listener? use mqtt:// or drop --ws)"
+        ),
+    );
+    // A port in -h.
+    fails(
+        &["-h", &format!("localhost:{port}")],
+        format!(
+            "moth: error: -h takes a host name or address, not 'localhost:{port}': give the port with -p (-h localhost -p {port}) or use a URL (-L mqtt://localhost:{port})"
+        ),
+    );
+}
+
+#[test]
+fn debug_says_what_the_broker_allows_and_what_is_subscribed() {
+    let broker = Broker::config().line("max_packet_size 5000").start();
+    run(broker.moth("pub", &["-t", "dd/a", "-m", "x", "-r"]), b"").assert_success();
+    let out = run(
+        broker.moth(
+            "sub",
+            &[
+                "-V", "5", "-d", "-t", "dd/a", "-t", "dd/#", "-q", "1", "-C", "1", "-i", "dd",
+            ],
+        ),
+        b"",
+    );
+    out.assert_success();
+    let packets: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("Client dd "))
+        .collect();
+    assert_eq!(
+        packets[..4],
+        [
+            "Client dd sending CONNECT (p5, c1, k60)",
+            "Client dd received CONNACK (0, session present 0; receive maximum 20, maximum packet size 5000, topic alias maximum 10, maximum QoS 2, retain yes, wildcard subscriptions yes, shared subscriptions yes, subscription identifiers yes)",
+            "Client dd sending SUBSCRIBE (m65280, 'dd/a' q1, 'dd/#' q1)",
+            "Client dd received SUBACK (m65280, 1, 1)",
+        ],
+        "{}",
+        out.stderr
+    );
+}

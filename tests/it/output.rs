@@ -388,7 +388,8 @@ fn colour_only_on_a_terminal_without_no_color() {
     let never = colour_run(&broker, "c4", &["--color", "never"], &[], true);
     assert!(!never.contains('\x1b'), "{never:?}");
     let always = colour_run(&broker, "c5", &["--color", "always"], &[], false);
-    assert_eq!(always, "\x1b[36mcol\x1b[0m\x1b[2m q0\x1b[0m payload\n");
+    // The topic in colour, and the line otherwise mosquitto_sub's (no QoS or retain marks).
+    assert_eq!(always, "\x1b[36mcol\x1b[0m payload\n");
 }
 
 #[test]
@@ -406,4 +407,32 @@ fn timestamp_prefix() {
         "{stamp}"
     );
     assert!(stamp.ends_with("+00:00"), "{stamp}");
+}
+
+#[test]
+fn pretty_indents_json_lines_and_says_when_there_is_no_json() {
+    let broker = Broker::start();
+    run(
+        broker.moth("pub", &["-t", "pp", "-m", "{\"a\":1}", "-r", "-q", "1"]),
+        b"",
+    )
+    .assert_success();
+    let out = run(
+        broker.moth("sub", &["-t", "pp", "-C", "1", "--json", "--pretty"]),
+        b"",
+    );
+    out.assert_success();
+    let text = out.stdout_text();
+    let (head, stamp) = text.split_at(text.find("\t\"received_at\"").unwrap());
+    assert_eq!(
+        head,
+        "{\n\t\"topic\": \"pp\",\n\t\"payload\": \"{\\\"a\\\":1}\",\n\t\"payload_json\": {\n\t\t\"a\": 1\n\t},\n\t\"qos\": 0,\n\t\"retain\": true,\n\t\"dup\": false,\n\t\"packet_id\": null,\n"
+    );
+    assert!(stamp.ends_with("Z\"\n}\n"), "{stamp}");
+    run(
+        broker.moth("sub", &["-t", "pp", "-C", "1", "--pretty"]),
+        b"",
+    )
+    .assert_code(1)
+    .assert_stderr("moth: error: --pretty indents JSON: add --json, or -F with %j or %J");
 }

@@ -170,7 +170,7 @@ fn a_bad_line_is_named_after_the_lines_before_it_are_delivered() {
         input.as_bytes(),
     );
     out.assert_code(1).assert_stderr(
-        "moth: error: line 3 of stdin (--jsonl): unknown field `retained`, expected one of `topic`, `payload`, `payload_encoding`, `payload_json`, `qos`, `retain`, `dup`, `packet_id`, `properties`, `received_at` (column 45) (the 2 message(s) before it were delivered)",
+        "moth: error: line 3 of stdin (--jsonl): unknown field `retained`, expected one of `topic`, `payload`, `payload_encoding`, `payload_json`, `qos`, `retain`, `dup`, `packet_id`, `properties`, `received_at` (the 2 message(s) before it were delivered)",
     );
     let out = sub.finish();
     assert_eq!(out.stdout_text(), "bad/1 one\nbad/2 two\n");
@@ -178,7 +178,15 @@ fn a_bad_line_is_named_after_the_lines_before_it_are_delivered() {
     for (input, error) in [
         (
             "{\"topic\":\"a\",\"payload\":\"x\"",
-            "line 1 of stdin (--jsonl): EOF while parsing an object (column 26)",
+            "line 1 of stdin (--jsonl): not valid JSON: EOF while parsing an object (column 26)",
+        ),
+        (
+            "[\"a\", \"x\"]",
+            "line 1 of stdin (--jsonl): not a JSON object: each line is one object as `sub --json` writes it, {\"topic\":...,\"payload\":...}",
+        ),
+        (
+            "{\"topic\":\"a\",\"payload\":7}",
+            "line 1 of stdin (--jsonl): \"payload\": invalid type: integer `7`, expected a string",
         ),
         (
             "\n{\"payload\":\"x\"}",

@@ -72,11 +72,27 @@ where
 
 /// Decode one line; the error says what is wrong with it (the caller names the line).
 pub fn parse(text: &[u8], defaults: &Defaults) -> Result<Record, String> {
-    let line: Line = serde_json::from_slice(text).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
         let at = format!(" at line {} column {}", e.line(), e.column());
         let why = e.to_string();
         let why = why.strip_suffix(&at).unwrap_or(&why);
-        format!("{why} (column {})", e.column())
+        format!("not valid JSON: {why} (column {})", e.column())
+    })?;
+    if !value.is_object() {
+        return Err(
+            "not a JSON object: each line is one object as `sub --json` writes it, {\"topic\":...,\"payload\":...}"
+                .into(),
+        );
+    }
+    // The path names the key whose value is wrong (serde alone says only "invalid type").
+    let line: Line = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let why = e.inner().to_string();
+        match path.as_str() {
+            "." => why,
+            _ if why.starts_with("unknown field") => why,
+            _ => format!("\"{path}\": {why}"),
+        }
     })?;
     let topic = match (line.topic, &defaults.topic) {
         (Some(topic), _) => {
@@ -250,11 +266,17 @@ mod tests {
         );
         assert_eq!(
             err(r#"{"topic":"a","payload":"x""#, false),
-            "EOF while parsing an object (column 26)"
+            "not valid JSON: EOF while parsing an object (column 26)"
         );
         assert_eq!(
             err(r#"{"payload":"x"}"#, false),
             "no \"topic\" (or give a default with -t)"
+        );
+        assert!(err("hello", false).starts_with("not valid JSON: "));
+        assert!(err("[1]", false).starts_with("not a JSON object: "));
+        assert_eq!(
+            err(r#"{"topic":"a","payload":1}"#, false),
+            "\"payload\": invalid type: integer `1`, expected a string"
         );
         assert_eq!(
             err(r#"{"topic":"a"}"#, false),

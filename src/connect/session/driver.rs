@@ -421,7 +421,11 @@ impl Driver {
         };
         let (link, ack, _) = Link::open(&self.spec, target, attempt).await?;
         if self.spec.debug {
-            debug::connack(&self.spec.client_id, &ack);
+            debug::connack(
+                &self.spec.client_id,
+                &ack,
+                self.spec.protocol == Protocol::V5,
+            );
         }
         Ok((link, ack))
     }

@@ -284,6 +284,21 @@ fn parse_protocol(given: Option<&str>, default: Protocol) -> Result<Protocol> {
     }
 }
 
+/// `localhost:1883` or `[::1]:1883` given to -h: (host, port). An IPv6 address alone is none.
+fn host_with_port(host: &str) -> Option<(&str, &str)> {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    let (name, port) = host.rsplit_once(':')?;
+    let name = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    let port_like = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+    (port_like && !name.is_empty() && !name.contains(':') || port_like && host.starts_with('['))
+        .then_some((name, port))
+}
+
 fn endpoint(
     args: &ConnOptions,
     url: Option<&BrokerUrl>,
@@ -294,6 +309,16 @@ fn endpoint(
     }
     let Some(url) = url else {
         let host = args.host.clone().unwrap_or_else(|| "localhost".to_string());
+        if let Some((name, port)) = host_with_port(&host) {
+            let in_url = match name.contains(':') {
+                true => format!("[{name}]"),
+                false => name.to_string(),
+            };
+            return Err(Failure::usage(format!(
+                "-h takes a host name or address, not {}: give the port with -p (-h {name} -p {port}) or use a URL (-L mqtt://{in_url}:{port})",
+                quote(&host)
+            )));
+        }
         let port = args.port.unwrap_or(if tls { 8883 } else { 1883 });
         if port == 0 {
             return Err(Failure::usage("invalid port 0 (-p): use 1 to 65535"));

@@ -133,7 +133,7 @@ impl Link {
         match tokio::time::timeout(timeout, Self::open_inner(spec, target, attempt)).await {
             Ok(result) => result,
             Err(_) => Err(LinkError::new(format!(
-                "no CONNACK within {CONNECT_TIMEOUT} s"
+                "no CONNACK within {CONNECT_TIMEOUT} s (is that an MQTT broker's port?)"
             ))),
         }
     }
@@ -169,6 +169,10 @@ impl Link {
         let sent = Instant::now();
         link.write_all().await?;
         loop {
+            // A web server's answer would read as some packet: catch it first.
+            if link.rbuf.starts_with(b"HTTP/") {
+                return Err(LinkError::new(not_mqtt(&link.rbuf)).lasting());
+            }
             match codec.read(&mut link.rbuf) {
                 Ok(Incoming::ConnAck(ack)) => {
                     timings.connack = sent.elapsed();

@@ -227,7 +227,9 @@ async fn websocket(url: &str, stream: Stream) -> Result<Stream, LinkError> {
     let (ws, response) = async_tungstenite::tokio::client_async(request, stream)
         .await
         .map_err(|e| match e {
-            tungstenite::Error::Io(_) => LinkError::new(handshake_failure(&e)),
+            tungstenite::Error::Io(ref io) if !closed_at_once(io) => {
+                LinkError::new(handshake_failure(&e))
+            }
             _ => LinkError::new(handshake_failure(&e)).lasting(),
         })?;
     let agreed = response
@@ -242,21 +244,32 @@ async fn websocket(url: &str, stream: Stream) -> Result<Stream, LinkError> {
     Ok(Stream::Ws(Box::new(WsStream::new(ws))))
 }
 
+/// A server that took the connection and hung up on the websocket request: a plain MQTT
+/// listener reads `GET` as a malformed packet and closes.
+fn closed_at_once(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+    )
+}
+
 fn handshake_failure(err: &tungstenite::Error) -> String {
     use tungstenite::Error;
     match err {
+        Error::Io(e) if closed_at_once(e) => NOT_A_WEBSOCKET.into(),
+        Error::ConnectionClosed | Error::AlreadyClosed => NOT_A_WEBSOCKET.into(),
         Error::Io(e) => describe::io_cause(e),
         Error::Tls(_) => describe::cause(err),
         Error::Http(response) => format!(
             "the websocket server answered HTTP {} instead of switching to websockets (is the path right?)",
             response.status().as_u16()
         ),
-        Error::Protocol(_) | Error::Capacity(_) => {
-            "the server did not answer as a websocket server (is that port a plain MQTT listener? use mqtt:// or drop --ws)".into()
-        }
+        Error::Protocol(_) | Error::Capacity(_) => NOT_A_WEBSOCKET.into(),
         _ => "the websocket handshake failed".into(),
     }
 }
+
+const NOT_A_WEBSOCKET: &str = "the server did not answer as a websocket server (is that port a plain MQTT listener? use mqtt:// or drop --ws)";
 
 /// The byte stream of one connection.
 pub(super) enum Stream {
