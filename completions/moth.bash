@@ -1902,7 +1902,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__ls)
-            opts="-t -T -q -C -W -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --qos --count --duration --timeout --idle --json --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -T -q -C -W -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --qos --count --duration --timeout --idle --sort --depth --watch --json --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1965,6 +1965,14 @@ _moth() {
                     return 0
                     ;;
                 --idle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "name rate messages bytes" -- "${cur}"))
+                    return 0
+                    ;;
+                --depth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -593,6 +593,11 @@ complete -c moth -n "__fish_moth_using_subcommand ls" -s q -l qos -d 'Quality of
 complete -c moth -n "__fish_moth_using_subcommand ls" -s C -l count -d 'Stop after this many messages' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -s W -l timeout -l duration -d 'Stop after this many seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l idle -d 'Stop once this many seconds pass without a message (fractions allowed). Without --idle, -W or -C: --idle 1 and -W 10' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l sort -d 'Order of topics under each level: name, or busiest first by rate, messages or bytes (a level counts everything below it)' -r -f -a "name\t''
+rate\t''
+messages\t''
+bytes\t''"
+complete -c moth -n "__fish_moth_using_subcommand ls" -l depth -d 'Show this many levels; what lies deeper is summed into one row per subtree (a/b/#)' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l color -d 'Colour the tree: auto (a terminal without NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -639,6 +644,7 @@ complete -c moth -n "__fish_moth_using_subcommand ls" -l keyform -d 'OpenSSL key
 complete -c moth -n "__fish_moth_using_subcommand ls" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l proxy -d 'SOCKS5 proxy URL' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ls" -s A -d 'Local address to bind to' -r
+complete -c moth -n "__fish_moth_using_subcommand ls" -l watch -d 'Redraw the tree in place every second while watching, as top does (a terminal only); until Ctrl-C, unless --idle, -W or -C say otherwise'
 complete -c moth -n "__fish_moth_using_subcommand ls" -s J -l json -d 'One JSON object per topic, for scripts (last payload whole, base64 when binary)'
 complete -c moth -n "__fish_moth_using_subcommand ls" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
 complete -c moth -n "__fish_moth_using_subcommand ls" -l pw-prompt -d 'Ask for the password on the terminal, without echo'

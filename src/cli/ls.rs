@@ -7,6 +7,7 @@ use clap::Args;
 use super::conn::ConnArgs;
 use super::output::ColorChoice;
 use super::values;
+pub use crate::output::SortBy;
 
 const WATCH: &str = "Watch";
 
@@ -40,6 +41,21 @@ pub struct LsArgs {
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
         value_parser = values::positive_seconds(), help_heading = WATCH)]
     pub idle: Option<Duration>,
+
+    /// Order of topics under each level: name, or busiest first by rate, messages or bytes
+    /// (a level counts everything below it)
+    #[arg(long, value_name = "BY", value_enum, default_value_t = SortBy::Name, help_heading = WATCH)]
+    pub sort: SortBy,
+
+    /// Show this many levels; what lies deeper is summed into one row per subtree (a/b/#)
+    #[arg(long, value_name = "LEVELS", allow_negative_numbers = true,
+        value_parser = values::whole::<usize>(1, 1000, "a number of levels"), help_heading = WATCH)]
+    pub depth: Option<usize>,
+
+    /// Redraw the tree in place every second while watching, as top does (a terminal only);
+    /// until Ctrl-C, unless --idle, -W or -C say otherwise
+    #[arg(long, conflicts_with = "json", help_heading = WATCH)]
+    pub watch: bool,
 
     /// One JSON object per topic, for scripts (last payload whole, base64 when binary)
     #[arg(short = 'J', long, help_heading = WATCH)]

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 pub use json::JsonLines;
 pub use template::Template;
 pub use text::TextFormat;
-pub use tree::{Layout, Tree};
+pub use tree::{Layout, SortBy, Tree};
 
 use crate::exit::Failure;
 use crate::message::Message;

@@ -156,3 +156,67 @@ fn ls_takes_connection_settings_from_the_environment_and_profiles() {
         out.stdout_text()
     );
 }
+
+#[test]
+fn ls_sorts_busiest_first_and_folds_below_a_depth() {
+    let broker = Broker::start();
+    retained_plant(&broker);
+    publish(
+        &broker,
+        &["-t", "office/door", "-m", "open", "-r", "-q", "1"],
+    );
+    let out = run(
+        broker.moth("ls", &["--sort", "messages", "--depth", "1"]),
+        b"",
+    );
+    out.assert_success();
+    assert_eq!(
+        out.stdout_text(),
+        "\
+TOPIC    MESSAGES   RATE/S    BYTES RETAINED LAST PAYLOAD
+plant/#         3     0.00       10 retained (3 topics)
+office/#        1     0.00        4 retained open
+"
+    );
+    let out = run(
+        broker.moth("ls", &["--json", "--depth", "2", "-t", "plant/#"]),
+        b"",
+    );
+    out.assert_success();
+    assert_eq!(
+        out.stdout_text(),
+        "{\"topic\":\"plant/line1/#\",\"topics\":2,\"messages\":2,\"rate\":0.0,\"retained\":true,\"last_payload_bytes\":8,\"last_payload\":null}\n\
+         {\"topic\":\"plant/status\",\"messages\":1,\"rate\":0.0,\"retained\":true,\"last_payload_bytes\":2,\"last_payload\":\"ok\"}\n"
+    );
+}
+
+#[test]
+fn ls_watch_redraws_a_terminal_and_leaves_the_tree_at_ctrl_c() {
+    let broker = Broker::start();
+    retained_plant(&broker);
+    let moth = env!("CARGO_BIN_EXE_moth");
+    let port = broker.port;
+    let terminal = crate::support::terminal::Terminal::start(
+        100,
+        20,
+        &format!(
+            "{moth} ls -h 127.0.0.1 -p {port} -t 'plant/#' --watch -i watcher; echo exit=$?; sleep 60"
+        ),
+    );
+    terminal.wait_for("watching for");
+    broker.wait_subscribed("watcher", "plant/#");
+    publish(&broker, &["-t", "plant/fresh", "-m", "live!"]);
+    terminal.wait_for("live!");
+    terminal.keys(&["C-c"]);
+    let screen = terminal.wait_for("exit=0");
+    assert!(
+        screen.contains("    temp            1     0.00        4 retained 21.5"),
+        "{screen}"
+    );
+    assert!(!screen.contains("watching for"), "{screen}");
+    // Not a terminal: refused, with what to do instead.
+    let out = run(broker.moth("ls", &["--watch"]), b"");
+    out.assert_code(1).assert_stderr(
+        "moth: error: --watch redraws a terminal, and stdout is not one: drop --watch (or use --json for scripts)",
+    );
+}
