@@ -106,9 +106,9 @@ fn walk<'a>(
     // Name order is the map's; the others put the busiest (largest) first, ties by name.
     match sort {
         SortBy::Name => {}
-        SortBy::Rate => children.sort_by(|a, b| b.2.live.cmp(&a.2.live)),
-        SortBy::Messages => children.sort_by(|a, b| b.2.messages.cmp(&a.2.messages)),
-        SortBy::Bytes => children.sort_by(|a, b| b.2.bytes.cmp(&a.2.bytes)),
+        SortBy::Rate => children.sort_by_key(|c| std::cmp::Reverse(c.2.live)),
+        SortBy::Messages => children.sort_by_key(|c| std::cmp::Reverse(c.2.messages)),
+        SortBy::Bytes => children.sort_by_key(|c| std::cmp::Reverse(c.2.bytes)),
     }
     for (name, child, sum) in children {
         path.push(name);
