@@ -154,7 +154,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench)
-            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version conn pub sub pubsub merge help"
+            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version conn pub sub pubsub merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -172,6 +172,24 @@ _moth() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
+                    return 0
+                    ;;
+                --message)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --payload-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --size)
@@ -215,6 +233,10 @@ _moth() {
                     return 0
                     ;;
                 --subscribers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -296,6 +318,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --min-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -333,11 +359,11 @@ _moth() {
                     return 0
                     ;;
                 --protocol-version)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 -V)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 --username)
@@ -438,7 +464,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__conn)
-            opts="-c -i -R -n -h -p -V -u -P -k --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-c -i -R -n -h -p -V -u -P -k --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,6 +533,22 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-loss)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-p99)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --json)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -540,11 +582,11 @@ _moth() {
                     return 0
                     ;;
                 --protocol-version)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 -V)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 --username)
@@ -743,7 +785,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__merge)
-            opts="--json --hdr-out --max-loss --max-p99 --min-rate --help --version"
+            opts="--force --json --hdr-out --max-loss --max-p99 --max-errors --min-rate --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -765,6 +807,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --min-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -777,7 +823,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__pub)
-            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,6 +841,24 @@ _moth() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
+                    return 0
+                    ;;
+                --message)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --payload-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --size)
@@ -908,6 +972,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --min-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -945,11 +1013,11 @@ _moth() {
                     return 0
                     ;;
                 --protocol-version)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 -V)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 --username)
@@ -1050,7 +1118,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__pubsub)
-            opts="-t -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1068,6 +1136,24 @@ _moth() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
+                    return 0
+                    ;;
+                --message)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --payload-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --size)
@@ -1111,6 +1197,10 @@ _moth() {
                     return 0
                     ;;
                 --subscribers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1192,6 +1282,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --min-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1229,11 +1323,11 @@ _moth() {
                     return 0
                     ;;
                 --protocol-version)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 -V)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 --username)
@@ -1334,7 +1428,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__sub)
-            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1441,6 +1535,10 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --min-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1478,11 +1576,11 @@ _moth() {
                     return 0
                     ;;
                 --protocol-version)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 -V)
-                    COMPREPLY=($(compgen -W "311 5 mqttv311 mqttv5" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "4 5 311 mqttv311 mqttv5" -- "${cur}"))
                     return 0
                     ;;
                 --username)

@@ -280,6 +280,8 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -s S -d 'DNS SRV lookup of
 complete -c moth -n "__fish_moth_using_subcommand rr" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s m -l message -d 'Send this text as each payload (pubsub puts its 32-byte latency header before it)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l payload-file -d 'Send this file\'s contents as each payload (pubsub: after the latency header)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s q -l qos -d 'QoS of each publish' -r -f -a "0\t''
 1\t''
@@ -288,6 +290,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s L -l limit -d 'Stop after this many messages in all' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l window -d 'Without a rate: messages each publisher may have on their way (sent, not yet received by every subscriber); it waits for arrivals before sending more, so the rate is what the broker delivers' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
@@ -302,6 +305,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l max-errors -d 'Pass with up to N failed connections, connections lost for good and refused publishes (they fail the run by default: exit 7, or 12 for refused publishes)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
@@ -309,8 +313,9 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s p -l port -d 'Broker port' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
+311\t''
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s u -l username -d 'User name' -r -f
@@ -329,6 +334,7 @@ tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l template -d 'Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1), {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l ws -d 'Websockets on -h and -p (path /mqtt)'
@@ -355,14 +361,19 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l start-at -d 'Wait until this wall-clock time to start: RFC 3339 or Unix seconds, at most a day ahead' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l threads -d 'Worker threads [default: 1 for pubsub, one per core otherwise]. One thread keeps every hand-off on one core: about 0.1 ms less added latency, fewer messages per second' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l max-errors -d 'Pass with up to N failed connections, connections lost for good and refused publishes (they fail the run by default: exit 7, or 12 for refused publishes)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s p -l port -d 'Broker port' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
+311\t''
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s u -l username -d 'User name' -r -f
@@ -390,6 +401,8 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s m -l message -d 'Send this text as each payload (pubsub puts its 32-byte latency header before it)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l payload-file -d 'Send this file\'s contents as each payload (pubsub: after the latency header)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s q -l qos -d 'QoS of each publish' -r -f -a "0\t''
 1\t''
@@ -410,6 +423,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-errors -d 'Pass with up to N failed connections, connections lost for good and refused publishes (they fail the run by default: exit 7, or 12 for refused publishes)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
@@ -417,8 +431,9 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s p -l port -d 'Broker port' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
+311\t''
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s u -l username -d 'User name' -r -f
@@ -437,6 +452,7 @@ tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l template -d 'Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1), {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
@@ -464,6 +480,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-errors -d 'Pass with up to N failed connections, connections lost for good and refused publishes (they fail the run by default: exit 7, or 12 for refused publishes)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
@@ -471,8 +488,9 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s p -l port -d 'Broker port' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
+311\t''
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s u -l username -d 'User name' -r -f
@@ -500,6 +518,8 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s m -l message -d 'Send this text as each payload (pubsub puts its 32-byte latency header before it)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l payload-file -d 'Send this file\'s contents as each payload (pubsub: after the latency header)' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s s -l size -d 'Payload size in bytes (at least 32 in pubsub, for the latency header)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s q -l qos -d 'QoS of each publish' -r -f -a "0\t''
 1\t''
@@ -508,6 +528,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l rate -d 'Messages per second from all publishers together (open loop; 0.001 to 1e9)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s L -l limit -d 'Stop after this many messages in all' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l subscribers -d 'Subscribers (each gets every message, unless --sub-topic is a $share/ filter)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l window -d 'Without a rate: messages each publisher may have on their way (sent, not yet received by every subscriber); it waits for arrivals before sending more, so the rate is what the broker delivers' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l sub-topic -d 'Subscribers\' filter [default: the topic template with + for %i, %c, %u and %s]' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s c -l count -d 'Clients (connections), up to 10,000,000; with --shard, in all shards together' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s i -l interval -d 'Milliseconds between connection starts (0 to a year)' -r
@@ -522,6 +543,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ifaddr -d 'Local source addresses to spread connections over, comma-separated (past 64k connections to one broker address: each source address has its own 64k ports)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-errors -d 'Pass with up to N failed connections, connections lost for good and refused publishes (they fail the run by default: exit 7, or 12 for refused publishes)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
@@ -529,8 +551,9 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s p -l port -d 'Broker port' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s V -l protocol-version -d 'MQTT version: 311 or 5' -r -f -a "311\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
+311\t''
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s u -l username -d 'User name' -r -f
@@ -549,6 +572,7 @@ tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l template -d 'Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1), {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
@@ -562,7 +586,9 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l hdr-out -d 'Write the merged histograms as an HdrHistogram interval log' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-loss -d 'Exit 99 when more than PERCENT of the expected messages were lost, at any QoS (pubsub; 0 to 100). QoS 1/2 loss fails a run without it' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-p99 -d 'Exit 99 when the p99 latency is above MS: end to end from the schedule, or the acknowledgement latency in bench pub' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-errors -d 'Pass with up to N failed connections, connections lost for good and refused publishes (they fail the run by default: exit 7, or 12 for refused publishes)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l force -d 'Merge even what is not the shards of one test (a shard twice or missing, another run\'s shard, a run without --shard)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'

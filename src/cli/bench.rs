@@ -62,9 +62,14 @@ pub enum BenchMode {
 
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
-    /// The --json summaries to combine
+    /// The --json summaries to combine (- reads them from stdin, one per line)
     #[arg(value_name = "SUMMARY.json", required = true)]
     pub files: Vec<PathBuf>,
+
+    /// Merge even what is not the shards of one test (a shard twice or missing, another run's
+    /// shard, a run without --shard)
+    #[arg(long, help_heading = REPORT)]
+    pub force: bool,
 
     /// Write the merged summary as JSON to FILE, or - for stdout
     #[arg(long, value_name = "FILE", help_heading = REPORT)]
@@ -93,6 +98,12 @@ pub struct ThresholdArgs {
         value_parser = values::millis(), help_heading = CHECKS)]
     pub max_p99: Option<Duration>,
 
+    /// Pass with up to N failed connections, connections lost for good and refused publishes
+    /// (they fail the run by default: exit 7, or 12 for refused publishes)
+    #[arg(long = "max-errors", value_name = "N", allow_negative_numbers = true,
+        value_parser = values::whole::<u64>(0, u64::MAX, "a count"), help_heading = CHECKS)]
+    pub max_errors: Option<u64>,
+
     /// Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)
     #[arg(long = "min-rate", value_name = "MSG_PER_S", allow_negative_numbers = true,
         value_parser = values::rate("messages"), help_heading = CHECKS)]
@@ -114,6 +125,8 @@ fn loss_percent() -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync 
 pub struct ConnModeArgs {
     #[command(flatten)]
     pub load: LoadArgs,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -170,6 +183,13 @@ pub struct PubSubArgs {
         value_parser = values::whole::<u32>(1, MAX_CLIENTS.into(), "a count"), help_heading = MESSAGES)]
     pub subscribers: u32,
 
+    /// Without a rate: messages each publisher may have on their way (sent, not yet received by
+    /// every subscriber); it waits for arrivals before sending more, so the rate is what the
+    /// broker delivers
+    #[arg(long, value_name = "MESSAGES", default_value_t = 100, allow_negative_numbers = true,
+        value_parser = values::whole::<u64>(1, 1_000_000, "a number of messages"), help_heading = MESSAGES)]
+    pub window: u64,
+
     /// Subscribers' filter [default: the topic template with + for %i, %c, %u and %s]
     #[arg(long = "sub-topic", value_name = "FILTER", help_heading = MESSAGES, value_hint = clap::ValueHint::Other)]
     pub sub_topic: Option<String>,
@@ -189,6 +209,20 @@ pub struct PublishLoadArgs {
     /// Topic template: %i client index, %c client id, %u user name, %s sequence number
     #[arg(short = 't', long = "topic", value_name = "TEMPLATE", default_value = "moth/bench/%i", help_heading = MESSAGES, value_hint = clap::ValueHint::Other)]
     pub topic: String,
+
+    /// Send this text as each payload (pubsub puts its 32-byte latency header before it)
+    #[arg(short = 'm', long = "message", value_name = "TEXT", conflicts_with_all = ["size", "payload_file"],
+        allow_hyphen_values = true, help_heading = MESSAGES, value_hint = clap::ValueHint::Other)]
+    pub message: Option<String>,
+
+    /// Send this file's contents as each payload (pubsub: after the latency header)
+    #[arg(long = "payload-file", value_name = "FILE", conflicts_with = "size", help_heading = MESSAGES)]
+    pub payload_file: Option<PathBuf>,
+
+    /// Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1),
+    /// {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces
+    #[arg(long, help_heading = MESSAGES)]
+    pub template: bool,
 
     /// Payload size in bytes (at least 32 in pubsub, for the latency header)
     #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 64, allow_negative_numbers = true,
@@ -319,8 +353,8 @@ pub struct BenchConnArgs {
     #[arg(long, conflicts_with_all = ["url", "unix"], help_heading = CONNECTION)]
     pub ws: bool,
 
-    /// MQTT version: 311 or 5
-    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION, value_parser = values::protocol_version())]
+    /// MQTT version: 4 or 311 (3.1.1), or 5
+    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION, value_parser = values::bench_protocol_version())]
     pub protocol_version: Option<String>,
 
     /// User name

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod ls;
+mod placeholders;
 pub mod publish;
 mod receive;
 pub mod request;

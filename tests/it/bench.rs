@@ -109,6 +109,20 @@ fn the_json_summary_has_the_documented_keys() {
         "errors_total",
         "errors",
         "generator_limited",
+        "lag_cause",
+        "limit_reached",
+        "send_window",
+        "ack_window",
+        "receive_window",
+        "send_window_s",
+        "ack_window_s",
+        "receive_window_s",
+        "drained",
+        "drain_s",
+        "received_other_shards",
+        "refused",
+        "window",
+        "run_id",
     ];
     let families = [
         "latency_us",
@@ -425,6 +439,7 @@ fn thresholds_set_the_exit_status() {
         checks,
         [
             "clients_failed",
+            "refused",
             "unconfirmed",
             "lost",
             "max_p99_ms",
@@ -618,20 +633,49 @@ fn a_full_subscriber_queue_is_named_as_the_cause_of_loss() {
     assert_eq!(s["unconfirmed"], 0, "{s}");
 }
 
+/// Each shard of one test, started together, its summary in `dir/shard-I.json`.
+fn run_shards(broker: &Broker, dir: &std::path::Path, args: &[&str]) -> Vec<std::path::PathBuf> {
+    let start_at = (std::time::SystemTime::now() + Duration::from_secs(2))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let port = broker.port.to_string();
+    let running: Vec<_> = ["0/2", "1/2"]
+        .iter()
+        .map(|shard| {
+            let file = dir.join(format!("shard-{}.json", &shard[..1]));
+            let mut cmd = moth();
+            cmd.args(["bench"])
+                .args(&args[..1])
+                .args(["-h", "127.0.0.1", "-p", &port, "--quiet", "--shard", shard])
+                .args(["--start-at", &start_at, "--json"])
+                .arg(&file)
+                .args(&args[1..]);
+            (spawn(cmd), file)
+        })
+        .collect();
+    running
+        .into_iter()
+        .map(|(shard, file)| {
+            shard.finish().assert_success();
+            file
+        })
+        .collect()
+}
+
+fn read_summary(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
 #[test]
 fn shard_summaries_merge() {
     let broker = Broker::start();
     let dir = broker.dir().to_path_buf();
-    let mut files = Vec::new();
-    for shard in ["0/2", "1/2"] {
-        let s = bench(
-            &broker,
-            &["pub", "-c", "4", "--shard", shard, "-L", "50", "-q", "1"],
-        );
-        assert_eq!(s["acked"], 50);
-        let file = dir.join(format!("shard-{}.json", &shard[..1]));
-        std::fs::write(&file, serde_json::to_vec(&s).unwrap()).unwrap();
-        files.push(file);
+    // -L is for all shards together: each sends its half.
+    let files = run_shards(&broker, &dir, &["pub", "-c", "4", "-L", "100", "-q", "1"]);
+    for file in &files {
+        assert_eq!(read_summary(file)["acked"], 50);
     }
     let mut cmd = moth();
     cmd.args(["bench", "merge", "--json", "-"]).args(&files);
@@ -642,8 +686,225 @@ fn shard_summaries_merge() {
     assert_eq!(m["sent"], 100);
     assert_eq!(m["acked"], 100);
     assert_eq!(m["ack_latency_us_count"], 100);
+    // Summaries from stdin, one per line, merge the same.
+    let lines: Vec<u8> = files
+        .iter()
+        .flat_map(|f| std::fs::read(f).unwrap())
+        .collect();
+    let m = summary(&run(
+        moth().args(["bench", "merge", "--json", "-", "-"]),
+        &lines,
+    ));
+    assert_eq!(m["acked"], 100);
     let out = run(moth().args(["bench", "merge", "/nonexistent.json"]), b"");
     out.assert_code(1);
+}
+
+#[test]
+fn merge_takes_only_the_shards_of_one_test() {
+    let broker = Broker::start();
+    let dir = broker.dir().to_path_buf();
+    let files = run_shards(&broker, &dir, &["pub", "-c", "2", "-L", "20", "-q", "1"]);
+    let (zero, one) = (files[0].to_str().unwrap(), files[1].to_str().unwrap());
+    let lone = dir.join("lone.json");
+    let s = bench(&broker, &["pub", "-c", "2", "-L", "10", "-q", "1"]);
+    std::fs::write(&lone, serde_json::to_vec(&s).unwrap()).unwrap();
+    let lone = lone.to_str().unwrap();
+    let other = dir.join("other.json");
+    let mut s = read_summary(&files[1]);
+    s["run_id"] = "0123456789abcdef".into();
+    std::fs::write(&other, serde_json::to_vec(&s).unwrap()).unwrap();
+    let other = other.to_str().unwrap();
+    let force = "(--force merges anyway)";
+    for (args, stderr) in [
+        (
+            vec![zero, zero],
+            format!("shard 0/2 is given twice ({zero} and {zero}) {force}"),
+        ),
+        (
+            vec![zero],
+            format!("shard(s) 1/2 missing: merge every shard of the test {force}"),
+        ),
+        (
+            vec![zero, lone],
+            format!("{lone} is not from a --shard run: only the shards of one test merge {force}"),
+        ),
+        (
+            vec![zero, other],
+            format!(
+                "{other} and {zero} are of different runs (another command line or --start-at) {force}"
+            ),
+        ),
+    ] {
+        let out = run(moth().args(["bench", "merge"]).args(&args), b"");
+        out.assert_code(1)
+            .assert_stderr(&format!("moth: error: {stderr}"));
+    }
+    // The rare deliberate case.
+    let m = summary(&run(
+        moth().args(["bench", "merge", "--force", "--json", "-", zero, zero]),
+        b"",
+    ));
+    assert_eq!(m["acked"], 20);
+    let _ = one;
+}
+
+#[test]
+fn pubsub_shards_account_for_their_own_publishers() {
+    let broker = Broker::start();
+    let dir = broker.dir().to_path_buf();
+    // Every subscriber hears both shards' publishers; each shard counts its own.
+    let files = run_shards(
+        &broker,
+        &dir,
+        &[
+            "pubsub", "-c", "4", "-L", "400", "-q", "1", "--prefix", "acct",
+        ],
+    );
+    let mut other_total = 0;
+    for file in &files {
+        let s = read_summary(file);
+        assert_eq!(s["sent"], 200, "{s}");
+        assert_eq!(s["expected"], 200, "{s}");
+        assert_eq!(s["received"], 200, "{s}");
+        assert_eq!(s["lost"], 0, "{s}");
+        other_total += s["received_other_shards"].as_u64().unwrap();
+    }
+    // Each subscriber got the other shard's 200 too, while it listened (all, at QoS 1, as both
+    // subscribed before either published: --start-at lines them up).
+    assert!(other_total > 0 && other_total <= 400, "{other_total}");
+    let mut cmd = moth();
+    cmd.args(["bench", "merge", "--json", "-"]).args(&files);
+    let m = summary(&run(cmd, b""));
+    assert_eq!(m["expected"], 400);
+    assert_eq!(m["received"], 400);
+    assert_eq!(m["lost"], 0);
+    assert_eq!(m["received_other_shards"], other_total);
+}
+
+#[test]
+fn a_run_without_a_rate_keeps_to_its_duration_and_rates_over_its_windows() {
+    let broker = Broker::start();
+    let started = std::time::Instant::now();
+    let s = bench(
+        &broker,
+        &["-c", "4", "--duration", "1", "--prefix", "norate"],
+    );
+    // A closed loop never gets far ahead of the broker: little is left to drain.
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(s["drain_s"].as_f64().unwrap() < 5.0, "{s}");
+    assert_eq!(s["lost"], 0, "{s}");
+    assert_eq!(s["window"], 100);
+    for (count, rate, window) in [
+        ("sent", "send_rate", "send_window_s"),
+        ("acked", "ack_rate", "ack_window_s"),
+        ("received", "receive_rate", "receive_window_s"),
+    ] {
+        let (n, rate, window) = (
+            s[count].as_f64().unwrap(),
+            s[rate].as_f64().unwrap(),
+            s[window].as_f64().unwrap(),
+        );
+        assert!(n > 0.0, "{s}");
+        assert!(
+            (rate - n / window).abs() <= 0.1,
+            "{count}: {rate} vs {n} / {window}"
+        );
+    }
+    assert_eq!(s["send_window_s"], 1.0, "{s}");
+}
+
+#[test]
+fn sub_with_a_limit_says_the_limit_ended_it() {
+    let broker = Broker::start();
+    let port = broker.port.to_string();
+    let sub = spawn(moth().args([
+        "bench",
+        "sub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-t",
+        "lim/#",
+        "-L",
+        "20",
+        "--json",
+        "-",
+        "--quiet",
+        "--prefix",
+        "lim",
+    ]));
+    broker.wait_subscribed("lim-0", "lim/#");
+    let lines: Vec<u8> = (0..20)
+        .flat_map(|n| format!("{n}\n").into_bytes())
+        .collect();
+    run(
+        broker.moth("pub", &["-t", "lim/a", "-l", "-q", "1"]),
+        &lines,
+    )
+    .assert_success();
+    let out = sub.finish();
+    let s = summary(&out);
+    assert_eq!(s["limit_reached"], true);
+    assert_eq!(s["interrupted"], false);
+    assert_eq!(s["received"], 20);
+    assert!(out.stderr.contains("(limit reached)"), "{}", out.stderr);
+    assert!(!out.stderr.contains("sent"), "{}", out.stderr);
+}
+
+#[test]
+fn failures_fail_the_run_unless_allowed() {
+    let broker = Broker::config().line("max_connections 3").start();
+    let out = bench_out(&broker, &["conn", "-c", "5", "--duration", "0.2"]);
+    out.assert_code(7);
+    let failed = json(&out)["connect_failures"].as_u64().unwrap();
+    assert!(failed > 0);
+    assert_eq!(
+        last_line(&out),
+        format!("moth: error: the run failed: {failed} connection(s) failed")
+    );
+    let s = summary(&bench_out(
+        &broker,
+        &["conn", "-c", "5", "--duration", "0.2", "--max-errors", "5"],
+    ));
+    assert_eq!(s["passed"], true);
+    // Every publish refused by the broker (MQTT 5 and an ACL that forbids the topic).
+    let broker = Broker::config().acl("topic read denied/#\n").start();
+    let out = bench_out(
+        &broker,
+        &[
+            "pub",
+            "-V",
+            "5",
+            "-q",
+            "1",
+            "-c",
+            "1",
+            "-L",
+            "5",
+            "-t",
+            "denied/%i",
+        ],
+    );
+    out.assert_code(12);
+    assert_eq!(
+        last_line(&out),
+        "moth: error: the run failed: the broker refused 5 publish(es)"
+    );
+}
+
+#[test]
+fn a_start_in_the_past_is_refused() {
+    let out = run(moth().args(["bench", "--start-at", "1700000000"]), b"");
+    out.assert_code(1);
+    assert!(
+        out.stderr.starts_with(
+            "moth: error: invalid value '1700000000' for '--start-at <TIME>': that was "
+        ) && out.stderr.contains("s ago: give a time ahead"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -702,4 +963,122 @@ fn the_kubernetes_job_runs_locally_for_two_shards_and_merges() {
     assert_eq!(merged["acked"], 200, "{merged}");
     assert_eq!(merged["ack_latency_us_count"], 200, "{merged}");
     assert_eq!(merged["passed"], true);
+}
+
+#[test]
+fn the_kubernetes_manifests_are_valid() {
+    let job = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s/job.yaml");
+    let out = std::process::Command::new("kubernetes-validate")
+        .arg("--strict")
+        .arg(&job)
+        .output()
+        .expect(
+            "kubernetes-validate is not installed: run `pip install kubernetes-validate`, or run the tests with scripts/test, which installs it",
+        );
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    for resource in [
+        "persistentvolumeclaim/moth-bench-results",
+        "job/moth-bench",
+        "job/moth-bench-merge",
+    ] {
+        assert!(
+            text.contains(&format!("passed for resource {resource}")),
+            "{text}"
+        );
+    }
+    // The image the Job runs is the one deploy/Containerfile builds.
+    let manifest = std::fs::read_to_string(&job).unwrap();
+    assert!(manifest.contains("deploy/Containerfile"), "{manifest}");
+}
+
+#[test]
+fn a_frozen_broker_is_blamed_not_the_load_generator() {
+    let broker = Broker::start();
+    let port = broker.port.to_string();
+    let mut cmd = moth();
+    cmd.args([
+        "bench",
+        "pub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--json",
+        "-",
+        "--quiet",
+    ])
+    .args([
+        "-c",
+        "2",
+        "-q",
+        "1",
+        "--rate",
+        "1000",
+        "--duration",
+        "5",
+        "--prefix",
+        "frozen",
+    ]);
+    let bench = spawn(cmd);
+    // The fault itself lasts a set time: frozen from 1.5 s to 4 s of a 5 s run.
+    std::thread::sleep(Duration::from_millis(1500));
+    broker.freeze();
+    std::thread::sleep(Duration::from_millis(2500));
+    broker.thaw();
+    let out = bench.finish();
+    let s = json(&out);
+    assert_eq!(s["lag_cause"], "broker", "{}", out.stderr);
+    assert_eq!(s["generator_limited"], false);
+    assert!(
+        out.stderr
+            .contains("waiting for acknowledgements: the broker could not\n  keep up"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn payloads_and_topics_from_text_files_and_templates() {
+    let broker = Broker::start();
+    let sub = spawn(broker.moth("sub", &["-t", "tb/#", "-v", "-C", "3", "-i", "tb-watch"]));
+    broker.wait_subscribed("tb-watch", "tb/#");
+    let s = bench(
+        &broker,
+        &[
+            "pub",
+            "-c",
+            "1",
+            "-L",
+            "3",
+            "-q",
+            "1",
+            "--template",
+            "-t",
+            "tb/{seq}",
+            "-m",
+            "n={seq}",
+        ],
+    );
+    assert_eq!(s["acked"], 3);
+    assert_eq!(sub.finish().stdout_text(), "tb/1 n=1\ntb/2 n=2\ntb/3 n=3\n");
+    // pubsub keeps its latency header before the text, so it still counts and times.
+    let file = broker.dir().join("payload.bin");
+    std::fs::write(&file, b"\x00binary\xff").unwrap();
+    let file = file.to_str().unwrap();
+    for content in [["-m", "hello"], ["--payload-file", file]] {
+        let s = bench(
+            &broker,
+            &[&["-c", "2", "-L", "20", "-q", "1"][..], &content].concat(),
+        );
+        assert_eq!(s["lost"], 0, "{s}");
+        assert_eq!(s["latency_us_count"], 20, "{s}");
+    }
+    // emqtt-bench's -V 4 is MQTT 3.1.1.
+    let s = bench(
+        &broker,
+        &["pub", "-V", "4", "-c", "1", "-L", "2", "-q", "1"],
+    );
+    assert_eq!(s["protocol"], 311);
 }

@@ -40,6 +40,7 @@ pub async fn run(setup: Setup) -> Result<()> {
         None,
         setup.report.quiet,
         None,
+        false,
     );
     let started = Instant::now();
     let mut connections = JoinSet::new();
@@ -121,7 +122,7 @@ pub async fn run(setup: Setup) -> Result<()> {
             measured.merge(m);
         }
     }
-    let generator_limited = progress.finish();
+    let lag_cause = progress.finish();
     if connected == 0 && !interrupted {
         let reasons: Vec<String> = measured
             .failures
@@ -151,8 +152,11 @@ pub async fn run(setup: Setup) -> Result<()> {
             histograms: recorder.merged(),
             measured_time: held_from.elapsed(),
             interrupted,
-            generator_limited,
+            limit_reached: false,
+            lag_cause,
             window,
+            sending_ended_ns: None,
+            expected: None,
         },
     );
     summary.connected = Some(connected);

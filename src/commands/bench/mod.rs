@@ -6,6 +6,7 @@
 #[cfg(target_os = "linux")]
 mod alarm;
 mod conn;
+mod flow;
 mod header;
 mod merge;
 mod mode;
@@ -37,11 +38,20 @@ use mode::Mode;
 pub async fn run(args: BenchArgs) -> Result<()> {
     match args.mode.unwrap_or(BenchMode::Pubsub(args.pubsub)) {
         BenchMode::Merge(a) => merge::run(a),
-        BenchMode::Conn(a) => conn::run(Setup::new(Mode::Conn, &a.load, &a.report, &a.conn)?).await,
+        BenchMode::Conn(a) => {
+            let mut setup = Setup::new(Mode::Conn, &a.load, &a.report, &a.conn)?;
+            setup.thresholds = thresholds(Mode::Conn, &a.thresholds)?;
+            conn::run(setup).await
+        }
         BenchMode::Pub(a) => {
             let mut setup = Setup::new(Mode::Pub, &a.load, &a.report, &a.conn)?;
             setup.thresholds = thresholds(Mode::Pub, &a.thresholds)?;
             let publish = plan::PublishPlan::new(&a.publish, &setup, false)?;
+            if publish.qos == 0 && publish.interval.is_none() {
+                say::warning(
+                    "bench pub at QoS 0 without a rate measures how fast this machine writes to its socket, not the broker (nothing confirms QoS 0): use bench pubsub, -q 1, or --rate",
+                );
+            }
             run::run(Mode::Pub, setup, Some(publish), None).await
         }
         BenchMode::Sub(a) => {
@@ -58,6 +68,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         BenchMode::Pubsub(a) => {
             let mut setup = Setup::new(Mode::Pubsub, &a.load, &a.report, &a.conn)?;
             setup.thresholds = thresholds(Mode::Pubsub, &a.thresholds)?;
+            setup.window = a.window;
             let publish = plan::PublishPlan::new(&a.publish, &setup, true)?;
             let filter = a
                 .sub_topic
@@ -90,6 +101,11 @@ pub(super) struct Setup {
     pub spec: ConnSpec,
     /// Client indices this process runs (all of them, or its shard's).
     pub clients: Vec<u64>,
+    /// The first client index and how many in all shards (-n, -c).
+    pub first_index: u64,
+    pub all_clients: u64,
+    /// pubsub without a rate: messages each publisher may have on their way (--window).
+    pub window: u64,
     pub shard: Option<(u64, u64)>,
     /// Time between connection starts.
     pub ramp: Duration,
@@ -101,12 +117,18 @@ pub(super) struct Setup {
     pub sources: Vec<IpAddr>,
     pub report: ReportArgs,
     pub username: String,
+    /// The same for every shard of one test (see `run_id`).
+    pub run_id: String,
     /// Worker threads of the runtime (for the report).
     pub threads: usize,
     pub thresholds: ThresholdArgs,
 }
 
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
+/// Messages each publisher may have on their way in pubsub's closed loop: enough to keep a
+/// broker busy (a few milliseconds of its delivery at a hundred thousand messages a second),
+/// little enough that a closed loop never floods it.
+pub const DEFAULT_WINDOW: u64 = 100;
 const DEFAULT_CONNRATE: f64 = 1000.0;
 
 impl Setup {
@@ -180,6 +202,9 @@ impl Setup {
                 .unwrap_or_default(),
             spec,
             clients,
+            first_index: load.startnumber,
+            all_clients: u64::from(load.count),
+            window: DEFAULT_WINDOW,
             shard,
             ramp,
             prefix: load
@@ -191,9 +216,19 @@ impl Setup {
             start_at: load.start_at,
             sources,
             report: report.clone(),
+            run_id: run_id(std::env::args_os().skip(1)),
             threads: tokio::runtime::Handle::current().metrics().num_workers(),
             thresholds: ThresholdArgs::default(),
         })
+    }
+
+    /// This process's publishers, as the subscribers tell them from another shard's.
+    pub fn publishers(&self) -> run::Publishers {
+        run::Publishers {
+            first: self.first_index,
+            count: self.all_clients,
+            shard: self.shard,
+        }
     }
 
     pub fn client_id(&self, index: u64) -> String {
@@ -223,6 +258,33 @@ impl Setup {
     }
 }
 
+/// What identifies one test across its shards: every argument but --shard and those that only
+/// say where and how the report goes (a pod's --json path differs from the next one's). Shards
+/// started with the same command line and --start-at get the same id.
+fn run_id(args: impl Iterator<Item = std::ffi::OsString>) -> String {
+    const LEFT_OUT: [&str; 5] = ["--shard", "--json", "--hdr-out", "--threads", "--quiet"];
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut skip_value = false;
+    for arg in args {
+        let arg = arg.to_string_lossy();
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        let name = arg.split('=').next().unwrap_or_default();
+        if LEFT_OUT.contains(&name) {
+            // `--quiet` takes no value; the others take one unless given as `--flag=value`.
+            skip_value = name != "--quiet" && !arg.contains('=');
+            continue;
+        }
+        // FNV-1a: stable across builds and machines, unlike std's hasher.
+        for byte in arg.bytes().chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
 /// Bench's connection flags as pub/sub's, so the same validation applies.
 /// bench's connection flags as connection settings: its own smaller set.
 fn conn_options(b: &BenchConnArgs) -> crate::connect::ConnOptions {
@@ -232,7 +294,15 @@ fn conn_options(b: &BenchConnArgs) -> crate::connect::ConnOptions {
         url: b.url.clone(),
         unix: b.unix.clone(),
         ws: b.ws,
-        protocol_version: b.protocol_version.clone(),
+        // emqtt-bench's -V 4 is MQTT 3.1.1 (and 3 is 3.1, which moth refuses in words).
+        protocol_version: b.protocol_version.as_deref().map(|v| {
+            match v {
+                "4" => "311",
+                "3" => "31",
+                other => other,
+            }
+            .to_string()
+        }),
         username: b.username.clone(),
         password: b.password.clone(),
         keepalive: b.keepalive,
@@ -270,14 +340,16 @@ fn parse_shard(text: &str) -> Result<(u64, u64)> {
     Ok((i, n))
 }
 
-/// Thousands of connections need thousands of descriptors: take what the OS allows, and say so
-/// when that is not enough.
+/// Thousands of connections need thousands of descriptors: take what the OS allows (room for a
+/// timer per publisher too), and say so only when the run cannot fit: a socket per client and
+/// the reserve the rest of the process needs.
 fn raise_descriptor_limit(clients: usize) {
-    let wanted = clients as u64 * 2 + 64;
-    let limit = rlimit::increase_nofile_limit(wanted.max(4096)).unwrap_or(0);
-    if limit != 0 && limit < wanted {
+    let comfortable = clients as u64 * 2 + 64;
+    let needed = (clients + (clients / 4).max(256)) as u64;
+    let limit = rlimit::increase_nofile_limit(comfortable.max(4096)).unwrap_or(0);
+    if limit != 0 && limit < needed {
         say::warning(&format!(
-            "the descriptor limit is {limit}, below the {wanted} that {clients} clients need; raise it (ulimit -n) or use --shard"
+            "the descriptor limit is {limit}, below the {needed} that {clients} clients need; raise it (ulimit -n) or use --shard"
         ));
     }
 }
@@ -330,6 +402,18 @@ pub(super) async fn stopped(stop: &mut watch::Receiver<bool>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_of_one_test_share_a_run_id() {
+        let id = |args: &[&str]| run_id(args.iter().map(std::ffi::OsString::from));
+        let base = id(&["pub", "-c", "4", "--shard", "0/2", "--json", "a.json"]);
+        assert_eq!(
+            base,
+            id(&["pub", "-c", "4", "--shard=1/2", "--json", "b.json"])
+        );
+        assert_eq!(base, id(&["pub", "-c", "4", "--quiet"]));
+        assert_ne!(base, id(&["pub", "-c", "5", "--shard", "0/2"]));
+    }
 
     #[test]
     fn shards() {

@@ -15,12 +15,13 @@ use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
 use super::header::Header;
-use super::plan::{PublishPlan, expand};
+use super::plan::{PublishPlan, Topic};
 use super::run::{Ctx, Window, client_failure};
 use super::schedule::Schedule;
-use super::stats::{Counters, Kind, Measured, Samples};
+use super::stats::{Counters, Kind, Measured, Samples, Span};
 use super::stopped;
 use super::ticker::{Ticker, Wake};
+use crate::commands::placeholders::Random;
 use crate::connect::{
     Attempt, Backoff, Incoming, Inflight, Link, LinkError, PublishPacket, Resend,
 };
@@ -31,6 +32,11 @@ pub const ACK_GRACE: Duration = Duration::from_secs(5);
 /// QoS 0 in a closed loop: queue up to this much per write. QoS 0 has no acknowledgement, so
 /// "as fast as acknowledgements allow" means as fast as the socket takes it.
 const QOS0_QUEUE: usize = 64 * 1024;
+/// ... and the kernel may hold at most about this much more (it doubles what it is given):
+/// "sent" at QoS 0 is "written to the socket", which must not be megabytes ahead of the broker.
+const QOS0_SOCKET_BUFFER: usize = 64 * 1024;
+/// How often a publisher whose window is shut says how late its next message is.
+const LAG_REFRESH: Duration = Duration::from_millis(250);
 /// At most this many messages are queued per turn, so a catch-up after a reconnect still
 /// reads acknowledgements in between.
 const BATCH: usize = 1024;
@@ -52,12 +58,19 @@ pub struct Publisher {
     /// This publisher's position, to spread the publishers' schedules over one interval.
     pub position: u32,
     pub publishers: u32,
-    pub topic: String,
-    /// Template, index, client id, user name: for %s templates.
-    pub per_message_topic: Option<(String, u64, String)>,
+    pub topic: Topic,
     pub budget: Arc<AtomicU64>,
-    pub lag_now: Arc<AtomicU64>,
+    pub lag: Arc<Lag>,
     pub ticker: Ticker,
+}
+
+/// The worst send lag of the last second, by cause: `held` while the in-flight window was
+/// full (waiting for the broker's acknowledgements or the subscribers' arrivals), `own` with
+/// room to send (this machine was busy). The live view reads and resets them.
+#[derive(Default)]
+pub struct Lag {
+    pub held: AtomicU64,
+    pub own: AtomicU64,
 }
 
 type Tick = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -95,6 +108,16 @@ impl Publisher {
             return measured;
         };
         let qos = self.plan.qos;
+        let closed_loop = self.plan.interval.is_none();
+        if qos == 0 && closed_loop {
+            conn.cap_send_buffer(QOS0_SOCKET_BUFFER);
+        }
+        // pubsub's closed loop: at most a window of messages on their way to the subscribers.
+        let flow = self.ctx.flow.as_deref();
+        let lane = flow.and_then(|f| f.lane(self.publisher_id));
+        // Since when the window has been full (for the stall rule), and whether sends due
+        // meanwhile were held back by it rather than by this machine.
+        let mut blocked_since: Option<Instant> = None;
         let mut acks: Inflight<Sent> = Inflight::new(self.ctx.spec.max_inflight);
         if let Some(max) = connected.terms.receive_max {
             acks.narrow(max);
@@ -106,6 +129,8 @@ impl Publisher {
             self.publishers,
         );
         let mut samples = Samples::new(self.position as usize, &self.ctx.recorder);
+        // {random:A-B} and {uuid} in --template payloads and topics.
+        let mut random = Random::new();
         let mut conn = Some(conn);
         let mut backoff = Backoff::new();
         let mut seq: u64 = 0;
@@ -178,6 +203,9 @@ impl Publisher {
                 match Link::open(&self.ctx.spec, target, self.attempt()).await {
                     Ok((mut fresh, connected, _)) => {
                         backoff.reset();
+                        if qos == 0 && closed_loop {
+                            fresh.cap_send_buffer(QOS0_SOCKET_BUFFER);
+                        }
                         measured.reconnected(&self.client_id);
                         Counters::add(&self.ctx.counters.reconnects, 1);
                         if let Some(max) = connected.terms.receive_max {
@@ -188,7 +216,7 @@ impl Publisher {
                             match resend {
                                 Resend::Publish(pkid) => {
                                     let sent = acks.get(pkid).expect("outstanding");
-                                    let topic = sent.topic.as_deref().unwrap_or(&self.topic);
+                                    let topic = sent.topic.as_deref().unwrap_or(self.topic.fixed());
                                     fresh.publish(PublishPacket {
                                         topic,
                                         qos,
@@ -216,15 +244,20 @@ impl Publisher {
                 continue;
             };
 
-            // Queue everything due that the window has room for: one write takes it all.
+            // Queue everything due that the windows have room for: one write takes it all.
             let mut queued = 0;
+            let mut flow_full = false;
             while sending && queued < BATCH {
                 let room = if qos == 0 {
                     c.queued() < QOS0_QUEUE
                 } else {
                     acks.has_room()
                 };
-                if !room || !schedule.due(seq, now) {
+                flow_full = match (flow, &lane) {
+                    (Some(flow), Some(lane)) => !flow.has_room(lane, seq),
+                    _ => false,
+                };
+                if !room || flow_full || !schedule.due(seq, now) {
                     break;
                 }
                 if self
@@ -242,20 +275,15 @@ impl Publisher {
                 }
                 let lag = now.saturating_duration_since(intended);
                 let is_measured = window.measured(intended);
-                let payload = Header {
+                let head = Header {
                     publisher: self.publisher_id,
                     seq,
                     intended_ns: window.clock.unix_ns(intended),
                     sent_ns: window.clock.unix_ns(now),
-                }
-                .payload(self.plan.size);
-                let own_topic = self
-                    .per_message_topic
-                    .as_ref()
-                    .map(|(template, index, id)| {
-                        expand(template, *index, id, &self.ctx.username, seq).into_boxed_str()
-                    });
-                let topic = own_topic.as_deref().unwrap_or(&self.topic);
+                };
+                let payload = self.plan.payload(&head, seq, &mut random);
+                let own_topic = self.topic.of(seq, &mut random).map(String::into_boxed_str);
+                let topic = own_topic.as_deref().unwrap_or(self.topic.fixed());
                 let packet = |pkid, payload| PublishPacket {
                     topic,
                     qos,
@@ -282,6 +310,7 @@ impl Publisher {
                 measured.sent_total += 1;
                 if is_measured {
                     measured.sent += 1;
+                    Span::mark(&mut measured.sends, window.clock.unix_ns(now));
                     if schedule.is_open_loop() {
                         samples.add(Kind::Lag, lag);
                     }
@@ -293,15 +322,32 @@ impl Publisher {
                 Counters::add(&self.ctx.counters.sent, queued as u64);
                 if let Some(intended) = schedule.at(seq - 1) {
                     let lag = now.saturating_duration_since(intended);
-                    self.lag_now
-                        .fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
+                    // Late because acknowledgements (or arrivals) held the window shut, or
+                    // late with room to send: only the second is this machine's doing.
+                    let held = match blocked_since {
+                        Some(_) => &self.lag.held,
+                        None => &self.lag.own,
+                    };
+                    held.fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
                 }
+            }
+            let window_shut = sending && (flow_full || (qos > 0 && !acks.has_room()));
+            match (window_shut, blocked_since) {
+                (true, None) => blocked_since = Some(now),
+                (false, Some(_)) if queued > 0 || !schedule.due(seq, now) => blocked_since = None,
+                _ => {}
             }
 
             // Wait for the socket, the next due message, the keep-alive or the end.
             let due_next = schedule
                 .at(seq)
-                .filter(|_| sending && (qos == 0 || acks.has_room()));
+                .filter(|_| sending && !flow_full && (qos == 0 || acks.has_room()));
+            let wait_for_flow = match (flow, &lane) {
+                (Some(flow), Some(lane)) if sending && flow_full => {
+                    Some((flow, lane.clone(), blocked_since.unwrap_or(now)))
+                }
+                _ => None,
+            };
             if let Some(at) = due_next
                 && tick.as_ref().is_none_or(|(s, _)| *s != seq)
             {
@@ -321,6 +367,9 @@ impl Publisher {
                         if progress.wrote && !c.wants_write() && qos0_queued > 0 {
                             // QoS 0 is delivered once written.
                             measured.acked += qos0_measured;
+                            if qos0_measured > 0 {
+                                Span::mark(&mut measured.acks, window.clock.now_ns());
+                            }
                             Counters::add(&self.ctx.counters.acked, qos0_queued);
                             (qos0_queued, qos0_measured) = (0, 0);
                         }
@@ -332,6 +381,7 @@ impl Publisher {
                                     if reason >= 0x80 && acks.complete(pkid).is_some() =>
                                 {
                                     measured.fail(&format!("the broker refused a publish: {}", crate::connect::reason_words(reason)));
+                                    measured.refused += 1;
                                     acked += 1;
                                 }
                                 Incoming::PubAck { reason, .. } | Incoming::PubRec { reason, .. } if reason >= 0x80 => {}
@@ -340,7 +390,9 @@ impl Publisher {
                                         acked += 1;
                                         if sent.measured {
                                             measured.acked += 1;
-                                            samples.add(Kind::Ack, Instant::now().saturating_duration_since(sent.intended));
+                                            let at = Instant::now();
+                                            Span::mark(&mut measured.acks, window.clock.unix_ns(at));
+                                            samples.add(Kind::Ack, at.saturating_duration_since(sent.intended));
                                         }
                                     }
                                 }
@@ -358,12 +410,28 @@ impl Publisher {
                 _ = async { tick.as_mut().expect("armed").1.as_mut().await }, if due_next.is_some() && tick.is_some() => {
                     tick = None;
                 }
+                written_off = async {
+                    let (flow, lane, since) = wait_for_flow.as_ref().expect("waiting");
+                    flow.wait(lane, seq, *since).await
+                }, if wait_for_flow.is_some() => {
+                    // Written off (nothing arrived for a while: the subscribers count it as lost),
+                    // or an arrival: the stall clock starts again either way.
+                    blocked_since = (!written_off).then(Instant::now);
+                }
                 _ = tokio::time::sleep_until(keep_alive.unwrap_or(far)), if keep_alive.is_some() => {
                     if let Err(e) = c.keep_alive() {
                         lost = Some(e);
                     }
                 }
                 _ = stopped(&mut stop), if sending => {}
+                // While the window is shut nothing is sent, so nothing else would say how late
+                // the next message already is: the live view must see the broker falling behind.
+                _ = tokio::time::sleep(LAG_REFRESH), if window_shut => {
+                    if let Some(intended) = schedule.at(seq) {
+                        let lag = Instant::now().saturating_duration_since(intended);
+                        self.lag.held.fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
+                    }
+                }
                 _ = tokio::time::sleep_until(grace.unwrap_or(far)), if grace.is_some() => {
                     break;
                 }

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::publisher::Lag;
 use super::stats::{Counters, Histograms};
 use super::summary::Summary;
 use super::{text, verdict};
@@ -19,23 +20,36 @@ use crate::cli::{ReportArgs, ThresholdArgs};
 use crate::exit::{Failure, Result};
 use crate::report as say;
 
-/// Sends that lag their schedule by more than this (and by more than two intervals) mean the
-/// generator, not the broker, is the limit.
+/// Sends that lag their schedule by more than this (and by more than two intervals) for two
+/// seconds running are worth a warning, and a word on whose doing it is.
 const LAG_LIMIT: Duration = Duration::from_millis(50);
+
+/// Who held sends back from their schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LagCause {
+    /// The in-flight window was full: acknowledgements (or arrivals) came too slowly.
+    Broker,
+    /// There was room to send, and the sends were late all the same: this machine was busy.
+    Generator,
+}
 
 pub struct LiveView {
     task: JoinHandle<()>,
     bar: Option<ProgressBar>,
-    pub generator_limited: Arc<AtomicU64>,
+    cause: Arc<std::sync::Mutex<Option<LagCause>>>,
+    /// Copies the subscribers should receive in all, once sending has stopped.
+    draining: Arc<AtomicU64>,
 }
 
 impl LiveView {
     pub fn start(
         counters: Arc<Counters>,
-        lag_now: Arc<AtomicU64>,
+        lag: Arc<Lag>,
         interval: Option<Duration>,
         quiet: bool,
         run_time: Option<Duration>,
+        publishes: bool,
     ) -> LiveView {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(run_time.map_or(0, |d| d.as_millis() as u64));
@@ -45,8 +59,9 @@ impl LiveView {
             );
             bar
         });
-        let generator_limited = Arc::new(AtomicU64::new(0));
-        let limited = generator_limited.clone();
+        let cause = Arc::new(std::sync::Mutex::new(None));
+        let draining = Arc::new(AtomicU64::new(0));
+        let (found, expected) = (cause.clone(), draining.clone());
         let view = bar.clone();
         let threshold = interval.map_or(LAG_LIMIT, |i| LAG_LIMIT.max(i * 2));
         let task = tokio::spawn(async move {
@@ -54,7 +69,7 @@ impl LiveView {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.tick().await;
             let mut last = (0, 0, 0);
-            let mut lagging = 0;
+            let mut lagging: Option<(LagCause, u32)> = None;
             loop {
                 tick.tick().await;
                 let (sent, acked, received) = (
@@ -62,34 +77,52 @@ impl LiveView {
                     Counters::get(&counters.acked),
                     Counters::get(&counters.received),
                 );
-                let lag = Duration::from_micros(lag_now.swap(0, Ordering::Relaxed));
-                if interval.is_some() && lag > threshold {
-                    lagging += 1;
-                    if lagging == 2 && limited.fetch_add(1, Ordering::Relaxed) == 0 {
-                        let warning = format!(
-                            "sends lag their schedule by {} ms: the load generator, not the broker, is the limit (use fewer clients per process, --shard over machines, or a lower rate)",
-                            lag.as_millis()
-                        );
+                let held = Duration::from_micros(lag.held.swap(0, Ordering::Relaxed));
+                let own = Duration::from_micros(lag.own.swap(0, Ordering::Relaxed));
+                let worst = held.max(own);
+                let now_cause = match (interval.is_some() && worst > threshold, own >= held) {
+                    (false, _) => None,
+                    (true, true) => Some(LagCause::Generator),
+                    (true, false) => Some(LagCause::Broker),
+                };
+                lagging = match (now_cause, lagging) {
+                    (Some(c), Some((was, n))) if c == was => Some((c, n + 1)),
+                    (Some(c), _) => Some((c, 1)),
+                    (None, _) => None,
+                };
+                if let Some((c, 2)) = lagging {
+                    let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                    // The machine being the limit outweighs a slow broker: say it once.
+                    if *found != Some(LagCause::Generator) && *found != Some(c) {
+                        *found = Some(c);
+                        let warning = lag_warning(c, worst);
                         match &view {
                             Some(bar) => bar.suspend(|| say::warning(&warning)),
                             None => say::warning(&warning),
                         }
                     }
-                } else {
-                    lagging = 0;
                 }
-                let line = format!(
-                    "conn {} sent {} ({}/s) acked {} ({}/s) recv {} ({}/s) lag {} ms fail {}",
-                    Counters::get(&counters.connected),
-                    sent,
-                    sent - last.0,
-                    acked,
-                    acked - last.1,
-                    received,
-                    received - last.2,
-                    lag.as_millis(),
-                    Counters::get(&counters.failures),
-                );
+                let mut line = format!("conn {}", Counters::get(&counters.connected));
+                if publishes {
+                    line += &format!(
+                        " sent {sent} ({}/s) acked {acked} ({}/s)",
+                        sent - last.0,
+                        acked - last.1
+                    );
+                }
+                line += &format!(" recv {received} ({}/s)", received - last.2);
+                match expected.load(Ordering::Relaxed) {
+                    0 => {}
+                    all => {
+                        let own = Counters::get(&counters.received_own);
+                        line +=
+                            &format!(" draining: {} still on their way", all.saturating_sub(own));
+                    }
+                }
+                if publishes {
+                    line += &format!(" lag {} ms", worst.as_millis());
+                }
+                line += &format!(" fail {}", Counters::get(&counters.failures));
                 last = (sent, acked, received);
                 match &view {
                     Some(bar) => {
@@ -106,16 +139,36 @@ impl LiveView {
         LiveView {
             task,
             bar,
-            generator_limited,
+            cause,
+            draining,
         }
     }
 
-    pub fn finish(self) -> bool {
+    /// Sending has stopped: show what the subscribers still wait for (`copies` in all).
+    pub fn draining(&self, copies: u64) {
+        self.draining.store(copies.max(1), Ordering::Relaxed);
+    }
+
+    /// Stop the view; who held sends back, if anyone did.
+    pub fn finish(self) -> Option<LagCause> {
         self.task.abort();
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
         }
-        self.generator_limited.load(Ordering::Relaxed) > 0
+        *self.cause.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn lag_warning(cause: LagCause, lag: Duration) -> String {
+    match cause {
+        LagCause::Generator => format!(
+            "sends lag their schedule by {} ms with room to send: this machine, not the broker, is the limit (use fewer clients per process, --shard over machines, or a lower rate)",
+            lag.as_millis()
+        ),
+        LagCause::Broker => format!(
+            "sends lag their schedule by {} ms waiting for acknowledgements: the broker cannot keep up with this rate (the in-flight window, --max-inflight, is full)",
+            lag.as_millis()
+        ),
     }
 }
 

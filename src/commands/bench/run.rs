@@ -2,16 +2,17 @@
 //! summarise. The workers themselves are in `publisher` and `subscriber`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::flow::Flow;
 use super::mode::Mode;
-use super::plan::{PublishPlan, SubscribePlan, expand};
-use super::publisher::Publisher;
+use super::plan::{PublishPlan, SubscribePlan};
+use super::publisher::{Lag, Publisher};
 use super::report::{self, LiveView};
 use super::stats::{Counters, Measured, Recorder};
 use super::subscriber::Subscriber;
@@ -43,10 +44,34 @@ pub struct Ctx {
     pub target: Target,
     pub counters: Arc<Counters>,
     pub recorder: Recorder,
-    pub username: String,
     /// `--ifaddr`: local addresses, spread over the clients in turn.
     pub sources: Vec<std::net::IpAddr>,
+    /// pubsub without a rate: the end-to-end window of each publisher.
+    pub flow: Option<Arc<Flow>>,
+    /// This process's publishers (a shard's): others' messages are counted apart.
+    pub own: Publishers,
+    /// bench sub -L: the limit, not a signal, ended the run.
+    pub limit_reached: AtomicBool,
+    /// When sending stopped (Unix ns; 0 while sending): what arrives later was drained.
+    pub sending_ended_ns: AtomicU64,
     window: watch::Receiver<Option<Window>>,
+}
+
+/// Which publisher ids this process runs: `first + k` for every k with `k % n == i`.
+#[derive(Clone, Copy)]
+pub struct Publishers {
+    pub first: u64,
+    pub count: u64,
+    pub shard: Option<(u64, u64)>,
+}
+
+impl Publishers {
+    pub fn contains(&self, id: u32) -> bool {
+        let Some(k) = u64::from(id).checked_sub(self.first) else {
+            return false;
+        };
+        k < self.count && self.shard.is_none_or(|(i, n)| k % n == i)
+    }
 }
 
 impl Ctx {
@@ -84,7 +109,7 @@ struct Run {
     subscribers: JoinSet<Measured>,
     publishers: JoinSet<Measured>,
     budget: Arc<AtomicU64>,
-    lag_now: Arc<AtomicU64>,
+    lag: Arc<Lag>,
     ticker: Ticker,
 }
 
@@ -108,13 +133,28 @@ pub async fn run(
     let (stop_tx, stop) = stop_on_signal();
     let (window_tx, window_rx) = watch::channel(None);
     let (drain_tx, _) = watch::channel(false);
+    let flow = match (&publish, &subscribe) {
+        (Some(p), Some(s)) if p.interval.is_none() => {
+            let copies = if s.shared() {
+                1
+            } else {
+                u64::from(s.subscribers)
+            };
+            let ids = setup.clients.iter().map(|&index| index as u32);
+            Some(Arc::new(Flow::new(setup.window, copies, ids)))
+        }
+        _ => None,
+    };
     let ctx = Arc::new(Ctx {
         spec: setup.spec.clone(),
         target,
         counters: Arc::new(Counters::default()),
         recorder: Recorder::new(),
-        username: setup.username.clone(),
         sources: setup.sources.clone(),
+        flow,
+        own: setup.publishers(),
+        limit_reached: AtomicBool::new(false),
+        sending_ended_ns: AtomicU64::new(0),
         window: window_rx,
     });
     let mut run = Run {
@@ -129,7 +169,7 @@ pub async fn run(
         subscribers: JoinSet::new(),
         publishers: JoinSet::new(),
         budget: Arc::default(),
-        lag_now: Arc::default(),
+        lag: Arc::default(),
     };
     let clock = Clock::new();
     run.setup.wait_for_start().await;
@@ -154,13 +194,24 @@ pub async fn run(
     let _ = run.window_tx.send(Some(window));
     let progress = LiveView::start(
         run.ctx.counters.clone(),
-        run.lag_now.clone(),
+        run.lag.clone(),
         publish.as_ref().and_then(|p| p.interval),
         run.setup.report.quiet,
         window.end.map(|end| end - start),
+        publish.is_some(),
     );
     let mut measured = run.send(publish.as_deref(), &window).await;
-    let interrupted = *run.stop.borrow();
+    let sending_ended = Instant::now();
+    run.ctx
+        .sending_ended_ns
+        .store(clock.unix_ns(sending_ended), Ordering::Relaxed);
+    let limit_reached = run.ctx.limit_reached.load(Ordering::Relaxed);
+    let interrupted = *run.stop.borrow() && !limit_reached;
+    if let Some(plan) = &subscribe
+        && publish.is_some()
+    {
+        progress.draining(measured.sent_total * copies(plan));
+    }
     run.drain(
         subscribe.as_ref(),
         publish.is_some(),
@@ -169,14 +220,18 @@ pub async fn run(
     )
     .await;
     run.ticker.close();
+    let expected = match (&publish, &subscribe) {
+        (Some(_), Some(plan)) => Some(measured.sent * copies(plan)),
+        _ => None,
+    };
     let ended = window
         .end
         .map_or_else(Instant::now, |end| end.min(Instant::now()));
-    let generator_limited = progress.finish();
+    let lag_cause = progress.finish();
     let summary = Summary::new(
         mode,
         &run.setup,
-        publish.as_ref().map(|p| (p.qos, p.size)),
+        publish.as_ref().map(|p| (p.qos, p.size, p.interval)),
         subscribe
             .as_ref()
             .map(|s| (s.subscribers, s.shared(), s.qos)),
@@ -185,11 +240,14 @@ pub async fn run(
             histograms: run.ctx.recorder.merged(),
             measured_time: (ended - start).saturating_sub(run.setup.warmup),
             interrupted,
-            generator_limited,
+            limit_reached,
+            lag_cause,
             window: (
                 window.clock.unix_ns(measure_from.min(ended)),
                 window.clock.unix_ns(ended),
             ),
+            sending_ended_ns: publish.is_some().then(|| clock.unix_ns(sending_ended)),
+            expected,
         },
     );
     let mut summary = summary;
@@ -240,11 +298,7 @@ impl Run {
         let publishers = self.setup.clients.len() as u32;
         for (n, &index) in self.setup.clients.iter().enumerate() {
             let id = self.setup.client_id(index);
-            let topic = expand(&plan.template, index, &id, &self.setup.username, 0);
-            let per_message_topic = plan
-                .template
-                .contains("%s")
-                .then(|| (plan.template.clone(), index, id.clone()));
+            let topic = plan.topic_for(index, &id, &self.setup.username);
             let (ready_tx, ready_rx) = oneshot::channel();
             ready.push(ready_rx);
             let stop = self.stop.clone();
@@ -256,9 +310,8 @@ impl Run {
                 position: n as u32,
                 publishers,
                 topic,
-                per_message_topic,
                 budget: self.budget.clone(),
-                lag_now: self.lag_now.clone(),
+                lag: self.lag.clone(),
                 ticker: self.ticker.clone(),
             };
             self.publishers.spawn(worker.run(ready_tx, stop));
@@ -325,12 +378,7 @@ impl Run {
             return;
         };
         if published {
-            let factor = if plan.shared() {
-                1
-            } else {
-                u64::from(plan.subscribers)
-            };
-            let expected = measured.sent_total * factor;
+            let expected = measured.sent_total * copies(plan);
             drain_until(&self.ctx.counters, expected, interrupted).await;
         }
         let _ = self.drain_tx.send(true);
@@ -342,6 +390,15 @@ impl Run {
     }
 }
 
+/// Copies of each message the subscribers receive in all.
+fn copies(plan: &SubscribePlan) -> u64 {
+    if plan.shared() {
+        1
+    } else {
+        u64::from(plan.subscribers)
+    }
+}
+
 async fn drain_until(counters: &Counters, expected: u64, interrupted: bool) {
     let deadline = Instant::now()
         + if interrupted {
@@ -349,10 +406,10 @@ async fn drain_until(counters: &Counters, expected: u64, interrupted: bool) {
         } else {
             DRAIN_MAX
         };
-    let mut last = Counters::get(&counters.received);
+    let mut last = Counters::get(&counters.received_own);
     let mut last_change = Instant::now();
     while Instant::now() < deadline {
-        let now = Counters::get(&counters.received);
+        let now = Counters::get(&counters.received_own);
         if now >= expected {
             return;
         }

@@ -18,6 +18,8 @@ pub struct Counters {
     pub sent: AtomicU64,
     pub acked: AtomicU64,
     pub received: AtomicU64,
+    /// Of `received`, the messages of this process's own publishers.
+    pub received_own: AtomicU64,
     pub failures: AtomicU64,
     pub reconnects: AtomicU64,
 }
@@ -214,9 +216,58 @@ impl<'a> Samples<'a> {
     }
 }
 
+/// When something first and last happened to a measured message (Unix nanoseconds, from the
+/// run's clock): a rate is taken over the span it was measured in, never over a longer one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Span {
+    pub first_ns: u64,
+    pub last_ns: u64,
+}
+
+impl Span {
+    pub fn mark(span: &mut Option<Span>, at_ns: u64) {
+        match span {
+            Some(s) => {
+                s.first_ns = s.first_ns.min(at_ns);
+                s.last_ns = s.last_ns.max(at_ns);
+            }
+            None => {
+                *span = Some(Span {
+                    first_ns: at_ns,
+                    last_ns: at_ns,
+                })
+            }
+        }
+    }
+
+    pub fn join(a: Option<Span>, b: Option<Span>) -> Option<Span> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(Span {
+                first_ns: a.first_ns.min(b.first_ns),
+                last_ns: a.last_ns.max(b.last_ns),
+            }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.last_ns.saturating_sub(self.first_ns) as f64 / 1e9
+    }
+}
+
 /// One worker's counts.
 #[derive(Default)]
 pub struct Measured {
+    /// When measured messages were sent, acknowledged (QoS 0: written) and received.
+    pub sends: Option<Span>,
+    pub acks: Option<Span>,
+    pub arrivals: Option<Span>,
+    /// Publishes the broker refused (MQTT 5 reason codes).
+    pub refused: u64,
+    /// Messages of another shard's publishers (their subscribers get this shard's too).
+    pub received_other_shards: u64,
+    /// Measured messages that arrived after sending stopped.
+    pub drained: u64,
     pub streams: Streams,
     /// Counts within the measured window (after warm-up).
     pub sent: u64,
@@ -260,6 +311,12 @@ impl Measured {
     }
 
     pub fn merge(&mut self, other: Measured) {
+        self.sends = Span::join(self.sends, other.sends);
+        self.acks = Span::join(self.acks, other.acks);
+        self.arrivals = Span::join(self.arrivals, other.arrivals);
+        self.refused += other.refused;
+        self.received_other_shards += other.received_other_shards;
+        self.drained += other.drained;
         self.unconfirmed += other.unconfirmed;
         self.clients_failed += other.clients_failed;
         for (id, n) in other.reconnects {

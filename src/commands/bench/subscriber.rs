@@ -10,9 +10,10 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
+use super::flow::Tally;
 use super::header::Header;
 use super::run::{Ctx, client_failure};
-use super::stats::{Counters, Kind, Measured, Samples};
+use super::stats::{Counters, Kind, Measured, Samples, Span};
 use super::stopped;
 use crate::connect::{Attempt, Backoff, ConnAck, Filter, Incoming, Link, LinkError};
 use crate::exit::{Failure, REFUSED, Result};
@@ -146,6 +147,7 @@ impl Subscriber {
         };
         let measure_from_ns = window.clock.unix_ns(window.measure_from);
         let mut samples = Samples::new(self.worker, &self.ctx.recorder);
+        let mut tally = Tally::default();
         let mut conn = Some(conn);
         let mut backoff = Backoff::new();
         let target = &self.ctx.target;
@@ -200,7 +202,8 @@ impl Subscriber {
                 _ = stopped(&mut drain) => break,
                 io = c.io(true) => match io {
                     Ok(progress) if progress.read => {
-                        let mut arrived = 0u64;
+                        let (mut arrived, mut own) = (0u64, 0u64);
+                        let ended_ns = self.ctx.sending_ended_ns.load(Ordering::Relaxed);
                         let parsed = c.parse(|_, packet| {
                             let Incoming::Publish(message) = packet else {
                                 return;
@@ -208,23 +211,45 @@ impl Subscriber {
                             let payload = message.payload;
                             arrived += 1;
                             measured.received_total += 1;
-                            match Header::read(&payload) {
+                            let now = window.clock.now_ns();
+                            let measured_now = match Header::read(&payload) {
+                                // Another shard's publisher: its own subscribers account for it.
+                                Some(h) if !self.ctx.own.contains(h.publisher) => {
+                                    measured.received_other_shards += 1;
+                                    false
+                                }
                                 Some(h) => {
-                                    measured.streams.observe(h.publisher, h.seq);
-                                    if h.intended_ns >= measure_from_ns {
-                                        measured.received += 1;
-                                        let now = window.clock.now_ns();
+                                    own += 1;
+                                    tally.add(h.publisher);
+                                    let in_window = h.intended_ns >= measure_from_ns;
+                                    measured.streams.observe(h.publisher, h.seq, in_window);
+                                    if in_window {
                                         let since = |t: u64| Duration::from_nanos(now.saturating_sub(t));
                                         samples.add(Kind::Latency, since(h.intended_ns));
                                         samples.add(Kind::Service, since(h.sent_ns));
                                     }
+                                    in_window
                                 }
-                                None if Instant::now() >= window.measure_from => measured.received += 1,
-                                None => {}
+                                None => {
+                                    own += 1;
+                                    now >= measure_from_ns
+                                }
+                            };
+                            if measured_now {
+                                measured.received += 1;
+                                Span::mark(&mut measured.arrivals, now);
+                                if ended_ns != 0 && now > ended_ns {
+                                    measured.drained += 1;
+                                }
                             }
                         });
+                        if let Some(flow) = &self.ctx.flow {
+                            tally.hand_over(flow);
+                        }
+                        Counters::add(&self.ctx.counters.received_own, own);
                         let total = self.ctx.counters.received.fetch_add(arrived, Ordering::Relaxed) + arrived;
                         if self.limit.is_some_and(|limit| total >= limit) {
+                            self.ctx.limit_reached.store(true, Ordering::Relaxed);
                             let _ = self.stop_all.send(true);
                         }
                         if let Err(e) = parsed {

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Setup;
 use super::mode::Mode;
-use super::stats::{Histograms, Measured};
+use super::report::LagCause;
+use super::stats::{Histograms, Measured, Span};
 use super::verdict::Check;
 
 /// Percentiles of one histogram, in microseconds.
@@ -119,9 +120,28 @@ pub struct RunInfo {
     #[serde(default)]
     pub subscribe_qos: Option<u8>,
     pub warmup_s: f64,
+    /// Each publisher's time between messages, when the run had a rate.
+    #[serde(default)]
+    pub interval_us: Option<u64>,
+    /// pubsub without a rate: messages each publisher could have on their way.
+    #[serde(default)]
+    pub window: Option<u64>,
     /// How many `--shard` runs this summary covers (1 for a single run).
     #[serde(default = "one")]
     pub shards: u64,
+    /// `--shard I/N` of the run that wrote it (none once merged, or for a run without shards).
+    #[serde(default)]
+    pub shard: Option<ShardOf>,
+    /// What identifies one test across its shards: --start-at and every argument that shapes
+    /// the load (not --shard, nor where the report goes).
+    #[serde(default)]
+    pub run_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardOf {
+    pub index: u64,
+    pub count: u64,
 }
 
 fn one() -> u64 {
@@ -135,9 +155,15 @@ pub struct Outcome {
     /// The measured time (after warm-up).
     pub measured_time: Duration,
     pub interrupted: bool,
-    pub generator_limited: bool,
+    /// bench sub -L: the limit ended the run.
+    pub limit_reached: bool,
+    pub lag_cause: Option<LagCause>,
     /// The measured window in Unix nanoseconds, so that merged shards rate over its union.
     pub window: (u64, u64),
+    /// When sending stopped (Unix ns): what arrived later was drained.
+    pub sending_ended_ns: Option<u64>,
+    /// pubsub: the measured messages times the copies each makes.
+    pub expected: Option<u64>,
 }
 
 /// Loss whose usual cause the summary names (see `loss_cause`).
@@ -151,16 +177,41 @@ pub struct Summary {
     pub window_start_unix_ns: u64,
     pub window_end_unix_ns: u64,
     pub interrupted: bool,
+    pub limit_reached: bool,
+    /// Sends lagged their schedule: `broker` (the in-flight window waited for it) or
+    /// `generator` (this machine was busy).
+    pub lag_cause: Option<LagCause>,
     pub generator_limited: bool,
     pub sent: u64,
     pub acked: u64,
     pub received: u64,
-    /// Over the whole run, warm-up included: what loss is counted against.
+    /// Over the whole run, warm-up included.
     pub sent_total: u64,
+    /// Distinct messages received of those meant for the measured window.
     pub received_unique: u64,
-    pub send_rate: f64,
-    pub ack_rate: f64,
-    pub receive_rate: f64,
+    /// The windows the rates are taken over (Unix ns) and their lengths: sending from the
+    /// measured start to its end; acknowledgements until the last; arrivals until the last
+    /// (pubsub from the measured start, bench sub from the first arrival).
+    pub send_window: Option<Span>,
+    pub ack_window: Option<Span>,
+    pub receive_window: Option<Span>,
+    pub send_window_s: Option<f64>,
+    pub ack_window_s: Option<f64>,
+    pub receive_window_s: Option<f64>,
+    /// Count over window; none where a window is empty.
+    pub send_rate: Option<f64>,
+    pub ack_rate: Option<f64>,
+    pub receive_rate: Option<f64>,
+    pub sending_ended_unix_ns: Option<u64>,
+    /// Measured messages that arrived after sending stopped, and for how long they came.
+    pub drained: u64,
+    pub drain_s: Option<f64>,
+    /// Messages of another shard's publishers this shard's subscribers received (each shard
+    /// accounts for its own publishers' messages).
+    pub received_other_shards: u64,
+    /// Publishes the broker refused.
+    pub refused: u64,
+    /// The measured messages times the copies each makes (one per subscriber).
     pub expected: Option<u64>,
     pub lost: Option<u64>,
     pub loss_percent: Option<f64>,
@@ -198,7 +249,7 @@ impl RunInfo {
     pub fn new(
         mode: Mode,
         setup: &Setup,
-        publish: Option<(u8, usize)>,
+        publish: Option<(u8, Option<usize>, Option<Duration>)>,
         subscribe: Option<(u32, bool, u8)>,
     ) -> RunInfo {
         RunInfo {
@@ -211,12 +262,17 @@ impl RunInfo {
                 311
             },
             qos: publish.map(|p| p.0),
-            payload_bytes: publish.map(|p| p.1),
+            payload_bytes: publish.and_then(|p| p.1),
+            interval_us: publish.and_then(|p| p.2).map(|i| i.as_micros() as u64),
+            window: (mode == Mode::Pubsub && publish.is_some_and(|p| p.2.is_none()))
+                .then_some(setup.window),
             subscribers: subscribe.map(|s| s.0),
             shared_subscription: subscribe.is_some_and(|s| s.1),
             subscribe_qos: subscribe.map(|s| s.2),
             warmup_s: setup.warmup.as_secs_f64(),
             shards: 1,
+            shard: setup.shard.map(|(index, count)| ShardOf { index, count }),
+            run_id: Some(setup.run_id.clone()),
         }
     }
 }
@@ -225,7 +281,7 @@ impl Summary {
     pub fn new(
         mode: Mode,
         setup: &Setup,
-        publish: Option<(u8, usize)>,
+        publish: Option<(u8, Option<usize>, Option<Duration>)>,
         subscribe: Option<(u32, bool, u8)>,
         outcome: Outcome,
     ) -> Summary {
@@ -238,20 +294,22 @@ impl Summary {
             histograms,
             measured_time,
             interrupted,
-            generator_limited,
+            limit_reached,
+            lag_cause,
             window,
+            sending_ended_ns,
+            expected,
         } = outcome;
         let secs = measured_time.as_secs_f64().max(1e-9);
-        let rate = |n: u64| (n as f64 / secs * 10.0).round() / 10.0;
-        let expected = (info.mode == Mode::Pubsub).then(|| {
-            let factor = if info.shared_subscription {
-                1
-            } else {
-                u64::from(info.subscribers.unwrap_or(1))
-            };
-            m.sent_total * factor
-        });
-        let lost = expected.map(|e| e.saturating_sub(m.streams.unique));
+        let windows = Windows::of(&info, &m, window, sending_ended_ns);
+        // A burst that arrives within a millisecond has no rate worth the name.
+        let rate = |n: u64, span: Option<Span>| {
+            span.map(|s| s.seconds())
+                .filter(|s| *s >= 0.001)
+                .map(|s| (n as f64 / s * 10.0).round() / 10.0)
+        };
+        let length = |span: Option<Span>| span.map(|s| (s.seconds() * 1e6).round() / 1e6);
+        let lost = expected.map(|e| e.saturating_sub(m.streams.unique_measured));
         let loss_percent = match (lost, expected) {
             (Some(lost), Some(e)) if e > 0 => Some((lost as f64 * 1e6 / e as f64).round() / 1e4),
             (Some(_), Some(_)) => Some(0.0),
@@ -267,6 +325,12 @@ impl Summary {
             && m.drops.is_empty()
             && !interrupted)
             .then_some(SUBSCRIBER_QUEUE);
+        let drain_s = match (sending_ended_ns, m.arrivals) {
+            (Some(ended), Some(arrivals)) => {
+                Some((arrivals.last_ns.saturating_sub(ended) as f64 / 1e9 * 1e3).round() / 1e3)
+            }
+            _ => None,
+        };
         let errors_total = m.failures.values().sum();
         let reconnects = m.reconnects.values().sum();
         Summary {
@@ -274,15 +338,28 @@ impl Summary {
             window_start_unix_ns: window.0,
             window_end_unix_ns: window.1,
             interrupted,
-            generator_limited,
+            limit_reached,
+            lag_cause,
+            generator_limited: lag_cause == Some(LagCause::Generator),
             sent: m.sent,
             acked: m.acked,
             received: m.received,
             sent_total: m.sent_total,
-            received_unique: m.streams.unique,
-            send_rate: rate(m.sent),
-            ack_rate: rate(m.acked),
-            receive_rate: rate(m.received),
+            received_unique: m.streams.unique_measured,
+            send_window_s: length(windows.send),
+            ack_window_s: length(windows.ack),
+            receive_window_s: length(windows.receive),
+            send_rate: rate(m.sent, windows.send),
+            ack_rate: rate(m.acked, windows.ack),
+            receive_rate: rate(m.received, windows.receive),
+            send_window: windows.send,
+            ack_window: windows.ack,
+            receive_window: windows.receive,
+            sending_ended_unix_ns: sending_ended_ns,
+            drained: m.drained,
+            drain_s,
+            received_other_shards: m.received_other_shards,
+            refused: m.refused,
             expected,
             lost,
             loss_percent,
@@ -306,6 +383,51 @@ impl Summary {
             raw: histograms,
             info,
         }
+    }
+}
+
+/// The spans the rates are taken over.
+struct Windows {
+    send: Option<Span>,
+    ack: Option<Span>,
+    receive: Option<Span>,
+}
+
+impl Windows {
+    /// Sending: from the measured start to the planned end (or, with -L alone, the last send).
+    /// Acknowledgements: from the same start until the last came, sending's end at least.
+    /// Arrivals: in pubsub the same, until the last arrival, drain included; in bench sub, whose
+    /// publishers moth does not know, from the first arrival to the last.
+    fn of(
+        info: &RunInfo,
+        m: &Measured,
+        window: (u64, u64),
+        sending_ended_ns: Option<u64>,
+    ) -> Windows {
+        let start = window.0;
+        let send_end = match (m.sends, sending_ended_ns) {
+            // The schedule's end, unless sending stopped earlier (-L, Ctrl-C).
+            (Some(sends), Some(ended)) => Some(window.1.min(ended).max(sends.last_ns)),
+            (Some(sends), None) => Some(sends.last_ns),
+            _ => None,
+        };
+        let from_start = |last: Option<u64>| {
+            last.map(|last_ns| Span {
+                first_ns: start,
+                last_ns,
+            })
+        };
+        let send = from_start(send_end);
+        let ack = from_start(
+            m.acks
+                .map(|a| a.last_ns.max(send_end.unwrap_or(0)))
+                .or(send_end.filter(|_| m.acked > 0)),
+        );
+        let receive = match info.mode {
+            Mode::Pubsub => from_start(m.arrivals.map(|a| a.last_ns.max(send_end.unwrap_or(0)))),
+            _ => m.arrivals,
+        };
+        Windows { send, ack, receive }
     }
 }
 

@@ -2,17 +2,18 @@
 
 use std::fmt::Write;
 
+use super::report::LagCause;
 use super::summary::{Percentiles, SUBSCRIBER_QUEUE, Summary};
 use super::verdict;
 
 pub fn render(s: &Summary) -> String {
     let mut text = String::new();
     let info = &s.info;
-    let qos = info
-        .qos
-        .zip(info.payload_bytes)
-        .map(|(q, size)| format!(", QoS {q}, {size}-byte payloads"))
-        .unwrap_or_default();
+    let qos = match (info.qos, info.payload_bytes) {
+        (Some(q), Some(size)) => format!(", QoS {q}, {size}-byte payloads"),
+        (Some(q), None) => format!(", QoS {q}, payloads from a template"),
+        _ => String::new(),
+    };
     let subs = info
         .subscribers
         .map(|n| {
@@ -31,9 +32,16 @@ pub fn render(s: &Summary) -> String {
     } else {
         String::new()
     };
+    let ending = if s.limit_reached {
+        " (limit reached)"
+    } else if s.interrupted {
+        " (interrupted)"
+    } else {
+        ""
+    };
     let _ = writeln!(
         text,
-        "moth bench {}: {} client(s){subs}{qos}, {} thread(s){shards}, {:.1} s measured{}{}",
+        "moth bench {}: {} client(s){subs}{qos}, {} thread(s){shards}, {:.1} s measured{}{ending}",
         info.mode.name(),
         info.clients,
         info.threads,
@@ -43,20 +51,48 @@ pub fn render(s: &Summary) -> String {
         } else {
             String::new()
         },
-        if s.interrupted { " (interrupted)" } else { "" },
     );
+    // Each rate over the window it was measured in, and that window said.
+    let mut count = |name: &str, n: u64, rate: Option<f64>, window: Option<f64>, note: &str| {
+        let rate = rate.map_or_else(|| "-".to_string(), |r| format!("{r:.1}/s"));
+        let window = window.map_or_else(String::new, |w| format!("  over {w:.3} s"));
+        let _ = writeln!(text, "  {name:<10}{n:>10}  {rate:>12}{window}{note}");
+    };
     if info.mode.publishes() {
-        let _ = writeln!(
-            text,
-            "  sent     {:>10}  {:>10.1}/s\n  acked    {:>10}  {:>10.1}/s",
-            s.sent, s.send_rate, s.acked, s.ack_rate
-        );
+        count("sent", s.sent, s.send_rate, s.send_window_s, "");
+        let note = match info.qos {
+            Some(0) => "  (QoS 0: written to the socket)",
+            _ => "",
+        };
+        count("acked", s.acked, s.ack_rate, s.ack_window_s, note);
     }
     if info.mode.subscribes() {
+        count(
+            "received",
+            s.received,
+            s.receive_rate,
+            s.receive_window_s,
+            "",
+        );
+    }
+    if let (true, Some(drain)) = (s.drained > 0, s.drain_s) {
         let _ = writeln!(
             text,
-            "  received {:>10}  {:>10.1}/s",
-            s.received, s.receive_rate
+            "  drained {} message(s) for {drain:.3} s after sending stopped",
+            s.drained
+        );
+    }
+    if let Some(window) = info.window {
+        let _ = writeln!(
+            text,
+            "  closed loop: at most {window} message(s) per publisher on their way (--window)"
+        );
+    }
+    if s.received_other_shards > 0 {
+        let _ = writeln!(
+            text,
+            "  also received {} message(s) of other shards' publishers (counted by their shards)",
+            s.received_other_shards
         );
     }
     if let Some(expected) = s.expected {
@@ -80,7 +116,7 @@ pub fn render(s: &Summary) -> String {
         if p.count > 0 {
             let _ = writeln!(
                 text,
-                "  {name:<28} p50 {:>7}  p90 {:>7}  p99 {:>7}  p99.9 {:>7}  p99.99 {:>7}  max {:>7}",
+                "  {name:<30} p50 {:>7}  p90 {:>7}  p99 {:>7}  p99.9 {:>7}  p99.99 {:>7}  max {:>7}",
                 p.p50, p.p90, p.p99, p.p999, p.p9999, p.max
             );
         }
@@ -114,10 +150,19 @@ pub fn render(s: &Summary) -> String {
                 .unwrap_or_default()
         );
     }
-    if s.generator_limited {
-        text.push_str(
-            "  the load generator could not keep to its schedule: see the warning above\n",
-        );
+    match s.lag_cause {
+        Some(LagCause::Generator) => text.push_str(
+            "  sends fell behind the schedule with room to send: this machine, not the broker,\n  \
+             was the limit (see the warning above)\n",
+        ),
+        Some(LagCause::Broker) => text.push_str(
+            "  sends fell behind the schedule waiting for acknowledgements: the broker could not\n  \
+             keep up with this rate\n",
+        ),
+        None => {}
+    }
+    if let Some(hint) = nagle_hint(s) {
+        text.push_str(&hint);
     }
     if s.errors_total == 0 {
         text.push_str("  errors: none\n");
@@ -130,4 +175,40 @@ pub fn render(s: &Summary) -> String {
         let _ = writeln!(text, "  FAILED: {}", verdict::describe(check));
     }
     text
+}
+
+/// Acknowledgements that take about one publish interval are Nagle's doing on the broker's
+/// side: it holds a PUBACK until the previous one is acknowledged at TCP level.
+fn nagle_hint(s: &Summary) -> Option<String> {
+    nagle_suspected(s.info.interval_us, s.info.qos, s.latencies.ack.p50).then(|| {
+        format!(
+            "  ack latency p50 ({:.1} ms) is about the publish interval: the broker probably holds\n  \
+             acknowledgements back by Nagle's algorithm (Mosquitto: set_tcp_nodelay true)\n",
+            s.latencies.ack.p50 as f64 / 1000.0
+        )
+    })
+}
+
+fn nagle_suspected(interval_us: Option<u64>, qos: Option<u8>, ack_p50_us: u64) -> bool {
+    let Some(interval) = interval_us.map(|i| i as f64) else {
+        return false;
+    };
+    let p50 = ack_p50_us as f64;
+    qos.is_some_and(|q| q > 0)
+        && interval >= 1000.0
+        && (0.7 * interval..=1.3 * interval).contains(&p50)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nagle_is_suspected_when_acks_take_one_interval() {
+        assert!(nagle_suspected(Some(10_000), Some(1), 9_500));
+        assert!(!nagle_suspected(Some(10_000), Some(1), 300));
+        assert!(!nagle_suspected(Some(10_000), Some(0), 9_500));
+        assert!(!nagle_suspected(None, Some(1), 9_500));
+        assert!(!nagle_suspected(Some(100), Some(1), 100));
+    }
 }

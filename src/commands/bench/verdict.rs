@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::mode::Mode;
 use super::summary::Summary;
 use crate::cli::ThresholdArgs;
-use crate::exit::{CHECK_FAILED, SUCCESS, UNCONFIRMED};
+use crate::exit::{CHECK_FAILED, REFUSED, SUCCESS, UNCONFIRMED};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
@@ -23,6 +23,38 @@ pub struct Check {
 /// Run every check that applies; record them in the summary; return the exit code.
 pub fn judge(summary: &mut Summary, thresholds: &ThresholdArgs) -> u8 {
     let mut checks = Vec::new();
+    // Failures a run may have only as far as --max-errors allows (none by default).
+    let allowed = thresholds.max_errors;
+    let mut at_most = |name, value: u64, code| {
+        checks.push(Check {
+            name,
+            limit: allowed.map(|n| n as f64),
+            value: value as f64,
+            passed: value <= allowed.unwrap_or(0),
+            code,
+        })
+    };
+    let mode = summary.info.mode;
+    match mode {
+        Mode::Conn => {
+            at_most(
+                "connect_failures",
+                summary.connect_failures.unwrap_or(0),
+                UNCONFIRMED,
+            );
+            let dropped = summary
+                .errors
+                .iter()
+                .filter(|(reason, _)| reason.starts_with("dropped"))
+                .map(|(_, n)| n)
+                .sum();
+            at_most("connections_dropped", dropped, UNCONFIRMED);
+        }
+        _ => at_most("clients_failed", summary.clients_failed, UNCONFIRMED),
+    }
+    if mode.publishes() {
+        at_most("refused", summary.refused, REFUSED);
+    }
     let mut zero = |name, value: u64, code| {
         checks.push(Check {
             name,
@@ -32,10 +64,6 @@ pub fn judge(summary: &mut Summary, thresholds: &ThresholdArgs) -> u8 {
             code,
         })
     };
-    let mode = summary.info.mode;
-    if mode != Mode::Conn {
-        zero("clients_failed", summary.clients_failed, UNCONFIRMED);
-    }
     if summary.info.qos.is_some_and(|q| q > 0) {
         zero("unconfirmed", summary.unconfirmed, UNCONFIRMED);
     }
@@ -83,7 +111,8 @@ pub fn judge(summary: &mut Summary, thresholds: &ThresholdArgs) -> u8 {
             summary.receive_rate
         } else {
             summary.ack_rate
-        };
+        }
+        .unwrap_or(0.0);
         checks.push(Check {
             name: "min_rate",
             limit: Some(limit),
@@ -96,7 +125,11 @@ pub fn judge(summary: &mut Summary, thresholds: &ThresholdArgs) -> u8 {
         .iter()
         .filter(|c| !c.passed)
         .map(|c| c.code)
-        .min_by_key(|code| if *code == UNCONFIRMED { 0 } else { 1 })
+        .min_by_key(|code| match *code {
+            UNCONFIRMED => 0,
+            REFUSED => 1,
+            _ => 2,
+        })
         .unwrap_or(SUCCESS);
     summary.passed = code == SUCCESS;
     summary.checks = checks;
@@ -105,10 +138,27 @@ pub fn judge(summary: &mut Summary, thresholds: &ThresholdArgs) -> u8 {
 
 /// A failed check in words.
 pub fn describe(check: &Check) -> String {
+    let beyond = |limit: Option<f64>| {
+        limit.map_or_else(String::new, |l| format!(" (more than --max-errors {l})"))
+    };
     match (check.name, check.limit) {
-        ("clients_failed", _) => format!(
-            "{} client(s) lost the connection and could not get it back",
-            check.value
+        ("clients_failed", limit) => format!(
+            "{} client(s) lost the connection and could not get it back{}",
+            check.value,
+            beyond(limit)
+        ),
+        ("connect_failures", limit) => {
+            format!("{} connection(s) failed{}", check.value, beyond(limit))
+        }
+        ("connections_dropped", limit) => format!(
+            "{} connection(s) dropped while held{}",
+            check.value,
+            beyond(limit)
+        ),
+        ("refused", limit) => format!(
+            "the broker refused {} publish(es){}",
+            check.value,
+            beyond(limit)
         ),
         ("unconfirmed", _) => format!("{} QoS 1/2 message(s) were never acknowledged", check.value),
         ("lost", _) => format!("{} QoS 1/2 message(s) were lost", check.value),

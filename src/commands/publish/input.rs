@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use super::Defaults;
 use super::jsonl;
 use super::pace::Schedule;
-use super::placeholders::{Fill, Pattern, Random};
+use crate::commands::placeholders::{Fill, Pattern, Random};
 use crate::commands::{check_message_size, max_payload};
 use crate::connect::{OutgoingPublish, Publisher};
 use crate::exit::{Failure, Result};

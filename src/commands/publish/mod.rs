@@ -1,11 +1,10 @@
 //! `moth pub`: publish, and exit 0 only once every message is acknowledged at its QoS. `plan`
 //! turns the flags into a source of messages, `input` produces them (paced by `pace`, filled in
-//! by `placeholders`, decoded by `jsonl`), and `run` sees each through to delivery.
+//! by `commands::placeholders`, decoded by `jsonl`), and `run` sees each through to delivery.
 
 mod input;
 mod jsonl;
 mod pace;
-mod placeholders;
 mod plan;
 
 use std::sync::Arc;

@@ -355,6 +355,13 @@ impl Link {
         Ok(())
     }
 
+    /// Keep the kernel's send queue small, so that what was written is close to what was sent.
+    pub fn cap_send_buffer(&self, bytes: usize) {
+        if let Some(fd) = self.socket {
+            transport::cap_send_buffer(fd, bytes);
+        }
+    }
+
     fn quick_ack(&self) {
         if let Some(fd) = self.socket {
             transport::quick_ack(fd);

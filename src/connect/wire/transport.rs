@@ -214,6 +214,23 @@ pub(super) fn quick_ack(fd: RawFd) {
     let _ = fd;
 }
 
+/// Let the kernel hold at most about `bytes` (it doubles the figure) of what is written and
+/// not yet sent.
+pub(super) fn cap_send_buffer(fd: RawFd, bytes: usize) {
+    let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `fd` is a TCP socket the caller's stream owns and keeps open; the option value
+    // is a c_int that outlives the call.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
 /// The websocket handshake, asking for the `mqtt` subprotocol as MQTT over websockets wants.
 async fn websocket(url: &str, stream: Stream) -> Result<Stream, LinkError> {
     use tungstenite::client::IntoClientRequest;

@@ -1,4 +1,5 @@
-//! `pub --template`: placeholders in -t and -m, compiled once and filled in for each message.
+//! `--template` (pub and bench): placeholders in -t and -m, compiled once and filled in for each
+//! message.
 //! `{seq}` message number from 1, `{ts}` RFC 3339 UTC with milliseconds, `{unix_ms}`, `{uuid}`
 //! (one per message, the same in topic and payload), `{random:A-B}` (a whole number, drawn for
 //! each occurrence), `{line}` (the -l line); `{{` and `}}` are braces.
