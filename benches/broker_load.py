@@ -4,7 +4,11 @@
 Usage: benches/broker_load.py [--seconds 5]
        benches/broker_load.py --against OTHER_MOTH [--part rate|lag] [--rounds 5] [--seconds 4]
 
-Builds moth in release mode, starts its own Mosquitto on a free loopback port and measures:
+Builds moth in release mode, starts its own Mosquitto on a free loopback port and measures,
+commonest case first:
+  * `moth bench -c 20 --duration 2`, no rate (what a new user runs first), at QoS 0 and 1: its
+    wall time against the 2 s asked for, what arrived, the reported receive rate against
+    received / receive window, and loss;
   * the highest publish rate moth sustains (closed loop, as fast as acknowledgements allow) at
     QoS 0 and 1 with 1 and 100 connections, with moth's CPU beside the broker's (from /proc);
   * RSS per idle connection for 1,000 and 10,000 connections (bench conn);
@@ -67,6 +71,16 @@ def bench(broker, args, moth=MOTH, prefix=()):
     wall = time.perf_counter() - t0
     # Popen.communicate reaped it; its CPU comes from the parent's children rusage delta.
     return json.loads(out), wall, cpu_seconds(broker.proc.pid) - broker_cpu
+
+
+def no_rate_runs(broker):
+    rows = []
+    for qos in (0, 1):
+        summary, wall, broker_cpu = bench(broker, ["pubsub", "-c", "20", "-q", str(qos), "--duration", "2"])
+        window = summary["receive_window_s"]
+        rows.append((qos, wall, summary["received"], summary["receive_rate"], summary["received"] / window,
+                     summary["lost"], summary["drain_s"], broker_cpu / wall))
+    return rows
 
 
 def rate_runs(broker, seconds):
@@ -259,6 +273,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         broker = Broker(work)
         try:
+            no_rate = no_rate_runs(broker)
             rates = rate_runs(broker, args.seconds)
             lag = lag_run(broker, args.seconds)
             rss = rss_runs(broker, args.idle)
@@ -268,6 +283,11 @@ def main():
         finally:
             broker.stop()
 
+    print("| `bench -c 20 --duration 2`, no rate | wall | received | reported rate | received / window | lost | drain | broker CPU |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for qos, wall, received, rate, own, lost, drain, brk in no_rate:
+        print(f"| QoS {qos} | {wall:.2f} s | {received:,} | {rate:,.0f}/s | {own:,.0f}/s | {lost} | {drain:.3f} s | {brk * 100:.0f}% |")
+    print()
     print("| QoS | connections | sent/s | acked/s | moth CPU | broker CPU | moth / broker |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for qos, clients, sent, acked, moth, brk in rates:

@@ -182,8 +182,7 @@ pub fn render(s: &Summary) -> String {
 fn nagle_hint(s: &Summary) -> Option<String> {
     nagle_suspected(s.info.interval_us, s.info.qos, s.latencies.ack.p50).then(|| {
         format!(
-            "  ack latency p50 ({:.1} ms) is about the publish interval: the broker probably holds\n  \
-             acknowledgements back by Nagle's algorithm (Mosquitto: set_tcp_nodelay true)\n",
+            "  ack latency p50 {:.1} ms is about the publish interval: Nagle on the broker's side? (Mosquitto: set_tcp_nodelay true)\n",
             s.latencies.ack.p50 as f64 / 1000.0
         )
     })
