@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::report::{self, LagCause};
+use super::lag::LagCause;
+use super::report;
 use super::stats::{Histograms, Measured, Span};
 use super::summary::{Outcome, RunInfo, Summary, decode};
 use crate::cli::{MergeArgs, ReportArgs};

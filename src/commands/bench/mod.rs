@@ -6,8 +6,10 @@
 #[cfg(target_os = "linux")]
 mod alarm;
 mod conn;
+mod ctx;
 mod flow;
 mod header;
+mod lag;
 mod merge;
 mod mode;
 mod plan;
@@ -223,8 +225,8 @@ impl Setup {
     }
 
     /// This process's publishers, as the subscribers tell them from another shard's.
-    pub fn publishers(&self) -> run::Publishers {
-        run::Publishers {
+    pub fn publishers(&self) -> ctx::Publishers {
+        ctx::Publishers {
             first: self.first_index,
             count: self.all_clients,
             shard: self.shard,

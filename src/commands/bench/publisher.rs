@@ -3,6 +3,10 @@
 //! dropped connection: it reconnects with backoff, sends every unacknowledged QoS 1/2 message
 //! again, and catches up with what its schedule made due meanwhile, each timed from its
 //! intended send time, so the gap shows in the latency.
+//!
+//! A run is a `Sender` going through its turns: `stop_if_over`, then `reconnect` while the
+//! connection is down, or `queue_due` (what the windows let out) and `wait` (for the socket, the
+//! next due message, an arrival, the keep-alive or the end); `finish` says what is left.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,16 +18,18 @@ use bytes::Bytes;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
+use super::ctx::{Ctx, Window, client_failure};
+use super::flow::Lane;
 use super::header::Header;
+use super::lag::Lag;
 use super::plan::{PublishPlan, Topic};
-use super::run::{Ctx, Window, client_failure};
 use super::schedule::Schedule;
 use super::stats::{Counters, Kind, Measured, Samples, Span};
 use super::stopped;
 use super::ticker::{Ticker, Wake};
 use crate::commands::placeholders::Random;
 use crate::connect::{
-    Attempt, Backoff, Incoming, Inflight, Link, LinkError, PublishPacket, Resend,
+    Attempt, Backoff, ConnAck, Incoming, Inflight, Link, LinkError, PublishPacket, Resend,
 };
 use crate::exit::Result;
 
@@ -46,7 +52,7 @@ struct Sent {
     intended: Instant,
     measured: bool,
     payload: Bytes,
-    /// Only with a per-message topic (%s in the template).
+    /// Only with a per-message topic (%s in the template, or --template).
     topic: Option<Box<str>>,
 }
 
@@ -64,15 +70,6 @@ pub struct Publisher {
     pub ticker: Ticker,
 }
 
-/// The worst send lag of the last second, by cause: `held` while the in-flight window was
-/// full (waiting for the broker's acknowledgements or the subscribers' arrivals), `own` with
-/// room to send (this machine was busy). The live view reads and resets them.
-#[derive(Default)]
-pub struct Lag {
-    pub held: AtomicU64,
-    pub own: AtomicU64,
-}
-
 type Tick = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 impl Publisher {
@@ -86,383 +83,560 @@ impl Publisher {
         }
     }
 
+    /// A fresh connection as this publisher uses it: QoS 0 without a rate keeps the kernel's
+    /// queue small.
+    async fn open(&self) -> std::result::Result<(Link, ConnAck), LinkError> {
+        let (link, ack, _) = Link::open(&self.ctx.spec, &self.ctx.target, self.attempt()).await?;
+        if self.plan.qos == 0 && self.plan.interval.is_none() {
+            link.cap_send_buffer(QOS0_SOCKET_BUFFER);
+        }
+        Ok((link, ack))
+    }
+
     pub async fn run(
         self,
         ready: oneshot::Sender<Result<()>>,
-        mut stop: watch::Receiver<bool>,
+        stop: watch::Receiver<bool>,
     ) -> Measured {
-        let mut measured = Measured::default();
-        let target = &self.ctx.target;
-        let (conn, connected) = match Link::open(&self.ctx.spec, target, self.attempt()).await {
-            Ok((conn, ack, _)) => {
+        let (link, connected) = match self.open().await {
+            Ok(opened) => {
                 let _ = ready.send(Ok(()));
-                (conn, ack)
+                opened
             }
             Err(e) => {
                 let _ = ready.send(Err(client_failure(&self.client_id, &e)));
-                return measured;
+                return Measured::default();
             }
         };
         Counters::add(&self.ctx.counters.connected, 1);
         let Some(window) = self.ctx.window().await else {
-            return measured;
+            return Measured::default();
         };
-        let qos = self.plan.qos;
-        let closed_loop = self.plan.interval.is_none();
-        if qos == 0 && closed_loop {
-            conn.cap_send_buffer(QOS0_SOCKET_BUFFER);
-        }
-        // pubsub's closed loop: at most a window of messages on their way to the subscribers.
-        let flow = self.ctx.flow.as_deref();
-        let lane = flow.and_then(|f| f.lane(self.publisher_id));
-        // Since when the window has been full (for the stall rule), and whether sends due
-        // meanwhile were held back by it rather than by this machine.
-        let mut blocked_since: Option<Instant> = None;
-        let mut acks: Inflight<Sent> = Inflight::new(self.ctx.spec.max_inflight);
-        if let Some(max) = connected.terms.receive_max {
-            acks.narrow(max);
-        }
-        let schedule = Schedule::new(
-            window.start,
-            self.plan.interval,
-            self.position,
-            self.publishers,
-        );
-        let mut samples = Samples::new(self.position as usize, &self.ctx.recorder);
-        // {random:A-B} and {uuid} in --template payloads and topics.
-        let mut random = Random::new();
-        let mut conn = Some(conn);
-        let mut backoff = Backoff::new();
-        let mut seq: u64 = 0;
-        let mut sending = true;
-        let mut grace: Option<Instant> = None;
-        // QoS 0 messages queued and not yet written: written means delivered at QoS 0.
-        let mut qos0_queued: u64 = 0;
-        let mut qos0_measured: u64 = 0;
-        // The wait for the next scheduled send lives across loop turns: re-creating it on every
-        // turn would queue the same wake-up again and again.
-        let mut tick: Option<(u64, Tick)> = None;
-        let mut wake: Option<Wake> = None;
-
-        loop {
-            let now = Instant::now();
-            if sending {
-                let over_budget = self
-                    .plan
-                    .limit
-                    .is_some_and(|limit| self.budget.load(Ordering::Relaxed) >= limit);
-                let next = schedule.at(seq).unwrap_or(now);
-                if window.end.is_some_and(|end| next >= end) || over_budget || *stop.borrow() {
-                    sending = false;
-                }
-            }
-            if !sending {
-                grace.get_or_insert(now + ACK_GRACE);
-                let written = conn.as_ref().is_none_or(|c| !c.wants_write());
-                if acks.outstanding() == 0 && (written || qos0_queued == 0) {
-                    break;
-                }
-            }
-            let Some(c) = conn.as_mut() else {
-                if sending && window.end.is_some_and(|end| now >= end) {
-                    // The run is over while this client is away: what its schedule made due
-                    // meanwhile was never sent. Say so rather than hide it.
-                    let mut unsent = 0;
-                    while schedule
-                        .at(seq)
-                        .zip(window.end)
-                        .is_some_and(|(at, end)| at < end)
-                    {
-                        seq += 1;
-                        unsent += 1;
-                    }
-                    if unsent > 0 {
-                        *measured
-                            .failures
-                            .entry("not sent: the connection was down until the run ended".into())
-                            .or_default() += unsent;
-                    }
-                    // A client that never got its connection back within the run failed for
-                    // good, whatever it had managed to send before.
-                    measured.failed_for_good(None, &self.ctx.counters);
-                    break;
-                }
-                // Disconnected: reconnect after a pause, unless the run is over.
-                let wait = Instant::now() + backoff.next_wait();
-                tokio::select! {
-                    _ = tokio::time::sleep_until(wait) => {}
-                    _ = tokio::time::sleep_until(grace.unwrap_or(wait)), if grace.is_some() => {}
-                }
-                if grace.is_some_and(|g| Instant::now() >= g) {
-                    measured.failed_for_good(
-                        Some("could not reconnect before the run ended"),
-                        &self.ctx.counters,
-                    );
-                    break;
-                }
-                match Link::open(&self.ctx.spec, target, self.attempt()).await {
-                    Ok((mut fresh, connected, _)) => {
-                        backoff.reset();
-                        if qos == 0 && closed_loop {
-                            fresh.cap_send_buffer(QOS0_SOCKET_BUFFER);
-                        }
-                        measured.reconnected(&self.client_id);
-                        Counters::add(&self.ctx.counters.reconnects, 1);
-                        if let Some(max) = connected.terms.receive_max {
-                            acks.narrow(max);
-                        }
-                        // MQTT wants unacknowledged messages sent again, in their order.
-                        for resend in acks.resend() {
-                            match resend {
-                                Resend::Publish(pkid) => {
-                                    let sent = acks.get(pkid).expect("outstanding");
-                                    let topic = sent.topic.as_deref().unwrap_or(self.topic.fixed());
-                                    fresh.publish(PublishPacket {
-                                        topic,
-                                        qos,
-                                        retain: self.plan.retain,
-                                        dup: true,
-                                        pkid,
-                                        payload: sent.payload.clone(),
-                                        properties: None,
-                                    });
-                                }
-                                Resend::Release(pkid) => fresh.pubrel(pkid),
-                            }
-                        }
-                        conn = Some(fresh);
-                    }
-                    Err(e) if e.refused.is_some() => {
-                        measured.failed_for_good(
-                            Some(&format!("reconnect {}", e.reason)),
-                            &self.ctx.counters,
-                        );
-                        break;
-                    }
-                    Err(_) => {}
-                }
-                continue;
-            };
-
-            // Queue everything due that the windows have room for: one write takes it all.
-            let mut queued = 0;
-            let mut flow_full = false;
-            while sending && queued < BATCH {
-                let room = if qos == 0 {
-                    c.queued() < QOS0_QUEUE
-                } else {
-                    acks.has_room()
-                };
-                flow_full = match (flow, &lane) {
-                    (Some(flow), Some(lane)) => !flow.has_room(lane, seq),
-                    _ => false,
-                };
-                if !room || flow_full || !schedule.due(seq, now) {
-                    break;
-                }
-                if self
-                    .plan
-                    .limit
-                    .is_some_and(|limit| self.budget.fetch_add(1, Ordering::Relaxed) >= limit)
-                {
-                    sending = false;
-                    break;
-                }
-                let intended = schedule.at(seq).unwrap_or(now);
-                if window.end.is_some_and(|end| intended >= end) {
-                    sending = false;
-                    break;
-                }
-                let lag = now.saturating_duration_since(intended);
-                let is_measured = window.measured(intended);
-                let head = Header {
-                    publisher: self.publisher_id,
-                    seq,
-                    intended_ns: window.clock.unix_ns(intended),
-                    sent_ns: window.clock.unix_ns(now),
-                };
-                let payload = self.plan.payload(&head, seq, &mut random);
-                let own_topic = self.topic.of(seq, &mut random).map(String::into_boxed_str);
-                let topic = own_topic.as_deref().unwrap_or(self.topic.fixed());
-                let packet = |pkid, payload| PublishPacket {
-                    topic,
-                    qos,
-                    retain: self.plan.retain,
-                    dup: false,
-                    pkid,
-                    payload,
-                    properties: None,
-                };
-                if qos == 0 {
-                    c.publish(packet(0, payload));
-                    qos0_queued += 1;
-                    qos0_measured += u64::from(is_measured);
-                } else {
-                    let sent = Sent {
-                        intended,
-                        measured: is_measured,
-                        payload: payload.clone(),
-                        topic: own_topic.clone(),
-                    };
-                    let pkid = acks.insert(sent);
-                    c.publish(packet(pkid, payload));
-                }
-                measured.sent_total += 1;
-                if is_measured {
-                    measured.sent += 1;
-                    Span::mark(&mut measured.sends, window.clock.unix_ns(now));
-                    if schedule.is_open_loop() {
-                        samples.add(Kind::Lag, lag);
-                    }
-                }
-                seq += 1;
-                queued += 1;
-            }
-            if queued > 0 {
-                Counters::add(&self.ctx.counters.sent, queued as u64);
-                if let Some(intended) = schedule.at(seq - 1) {
-                    let lag = now.saturating_duration_since(intended);
-                    // Late because acknowledgements (or arrivals) held the window shut, or
-                    // late with room to send: only the second is this machine's doing.
-                    let held = match blocked_since {
-                        Some(_) => &self.lag.held,
-                        None => &self.lag.own,
-                    };
-                    held.fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
-                }
-            }
-            let window_shut = sending && (flow_full || (qos > 0 && !acks.has_room()));
-            match (window_shut, blocked_since) {
-                (true, None) => blocked_since = Some(now),
-                (false, Some(_)) if queued > 0 || !schedule.due(seq, now) => blocked_since = None,
-                _ => {}
-            }
-
-            // Wait for the socket, the next due message, the keep-alive or the end.
-            let due_next = schedule
-                .at(seq)
-                .filter(|_| sending && !flow_full && (qos == 0 || acks.has_room()));
-            let wait_for_flow = match (flow, &lane) {
-                (Some(flow), Some(lane)) if sending && flow_full => {
-                    Some((flow, lane.clone(), blocked_since.unwrap_or(now)))
-                }
-                _ => None,
-            };
-            if let Some(at) = due_next
-                && tick.as_ref().is_none_or(|(s, _)| *s != seq)
-            {
-                let wake = wake
-                    .get_or_insert_with(|| self.ticker.wake_for(self.position as usize))
-                    .clone();
-                let at = at.into_std();
-                tick = Some((seq, Box::pin(async move { wake.sleep_until(at).await })));
-            }
-            let keep_alive = c.keep_alive_at();
-            let far = now + Duration::from_secs(3600);
-            let mut lost: Option<LinkError> = None;
-            tokio::select! {
-                biased;
-                io = c.io(true) => match io {
-                    Ok(progress) => {
-                        if progress.wrote && !c.wants_write() && qos0_queued > 0 {
-                            // QoS 0 is delivered once written.
-                            measured.acked += qos0_measured;
-                            if qos0_measured > 0 {
-                                Span::mark(&mut measured.acks, window.clock.now_ns());
-                            }
-                            Counters::add(&self.ctx.counters.acked, qos0_queued);
-                            (qos0_queued, qos0_measured) = (0, 0);
-                        }
-                        if progress.read {
-                            let mut acked = 0;
-                            let parsed = c.parse(|_, packet| match packet {
-                                // A refusal (MQTT 5) ends the exchange: counted, not timed.
-                                Incoming::PubAck { pkid, reason } | Incoming::PubRec { pkid, reason }
-                                    if reason >= 0x80 && acks.complete(pkid).is_some() =>
-                                {
-                                    measured.fail(&format!("the broker refused a publish: {}", crate::connect::reason_words(reason)));
-                                    measured.refused += 1;
-                                    acked += 1;
-                                }
-                                Incoming::PubAck { reason, .. } | Incoming::PubRec { reason, .. } if reason >= 0x80 => {}
-                                Incoming::PubAck { pkid, .. } | Incoming::PubComp { pkid, .. } => {
-                                    if let Some(sent) = acks.complete(pkid) {
-                                        acked += 1;
-                                        if sent.measured {
-                                            measured.acked += 1;
-                                            let at = Instant::now();
-                                            Span::mark(&mut measured.acks, window.clock.unix_ns(at));
-                                            samples.add(Kind::Ack, at.saturating_duration_since(sent.intended));
-                                        }
-                                    }
-                                }
-                                Incoming::PubRec { pkid, .. } => acks.received(pkid),
-                                _ => {}
-                            });
-                            Counters::add(&self.ctx.counters.acked, acked);
-                            if let Err(e) = parsed {
-                                lost = Some(e);
-                            }
-                        }
-                    }
-                    Err(e) => lost = Some(e),
-                },
-                _ = async { tick.as_mut().expect("armed").1.as_mut().await }, if due_next.is_some() && tick.is_some() => {
-                    tick = None;
-                }
-                written_off = async {
-                    let (flow, lane, since) = wait_for_flow.as_ref().expect("waiting");
-                    flow.wait(lane, seq, *since).await
-                }, if wait_for_flow.is_some() => {
-                    // Written off (nothing arrived for a while: the subscribers count it as lost),
-                    // or an arrival: the stall clock starts again either way.
-                    blocked_since = (!written_off).then(Instant::now);
-                }
-                _ = tokio::time::sleep_until(keep_alive.unwrap_or(far)), if keep_alive.is_some() => {
-                    if let Err(e) = c.keep_alive() {
-                        lost = Some(e);
-                    }
-                }
-                _ = stopped(&mut stop), if sending => {}
-                // While the window is shut nothing is sent, so nothing else would say how late
-                // the next message already is: the live view must see the broker falling behind.
-                _ = tokio::time::sleep(LAG_REFRESH), if window_shut => {
-                    if let Some(intended) = schedule.at(seq) {
-                        let lag = Instant::now().saturating_duration_since(intended);
-                        self.lag.held.fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
-                    }
-                }
-                _ = tokio::time::sleep_until(grace.unwrap_or(far)), if grace.is_some() => {
-                    break;
-                }
-            }
-            samples.flush();
-            if let Some(e) = lost {
-                // QoS 0 messages still queued never reached the broker.
-                (qos0_queued, qos0_measured) = (0, 0);
-                conn = None;
-                measured.disconnected(&e.reason);
-            }
-        }
-        let missing = acks.outstanding() as u64;
-        if qos > 0 && missing > 0 {
-            *measured
-                .failures
-                .entry("not acknowledged in time".into())
-                .or_default() += missing;
-            measured.unconfirmed += missing;
-        }
-        samples.flush();
-        if let Some(c) = conn {
-            c.close(&Default::default(), Duration::from_secs(2), false)
-                .await;
-        }
-        measured
+        let mut sender = Sender::new(&self, window, link, &connected, stop);
+        while sender.turn().await {}
+        sender.finish().await
     }
 }
 
-impl Window {
-    pub fn measured(&self, intended: Instant) -> bool {
-        intended >= self.measure_from
+/// What acknowledgements settle: the messages in flight and the counts and samples they feed.
+struct Book<'p> {
+    acks: Inflight<Sent>,
+    measured: Measured,
+    samples: Samples<'p>,
+    /// QoS 0 messages queued and not yet written: written means delivered at QoS 0.
+    qos0_queued: u64,
+    qos0_measured: u64,
+}
+
+/// Where the schedule stands.
+struct Pace {
+    seq: u64,
+    sending: bool,
+    /// Once sending stops: how long outstanding acknowledgements are waited for.
+    grace: Option<Instant>,
+    /// Since when the in-flight window has been full (for the stall rule and to blame lag on
+    /// the broker rather than this machine).
+    blocked_since: Option<Instant>,
+    /// The wait for the next scheduled send lives across turns: re-creating it on every turn
+    /// would queue the same wake-up again and again.
+    tick: Option<(u64, Tick)>,
+    wake: Option<Wake>,
+}
+
+/// One publisher's run.
+struct Sender<'p> {
+    p: &'p Publisher,
+    window: Window,
+    schedule: Schedule,
+    link: Option<Link>,
+    book: Book<'p>,
+    pace: Pace,
+    /// pubsub's closed loop: this publisher's end-to-end window.
+    lane: Option<Arc<Lane>>,
+    /// {random:A-B} and {uuid} in --template payloads and topics.
+    random: Random,
+    backoff: Backoff,
+    stop: watch::Receiver<bool>,
+}
+
+/// What the last `queue_due` found.
+struct Queued {
+    count: u64,
+    flow_full: bool,
+}
+
+impl<'p> Sender<'p> {
+    fn new(
+        p: &'p Publisher,
+        window: Window,
+        link: Link,
+        connected: &ConnAck,
+        stop: watch::Receiver<bool>,
+    ) -> Sender<'p> {
+        let mut acks = Inflight::new(p.ctx.spec.max_inflight);
+        if let Some(max) = connected.terms.receive_max {
+            acks.narrow(max);
+        }
+        Sender {
+            p,
+            window,
+            schedule: Schedule::new(window.start, p.plan.interval, p.position, p.publishers),
+            link: Some(link),
+            book: Book {
+                acks,
+                measured: Measured::default(),
+                samples: Samples::new(p.position as usize, &p.ctx.recorder),
+                qos0_queued: 0,
+                qos0_measured: 0,
+            },
+            pace: Pace {
+                seq: 0,
+                sending: true,
+                grace: None,
+                blocked_since: None,
+                tick: None,
+                wake: None,
+            },
+            lane: p.ctx.flow.as_ref().and_then(|f| f.lane(p.publisher_id)),
+            random: Random::new(),
+            backoff: Backoff::new(),
+            stop,
+        }
+    }
+
+    /// One turn; false once the run is over for this publisher.
+    async fn turn(&mut self) -> bool {
+        let now = Instant::now();
+        if !self.stop_if_over(now) {
+            return false;
+        }
+        if self.link.is_none() {
+            return self.reconnect(now).await;
+        }
+        let queued = self.queue_due(now);
+        self.note_lag(now, &queued);
+        self.wait(now, queued.flow_full).await
+    }
+
+    /// Stop sending at the end, the limit or a signal; false once nothing is left to wait for.
+    fn stop_if_over(&mut self, now: Instant) -> bool {
+        let (p, pace) = (self.p, &mut self.pace);
+        if pace.sending {
+            let over_budget = p
+                .plan
+                .limit
+                .is_some_and(|limit| p.budget.load(Ordering::Relaxed) >= limit);
+            let next = self.schedule.at(pace.seq).unwrap_or(now);
+            if self.window.end.is_some_and(|end| next >= end) || over_budget || *self.stop.borrow()
+            {
+                pace.sending = false;
+            }
+        }
+        if !pace.sending {
+            pace.grace.get_or_insert(now + ACK_GRACE);
+            let written = self.link.as_ref().is_none_or(|c| !c.wants_write());
+            if self.book.acks.outstanding() == 0 && (written || self.book.qos0_queued == 0) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Disconnected: reconnect after a pause and send again what is unacknowledged, unless the
+    /// run is over. False when this client is done for.
+    async fn reconnect(&mut self, now: Instant) -> bool {
+        let counters = &self.p.ctx.counters;
+        if self.pace.sending && self.window.end.is_some_and(|end| now >= end) {
+            self.count_unsent();
+            // A client that never got its connection back within the run failed for good,
+            // whatever it had managed to send before.
+            self.book.measured.failed_for_good(None, counters);
+            return false;
+        }
+        let wait = Instant::now() + self.backoff.next_wait();
+        let grace = self.pace.grace;
+        tokio::select! {
+            _ = tokio::time::sleep_until(wait) => {}
+            _ = tokio::time::sleep_until(grace.unwrap_or(wait)), if grace.is_some() => {}
+        }
+        if grace.is_some_and(|g| Instant::now() >= g) {
+            self.book
+                .measured
+                .failed_for_good(Some("could not reconnect before the run ended"), counters);
+            return false;
+        }
+        match self.p.open().await {
+            Ok((mut fresh, connected)) => {
+                self.backoff.reset();
+                self.book.measured.reconnected(&self.p.client_id);
+                Counters::add(&counters.reconnects, 1);
+                if let Some(max) = connected.terms.receive_max {
+                    self.book.acks.narrow(max);
+                }
+                self.resend(&mut fresh);
+                self.link = Some(fresh);
+                true
+            }
+            Err(e) if e.refused.is_some() => {
+                self.book
+                    .measured
+                    .failed_for_good(Some(&format!("reconnect {}", e.reason)), counters);
+                false
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// The run ended while this client was away: what its schedule made due meanwhile was
+    /// never sent. Say so rather than hide it.
+    fn count_unsent(&mut self) {
+        let mut unsent = 0;
+        while self
+            .schedule
+            .at(self.pace.seq)
+            .zip(self.window.end)
+            .is_some_and(|(at, end)| at < end)
+        {
+            self.pace.seq += 1;
+            unsent += 1;
+        }
+        if unsent > 0 {
+            *self
+                .book
+                .measured
+                .failures
+                .entry("not sent: the connection was down until the run ended".into())
+                .or_default() += unsent;
+        }
+    }
+
+    /// MQTT wants unacknowledged messages sent again, in their order.
+    fn resend(&self, fresh: &mut Link) {
+        let (acks, plan) = (&self.book.acks, &self.p.plan);
+        for resend in acks.resend() {
+            match resend {
+                Resend::Publish(pkid) => {
+                    let sent = acks.get(pkid).expect("outstanding");
+                    let topic = sent.topic.as_deref().unwrap_or(self.p.topic.fixed());
+                    fresh.publish(PublishPacket {
+                        topic,
+                        qos: plan.qos,
+                        retain: plan.retain,
+                        dup: true,
+                        pkid,
+                        payload: sent.payload.clone(),
+                        properties: None,
+                    });
+                }
+                Resend::Release(pkid) => fresh.pubrel(pkid),
+            }
+        }
+    }
+
+    /// Whether the windows let one more message out: the in-flight window (QoS 1/2) or the
+    /// write buffer (QoS 0), and pubsub's end-to-end window. (room, end-to-end window full)
+    fn room(&self) -> (bool, bool) {
+        let qos = self.p.plan.qos;
+        let c = self.link.as_ref().expect("connected");
+        let room = match qos {
+            0 => c.queued() < QOS0_QUEUE,
+            _ => self.book.acks.has_room(),
+        };
+        let flow_full = match (&self.p.ctx.flow, &self.lane) {
+            (Some(flow), Some(lane)) => !flow.has_room(lane, self.pace.seq),
+            _ => false,
+        };
+        (room, flow_full)
+    }
+
+    /// Queue everything due that the windows have room for: one write takes it all.
+    fn queue_due(&mut self, now: Instant) -> Queued {
+        let mut queued = Queued {
+            count: 0,
+            flow_full: false,
+        };
+        while self.pace.sending && queued.count < BATCH as u64 {
+            let (room, flow_full) = self.room();
+            queued.flow_full = flow_full;
+            if !room || flow_full || !self.schedule.due(self.pace.seq, now) {
+                break;
+            }
+            let p = self.p;
+            if p.plan
+                .limit
+                .is_some_and(|limit| p.budget.fetch_add(1, Ordering::Relaxed) >= limit)
+            {
+                self.pace.sending = false;
+                break;
+            }
+            let intended = self.schedule.at(self.pace.seq).unwrap_or(now);
+            if self.window.end.is_some_and(|end| intended >= end) {
+                self.pace.sending = false;
+                break;
+            }
+            self.send_one(now, intended);
+            queued.count += 1;
+        }
+        if queued.count > 0 {
+            Counters::add(&self.p.ctx.counters.sent, queued.count);
+        }
+        queued
+    }
+
+    /// Message `seq` onto the connection, counted and (QoS 1/2) held until acknowledged.
+    fn send_one(&mut self, now: Instant, intended: Instant) {
+        let (p, seq, clock) = (self.p, self.pace.seq, self.window.clock);
+        let is_measured = self.window.measured(intended);
+        let head = Header {
+            publisher: p.publisher_id,
+            seq,
+            intended_ns: clock.unix_ns(intended),
+            sent_ns: clock.unix_ns(now),
+        };
+        let payload = p.plan.payload(&head, seq, &mut self.random);
+        let own_topic = p
+            .topic
+            .of(seq, &mut self.random)
+            .map(String::into_boxed_str);
+        let qos = p.plan.qos;
+        let book = &mut self.book;
+        let pkid = match qos {
+            0 => {
+                book.qos0_queued += 1;
+                book.qos0_measured += u64::from(is_measured);
+                0
+            }
+            _ => book.acks.insert(Sent {
+                intended,
+                measured: is_measured,
+                payload: payload.clone(),
+                topic: own_topic.clone(),
+            }),
+        };
+        let c = self.link.as_mut().expect("connected");
+        c.publish(PublishPacket {
+            topic: own_topic.as_deref().unwrap_or(p.topic.fixed()),
+            qos,
+            retain: p.plan.retain,
+            dup: false,
+            pkid,
+            payload,
+            properties: None,
+        });
+        book.measured.sent_total += 1;
+        if is_measured {
+            book.measured.sent += 1;
+            Span::mark(&mut book.measured.sends, clock.unix_ns(now));
+            if self.schedule.is_open_loop() {
+                book.samples
+                    .add(Kind::Lag, now.saturating_duration_since(intended));
+            }
+        }
+        self.pace.seq += 1;
+    }
+
+    /// How late the last queued message was, and whose doing that was: late because the
+    /// window was held shut (acknowledgements or arrivals) is the broker's, late with room to
+    /// send is this machine's.
+    fn note_lag(&mut self, now: Instant, queued: &Queued) {
+        let shut = self.window_shut(queued.flow_full);
+        let pace = &mut self.pace;
+        if queued.count > 0
+            && let Some(intended) = self.schedule.at(pace.seq - 1)
+        {
+            let lag = now.saturating_duration_since(intended).as_micros() as u64;
+            let held = match pace.blocked_since {
+                Some(_) => &self.p.lag.held,
+                None => &self.p.lag.own,
+            };
+            held.fetch_max(lag, Ordering::Relaxed);
+        }
+        match (shut, pace.blocked_since) {
+            (true, None) => pace.blocked_since = Some(now),
+            (false, Some(_)) if queued.count > 0 || !self.schedule.due(pace.seq, now) => {
+                pace.blocked_since = None
+            }
+            _ => {}
+        }
+    }
+
+    fn window_shut(&self, flow_full: bool) -> bool {
+        self.pace.sending && (flow_full || (self.p.plan.qos > 0 && !self.book.acks.has_room()))
+    }
+
+    /// Wait for the socket, the next due message, an arrival, the keep-alive or the end; false
+    /// once the grace for acknowledgements is over.
+    async fn wait(&mut self, now: Instant, flow_full: bool) -> bool {
+        let window_shut = self.window_shut(flow_full);
+        let qos = self.p.plan.qos;
+        let Sender {
+            p,
+            window,
+            schedule,
+            link,
+            book,
+            pace,
+            lane,
+            stop,
+            ..
+        } = self;
+        let c = link.as_mut().expect("connected");
+        let due_next = schedule
+            .at(pace.seq)
+            .filter(|_| pace.sending && !flow_full && (qos == 0 || book.acks.has_room()));
+        if let Some(at) = due_next
+            && pace.tick.as_ref().is_none_or(|(s, _)| *s != pace.seq)
+        {
+            let wake = pace
+                .wake
+                .get_or_insert_with(|| p.ticker.wake_for(p.position as usize))
+                .clone();
+            let at = at.into_std();
+            pace.tick = Some((
+                pace.seq,
+                Box::pin(async move { wake.sleep_until(at).await }),
+            ));
+        }
+        let flow = p.ctx.flow.as_deref();
+        let waiting_for_flow = pace.sending && flow_full && flow.is_some() && lane.is_some();
+        let since = pace.blocked_since.unwrap_or(now);
+        let (seq, sending, grace) = (pace.seq, pace.sending, pace.grace);
+        let keep_alive = c.keep_alive_at();
+        let far = now + Duration::from_secs(3600);
+        let mut lost: Option<LinkError> = None;
+        tokio::select! {
+            biased;
+            io = c.io(true) => match io {
+                Ok(progress) => {
+                    if progress.wrote && !c.wants_write() {
+                        book.written(window, &p.ctx.counters);
+                    }
+                    if progress.read
+                        && let Err(e) = book.read(c, window, &p.ctx.counters)
+                    {
+                        lost = Some(e);
+                    }
+                }
+                Err(e) => lost = Some(e),
+            },
+            _ = async { pace.tick.as_mut().expect("armed").1.as_mut().await },
+                if due_next.is_some() && pace.tick.is_some() => {
+                pace.tick = None;
+            }
+            written_off = async {
+                let (flow, lane) = (flow.expect("flow"), lane.as_ref().expect("lane"));
+                flow.wait(lane, seq, since).await
+            }, if waiting_for_flow => {
+                // Written off (nothing arrived for a while: the subscribers count it as lost),
+                // or an arrival: the stall clock starts again either way.
+                pace.blocked_since = (!written_off).then(Instant::now);
+            }
+            _ = tokio::time::sleep_until(keep_alive.unwrap_or(far)), if keep_alive.is_some() => {
+                if let Err(e) = c.keep_alive() {
+                    lost = Some(e);
+                }
+            }
+            _ = stopped(stop), if sending => {}
+            // While the window is shut nothing is sent, so nothing else would say how late the
+            // next message already is: the live view must see the broker falling behind.
+            _ = tokio::time::sleep(LAG_REFRESH), if window_shut => {
+                if let Some(intended) = schedule.at(seq) {
+                    let lag = Instant::now().saturating_duration_since(intended);
+                    p.lag.held.fetch_max(lag.as_micros() as u64, Ordering::Relaxed);
+                }
+            }
+            _ = tokio::time::sleep_until(grace.unwrap_or(far)), if grace.is_some() => {
+                return false;
+            }
+        }
+        book.samples.flush();
+        if let Some(e) = lost {
+            // QoS 0 messages still queued never reached the broker.
+            (book.qos0_queued, book.qos0_measured) = (0, 0);
+            *link = None;
+            book.measured.disconnected(&e.reason);
+        }
+        true
+    }
+
+    /// What is still unacknowledged, and a clean goodbye.
+    async fn finish(mut self) -> Measured {
+        let book = &mut self.book;
+        let missing = book.acks.outstanding() as u64;
+        if self.p.plan.qos > 0 && missing > 0 {
+            *book
+                .measured
+                .failures
+                .entry("not acknowledged in time".into())
+                .or_default() += missing;
+            book.measured.unconfirmed += missing;
+        }
+        book.samples.flush();
+        if let Some(c) = self.link.take() {
+            c.close(&Default::default(), Duration::from_secs(2), false)
+                .await;
+        }
+        std::mem::take(&mut self.book.measured)
+    }
+}
+
+impl Book<'_> {
+    /// Everything queued is written: at QoS 0 that is delivery.
+    fn written(&mut self, window: &Window, counters: &Counters) {
+        if self.qos0_queued == 0 {
+            return;
+        }
+        self.measured.acked += self.qos0_measured;
+        if self.qos0_measured > 0 {
+            Span::mark(&mut self.measured.acks, window.clock.now_ns());
+        }
+        Counters::add(&counters.acked, self.qos0_queued);
+        (self.qos0_queued, self.qos0_measured) = (0, 0);
+    }
+
+    /// Match what was read to the messages it completes.
+    fn read(
+        &mut self,
+        c: &mut Link,
+        window: &Window,
+        counters: &Counters,
+    ) -> std::result::Result<(), LinkError> {
+        let mut acked = 0;
+        let Book {
+            acks,
+            measured,
+            samples,
+            ..
+        } = self;
+        let parsed = c.parse(|_, packet| match packet {
+            // A refusal (MQTT 5) ends the exchange: counted, not timed.
+            Incoming::PubAck { pkid, reason } | Incoming::PubRec { pkid, reason }
+                if reason >= 0x80 && acks.complete(pkid).is_some() =>
+            {
+                measured.fail(&format!(
+                    "the broker refused a publish: {}",
+                    crate::connect::reason_words(reason)
+                ));
+                measured.refused += 1;
+                acked += 1;
+            }
+            Incoming::PubAck { reason, .. } | Incoming::PubRec { reason, .. } if reason >= 0x80 => {
+            }
+            Incoming::PubAck { pkid, .. } | Incoming::PubComp { pkid, .. } => {
+                if let Some(sent) = acks.complete(pkid) {
+                    acked += 1;
+                    if sent.measured {
+                        measured.acked += 1;
+                        let at = Instant::now();
+                        Span::mark(&mut measured.acks, window.clock.unix_ns(at));
+                        samples.add(Kind::Ack, at.saturating_duration_since(sent.intended));
+                    }
+                }
+            }
+            Incoming::PubRec { pkid, .. } => acks.received(pkid),
+            _ => {}
+        });
+        Counters::add(&counters.acked, acked);
+        parsed
     }
 }

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::publisher::Lag;
+use super::lag::{Lag, LagCause};
 use super::stats::{Counters, Histograms};
 use super::summary::Summary;
 use super::{text, verdict};
@@ -23,16 +23,6 @@ use crate::report as say;
 /// Sends that lag their schedule by more than this (and by more than two intervals) for two
 /// seconds running are worth a warning, and a word on whose doing it is.
 const LAG_LIMIT: Duration = Duration::from_millis(50);
-
-/// Who held sends back from their schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LagCause {
-    /// The in-flight window was full: acknowledgements (or arrivals) came too slowly.
-    Broker,
-    /// There was room to send, and the sends were late all the same: this machine was busy.
-    Generator,
-}
 
 pub struct LiveView {
     task: JoinHandle<()>,

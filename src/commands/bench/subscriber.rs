@@ -10,9 +10,9 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
+use super::ctx::{Ctx, client_failure};
 use super::flow::Tally;
 use super::header::Header;
-use super::run::{Ctx, client_failure};
 use super::stats::{Counters, Kind, Measured, Samples, Span};
 use super::stopped;
 use crate::connect::{Attempt, Backoff, ConnAck, Filter, Incoming, Link, LinkError};

@@ -11,10 +11,9 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Setup;
+use super::lag::LagCause;
 use super::mode::Mode;
-use super::report::LagCause;
 use super::stats::{Histograms, Measured, Span};
-use super::verdict::Check;
 
 /// Percentiles of one histogram, in microseconds.
 #[derive(Debug, Clone, Copy, Default)]
@@ -164,6 +163,18 @@ pub struct Outcome {
     pub sending_ended_ns: Option<u64>,
     /// pubsub: the measured messages times the copies each makes.
     pub expected: Option<u64>,
+}
+
+/// One check of the verdict (verdict.rs), as the summary records it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    /// The threshold (`None` for checks that want zero).
+    pub limit: Option<f64>,
+    pub value: f64,
+    pub passed: bool,
+    /// The exit code when it fails.
+    pub code: u8,
 }
 
 /// Loss whose usual cause the summary names (see `loss_cause`).

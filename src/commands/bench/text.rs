@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::report::LagCause;
+use super::lag::LagCause;
 use super::summary::{Percentiles, SUBSCRIBER_QUEUE, Summary};
 use super::verdict;
 

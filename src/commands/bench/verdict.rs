@@ -2,23 +2,10 @@
 //! QoS 1/2 message unacknowledged or lost) and thresholds given on the command line, as k6's
 //! thresholds. Each check says what it compared, and the exit code follows the worst failure.
 
-use serde::Serialize;
-
 use super::mode::Mode;
-use super::summary::Summary;
+use super::summary::{Check, Summary};
 use crate::cli::ThresholdArgs;
 use crate::exit::{CHECK_FAILED, REFUSED, SUCCESS, UNCONFIRMED};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    pub name: &'static str,
-    /// The threshold (`None` for checks that want zero).
-    pub limit: Option<f64>,
-    pub value: f64,
-    pub passed: bool,
-    /// The exit code when it fails.
-    pub code: u8,
-}
 
 /// Run every check that applies; record them in the summary; return the exit code.
 pub fn judge(summary: &mut Summary, thresholds: &ThresholdArgs) -> u8 {

@@ -143,11 +143,7 @@ impl ConnSpec {
         let tls = if args.no_tls {
             None
         } else {
-            tls::client_config(
-                &tls::TlsOptions::from_options(args),
-                tls_wanted,
-                &mut warnings,
-            )?
+            tls::client_config(&args.tls(), tls_wanted, &mut warnings)?
         };
         if tls.is_some() && args.unix.is_some() {
             return Err(Failure::usage(

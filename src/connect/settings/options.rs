@@ -71,3 +71,22 @@ pub struct ConnOptions {
     /// Never use TLS, whatever else says so.
     pub no_tls: bool,
 }
+
+impl ConnOptions {
+    /// The TLS flags, as the TLS layer takes them.
+    pub fn tls(&self) -> crate::connect::tls::TlsOptions<'_> {
+        crate::connect::tls::TlsOptions {
+            cafile: self.cafile.as_deref(),
+            capath: self.capath.as_deref(),
+            cert: self.cert.as_deref(),
+            key: self.key.as_deref(),
+            insecure: self.insecure,
+            os_certs: self.tls_use_os_certs,
+            alpn: self.tls_alpn.as_deref(),
+            version: self.tls_version.as_deref(),
+            keylog: self.tls_keylog.as_deref(),
+            server_name: self.tls_server_name.as_deref(),
+            debug: self.debug,
+        }
+    }
+}

@@ -24,7 +24,6 @@ use rustls::ClientConfig;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
 
-use super::settings::ConnOptions;
 use crate::exit::{Failure, Result};
 use crate::report::io_reason;
 use client_cert::ClientCert;
@@ -48,22 +47,6 @@ pub struct TlsOptions<'a> {
 }
 
 impl<'a> TlsOptions<'a> {
-    pub fn from_options(args: &'a ConnOptions) -> Self {
-        TlsOptions {
-            cafile: args.cafile.as_deref(),
-            capath: args.capath.as_deref(),
-            cert: args.cert.as_deref(),
-            key: args.key.as_deref(),
-            insecure: args.insecure,
-            os_certs: args.tls_use_os_certs,
-            alpn: args.tls_alpn.as_deref(),
-            version: args.tls_version.as_deref(),
-            keylog: args.tls_keylog.as_deref(),
-            server_name: args.tls_server_name.as_deref(),
-            debug: args.debug,
-        }
-    }
-
     fn turns_tls_on(&self) -> bool {
         self.cafile.is_some()
             || self.capath.is_some()
