@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
-use super::ctx::{Ctx, client_failure};
+use super::ctx::{Ctx, Window, client_failure};
 use super::flow::Tally;
 use super::header::Header;
 use super::stats::{Counters, Kind, Measured, Samples, Span};
@@ -119,168 +119,216 @@ impl Subscriber {
     pub async fn run(
         self,
         ready: oneshot::Sender<Result<()>>,
-        mut drain: watch::Receiver<bool>,
+        drain: watch::Receiver<bool>,
     ) -> Measured {
-        let mut measured = Measured::default();
-        let mut conn = match self.first_connection().await {
-            Ok((conn, _)) => conn,
-            Err(e) => {
-                let _ = ready.send(Err(client_failure(&self.client_id, &e)));
-                return measured;
+        let conn = match self.start().await {
+            Ok(conn) => {
+                let _ = ready.send(Ok(()));
+                conn
+            }
+            Err(failure) => {
+                let _ = ready.send(Err(failure));
+                return Measured::default();
             }
         };
-        match self.subscribe(&mut conn).await {
-            Ok(Subscribed::Yes) => {}
-            Ok(Subscribed::Refused(code)) => {
-                let _ = ready.send(Err(self.refused(code)));
-                return measured;
-            }
-            Err(e) => {
-                let _ = ready.send(Err(client_failure(&self.client_id, &e)));
-                return measured;
-            }
-        }
-        let _ = ready.send(Ok(()));
         Counters::add(&self.ctx.counters.connected, 1);
         let Some(window) = self.ctx.window().await else {
-            return measured;
+            return Measured::default();
         };
-        let measure_from_ns = window.clock.unix_ns(window.measure_from);
-        let mut samples = Samples::new(self.worker, &self.ctx.recorder);
-        let mut tally = Tally::default();
-        let mut conn = Some(conn);
-        let mut backoff = Backoff::new();
-        let target = &self.ctx.target;
-        loop {
-            let Some(c) = conn.as_mut() else {
-                let wait = backoff.next_wait();
-                tokio::select! {
-                    biased;
-                    _ = stopped(&mut drain) => {
-                        measured.failed_for_good(Some("could not reconnect before the run ended"), &self.ctx.counters);
-                        break;
-                    }
-                    _ = tokio::time::sleep(wait) => {}
+        let mut listener = Listener {
+            measure_from_ns: window.clock.unix_ns(window.measure_from),
+            window,
+            s: &self,
+            link: Some(conn),
+            measured: Measured::default(),
+            samples: Samples::new(self.worker, &self.ctx.recorder),
+            tally: Tally::default(),
+            backoff: Backoff::new(),
+            drain,
+        };
+        while listener.turn().await {}
+        listener.finish().await
+    }
+
+    /// The first connection, subscribed; the failure that stops the run otherwise.
+    async fn start(&self) -> std::result::Result<Link, Failure> {
+        let failure = |e: LinkError| client_failure(&self.client_id, &e);
+        let (mut conn, _) = self.first_connection().await.map_err(failure)?;
+        match self.subscribe(&mut conn).await.map_err(failure)? {
+            Subscribed::Yes => Ok(conn),
+            Subscribed::Refused(code) => Err(self.refused(code)),
+        }
+    }
+}
+
+/// One subscriber's run: read, reconnect while the connection is down, stop at the drain.
+struct Listener<'s> {
+    s: &'s Subscriber,
+    window: Window,
+    measure_from_ns: u64,
+    link: Option<Link>,
+    measured: Measured,
+    samples: Samples<'s>,
+    /// Arrivals per publisher, for pubsub's end-to-end window.
+    tally: Tally,
+    backoff: Backoff,
+    drain: watch::Receiver<bool>,
+}
+
+impl Listener<'_> {
+    /// One turn; false once the run is over for this subscriber.
+    async fn turn(&mut self) -> bool {
+        if self.link.is_none() {
+            return self.reconnect().await;
+        }
+        let Listener { link, drain, .. } = self;
+        let c = link.as_mut().expect("connected");
+        let keep_alive = c.keep_alive_at();
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut lost: Option<LinkError> = None;
+        let mut read = false;
+        tokio::select! {
+            biased;
+            _ = stopped(drain) => return false,
+            io = c.io(true) => match io {
+                Ok(progress) => read = progress.read,
+                Err(e) => lost = Some(e),
+            },
+            _ = tokio::time::sleep_until(keep_alive.unwrap_or(far)), if keep_alive.is_some() => {
+                if let Err(e) = c.keep_alive() {
+                    lost = Some(e);
                 }
-                let opened = Link::open(&self.ctx.spec, target, self.attempt(false)).await;
-                match opened {
-                    Ok((mut fresh, connected, _)) => {
-                        backoff.reset();
-                        measured.reconnected(&self.client_id);
-                        Counters::add(&self.ctx.counters.reconnects, 1);
-                        if !connected.session_present {
-                            match self.subscribe(&mut fresh).await {
-                                Ok(Subscribed::Yes) => {}
-                                Ok(Subscribed::Refused(code)) => {
-                                    measured.failed_for_good(
-                                        Some(&self.refused(code).message),
-                                        &self.ctx.counters,
-                                    );
-                                    break;
-                                }
-                                Err(_) => continue,
-                            }
-                        }
-                        conn = Some(fresh);
-                    }
-                    Err(e) if e.refused.is_some() => {
-                        measured.failed_for_good(
-                            Some(&format!("reconnect {}", e.reason)),
-                            &self.ctx.counters,
-                        );
-                        break;
-                    }
-                    Err(_) => {}
-                }
-                continue;
-            };
-            let keep_alive = c.keep_alive_at();
-            let far = Instant::now() + Duration::from_secs(3600);
-            let mut lost: Option<LinkError> = None;
-            tokio::select! {
-                biased;
-                _ = stopped(&mut drain) => break,
-                io = c.io(true) => match io {
-                    Ok(progress) if progress.read => {
-                        let (mut arrived, mut own) = (0u64, 0u64);
-                        let ended_ns = self.ctx.sending_ended_ns.load(Ordering::Relaxed);
-                        let parsed = c.parse(|_, packet| {
-                            let Incoming::Publish(message) = packet else {
-                                return;
-                            };
-                            let payload = message.payload;
-                            arrived += 1;
-                            measured.received_total += 1;
-                            let now = window.clock.now_ns();
-                            let measured_now = match Header::read(&payload) {
-                                // Another shard's publisher: its own subscribers account for it.
-                                Some(h) if !self.ctx.own.contains(h.publisher) => {
-                                    measured.received_other_shards += 1;
-                                    false
-                                }
-                                Some(h) => {
-                                    own += 1;
-                                    tally.add(h.publisher);
-                                    let in_window = h.intended_ns >= measure_from_ns;
-                                    measured.streams.observe(h.publisher, h.seq, in_window);
-                                    if in_window {
-                                        let since = |t: u64| Duration::from_nanos(now.saturating_sub(t));
-                                        samples.add(Kind::Latency, since(h.intended_ns));
-                                        samples.add(Kind::Service, since(h.sent_ns));
-                                    }
-                                    in_window
-                                }
-                                None => {
-                                    own += 1;
-                                    now >= measure_from_ns
-                                }
-                            };
-                            if measured_now {
-                                measured.received += 1;
-                                Span::mark(&mut measured.arrivals, now);
-                                if ended_ns != 0 && now > ended_ns {
-                                    measured.drained += 1;
-                                }
-                            }
-                        });
-                        if let Some(flow) = &self.ctx.flow {
-                            tally.hand_over(flow);
-                        }
-                        Counters::add(&self.ctx.counters.received_own, own);
-                        let total = self.ctx.counters.received.fetch_add(arrived, Ordering::Relaxed) + arrived;
-                        if self.limit.is_some_and(|limit| total >= limit) {
-                            self.ctx.limit_reached.store(true, Ordering::Relaxed);
-                            let _ = self.stop_all.send(true);
-                        }
-                        if let Err(e) = parsed {
-                            lost = Some(e);
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => lost = Some(e),
-                },
-                _ = tokio::time::sleep_until(keep_alive.unwrap_or(far)), if keep_alive.is_some() => {
-                    if let Err(e) = c.keep_alive() {
-                        lost = Some(e);
-                    }
-                }
-            }
-            samples.flush();
-            if let Some(e) = lost {
-                conn = None;
-                measured.disconnected(&e.reason);
             }
         }
-        samples.flush();
-        if let Some(mut c) = conn {
-            if self.persistent() {
+        if read && let Err(e) = self.read() {
+            lost = Some(e);
+        }
+        self.samples.flush();
+        if let Some(e) = lost {
+            self.link = None;
+            self.measured.disconnected(&e.reason);
+        }
+        true
+    }
+
+    /// Count, time and account for what was read.
+    fn read(&mut self) -> std::result::Result<(), LinkError> {
+        let Listener {
+            s,
+            window,
+            measure_from_ns,
+            link,
+            measured,
+            samples,
+            tally,
+            ..
+        } = self;
+        let ctx = &s.ctx;
+        let c = link.as_mut().expect("connected");
+        let (mut arrived, mut own) = (0u64, 0u64);
+        let ended_ns = ctx.sending_ended_ns.load(Ordering::Relaxed);
+        let parsed = c.parse(|_, packet| {
+            let Incoming::Publish(message) = packet else {
+                return;
+            };
+            arrived += 1;
+            measured.received_total += 1;
+            let now = window.clock.now_ns();
+            let measured_now = match Header::read(&message.payload) {
+                // Another shard's publisher: its own subscribers account for it.
+                Some(h) if !ctx.own.contains(h.publisher) => {
+                    measured.received_other_shards += 1;
+                    false
+                }
+                Some(h) => {
+                    own += 1;
+                    tally.add(h.publisher);
+                    let in_window = h.intended_ns >= *measure_from_ns;
+                    measured.streams.observe(h.publisher, h.seq, in_window);
+                    if in_window {
+                        let since = |t: u64| Duration::from_nanos(now.saturating_sub(t));
+                        samples.add(Kind::Latency, since(h.intended_ns));
+                        samples.add(Kind::Service, since(h.sent_ns));
+                    }
+                    in_window
+                }
+                None => {
+                    own += 1;
+                    now >= *measure_from_ns
+                }
+            };
+            if measured_now {
+                measured.received += 1;
+                Span::mark(&mut measured.arrivals, now);
+                if ended_ns != 0 && now > ended_ns {
+                    measured.drained += 1;
+                }
+            }
+        });
+        if let Some(flow) = &ctx.flow {
+            tally.hand_over(flow);
+        }
+        Counters::add(&ctx.counters.received_own, own);
+        let total = ctx.counters.received.fetch_add(arrived, Ordering::Relaxed) + arrived;
+        if s.limit.is_some_and(|limit| total >= limit) {
+            ctx.limit_reached.store(true, Ordering::Relaxed);
+            let _ = s.stop_all.send(true);
+        }
+        parsed
+    }
+
+    /// Reconnect after a pause (subscribing again where the broker kept no session); false
+    /// when this subscriber is done for.
+    async fn reconnect(&mut self) -> bool {
+        let (s, counters) = (self.s, &self.s.ctx.counters);
+        let wait = self.backoff.next_wait();
+        tokio::select! {
+            biased;
+            _ = stopped(&mut self.drain) => {
+                self.measured.failed_for_good(Some("could not reconnect before the run ended"), counters);
+                return false;
+            }
+            _ = tokio::time::sleep(wait) => {}
+        }
+        match Link::open(&s.ctx.spec, &s.ctx.target, s.attempt(false)).await {
+            Ok((mut fresh, connected, _)) => {
+                self.backoff.reset();
+                self.measured.reconnected(&s.client_id);
+                Counters::add(&counters.reconnects, 1);
+                if !connected.session_present {
+                    match s.subscribe(&mut fresh).await {
+                        Ok(Subscribed::Yes) => {}
+                        Ok(Subscribed::Refused(code)) => {
+                            self.measured
+                                .failed_for_good(Some(&s.refused(code).message), counters);
+                            return false;
+                        }
+                        Err(_) => return true,
+                    }
+                }
+                self.link = Some(fresh);
+                true
+            }
+            Err(e) if e.refused.is_some() => {
+                self.measured
+                    .failed_for_good(Some(&format!("reconnect {}", e.reason)), counters);
+                false
+            }
+            Err(_) => true,
+        }
+    }
+
+    async fn finish(mut self) -> Measured {
+        self.samples.flush();
+        if let Some(mut c) = self.link.take() {
+            if self.s.persistent() {
                 // The session outlives this run: leave it without subscriptions, so the broker
                 // queues nothing for a client that is gone.
-                c.unsubscribe(2, std::slice::from_ref(&self.filter), &self.ctx.spec);
+                c.unsubscribe(2, std::slice::from_ref(&self.s.filter), &self.s.ctx.spec);
             }
             c.close(&Default::default(), Duration::from_secs(2), false)
                 .await;
         }
-        measured
+        self.measured
     }
 }
