@@ -14,7 +14,9 @@ mod wire;
 
 pub use describe::reason as reason_words;
 pub use session::inflight::{Inflight, Resend};
-pub use session::{Acks, Backoff, Counts, Event, OUTBOX_LIMIT, Publisher, Reconnect, Session};
+pub use session::{
+    Acks, Backoff, Counts, Deliveries, Event, OUTBOX_LIMIT, Publisher, Reconnect, Session,
+};
 pub use settings::{ConnOptions, ConnSpec, Endpoint, Protocol};
 pub use wire::{
     Attempt, CONNECT_TIMEOUT, ConnAck, Incoming, Link, LinkError, PublishPacket, Target,
