@@ -8,6 +8,7 @@ use rustls::Error;
 use rustls::pki_types::{CertificateDer, UnixTime};
 
 use super::cert::Cert;
+use super::constraints;
 use super::explain;
 use super::rules::{self, Reader};
 use super::trust::Trust;
@@ -130,7 +131,7 @@ fn openssl_checks(
             continue;
         }
         for ca in &chain[at + 1..] {
-            rules::names_beyond_webpki(cert, ca, at == 0).map_err(|p| say(at, p))?;
+            constraints::names_beyond_webpki(cert, ca, at == 0).map_err(|p| say(at, p))?;
         }
     }
     Ok(())

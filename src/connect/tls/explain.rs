@@ -6,6 +6,7 @@
 use rustls::pki_types::{CertificateDer, UnixTime};
 
 use super::cert::{Cert, Signature};
+use super::constraints;
 use super::rules::{self, Reader};
 use super::trust::{Origin, Trust};
 use super::words::{self, Who};
@@ -166,7 +167,7 @@ fn own_problems(
     rules::signed_consistently(cert)?;
     rules::fit_to_issue(cert, false)?;
     rules::path_length(cert, cas_below)?;
-    rules::names_within(leaf, cert)
+    constraints::names_within(leaf, cert)
 }
 
 fn root_problems(
@@ -179,7 +180,7 @@ fn root_problems(
     rules::extensions(root, Reader::OpenSsl)?;
     rules::fit_to_issue(root, true)?;
     rules::path_length(root, cas_below)?;
-    rules::names_within(leaf, root)
+    constraints::names_within(leaf, root)
 }
 
 /// Nothing moth has signed `current`: say why, from what does bear the issuer's name.

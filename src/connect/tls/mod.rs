@@ -5,6 +5,7 @@
 mod cert;
 mod chain;
 mod client_cert;
+mod constraints;
 mod der;
 mod explain;
 mod files;

@@ -9,6 +9,7 @@ use rustls::Error;
 use rustls::pki_types::{CertificateDer, UnixTime};
 
 use super::cert::{Cert, Signature};
+use super::constraints;
 use super::explain;
 use super::rules::{self, Problem, Reader};
 use super::trust::Trust;
@@ -71,7 +72,7 @@ pub fn direct(
             &p,
         ))
     })?;
-    rules::names_within(leaf, &root).map_err(|p| refusal(words::problem(&Who::Leaf, &p)))?;
+    constraints::names_within(leaf, &root).map_err(|p| refusal(words::problem(&Who::Leaf, &p)))?;
     Ok(format!(
         "{kind} certificate issued directly by {name} {}",
         origin.source()

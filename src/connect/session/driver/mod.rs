@@ -23,6 +23,9 @@ use crate::connect::{debug, describe};
 use crate::exit::{self, Failure};
 use crate::message::{Filter, Granted, OutgoingPublish};
 
+mod connecting;
+mod reading;
+
 /// What the driver shares with the session's handles.
 pub(crate) struct Shared {
     outbox: Mutex<Outbox>,
@@ -240,209 +243,6 @@ impl Driver {
         }
     }
 
-    /// After a lost connection: take stock, and say whether to stop.
-    fn lost(&mut self, error: &LinkError) -> Option<Failure> {
-        self.shared.outbox().lost();
-        // MQTT 5: the broker said why, and the reason refuses what moth sent.
-        if error.disconnect.is_some_and(refuses_what_was_sent) {
-            return Some(Failure::new(exit::REFUSED, error.reason.clone()));
-        }
-        if self.reconnect == Reconnect::Never {
-            return Some(Failure::new(
-                exit::UNCONFIRMED,
-                format!(
-                    "connection to {} lost: {}",
-                    self.spec.endpoint, error.reason
-                ),
-            ));
-        }
-        let awaiting = self.shared.outbox().awaiting() || !self.awaited.is_empty();
-        self.poison_streak = match (self.progress, awaiting) {
-            (false, true) => self.poison_streak + 1,
-            _ => 0,
-        };
-        if self.poison_streak >= POISON_LIMIT {
-            return Some(self.poisoned());
-        }
-        None
-    }
-
-    /// The broker hung up every time moth sent it this: name it and give up on it.
-    fn poisoned(&mut self) -> Failure {
-        let times = self.poison_streak;
-        if let Some((_, Awaited::Subscribe(filters))) = self.awaited.front() {
-            let shown: Vec<String> = filters
-                .iter()
-                .map(|f| crate::report::quote(&f.filter))
-                .collect();
-            return Failure::new(
-                exit::REFUSED,
-                format!(
-                    "the broker closed the connection {times} times in a row when moth subscribed to {}, without answering: it will not take that subscription; giving up",
-                    shown.join(", ")
-                ),
-            );
-        }
-        if let Some((_, Awaited::Unsubscribe(filter))) = self.awaited.front() {
-            return Failure::new(
-                exit::REFUSED,
-                format!(
-                    "the broker closed the connection {times} times in a row when moth unsubscribed from {}, without answering; giving up",
-                    crate::report::quote(filter)
-                ),
-            );
-        }
-        let outbox = self.shared.outbox();
-        match outbox.oldest_unconfirmed() {
-            Some((_, held)) => Failure::new(
-                exit::UNCONFIRMED,
-                format!(
-                    "the broker closed the connection {times} times in a row right after message {} (topic {}, {} bytes) without acknowledging it: it will not take that message (too large for it? a topic it rejects?); giving up",
-                    held.seq,
-                    crate::report::quote(&held.publish.topic),
-                    held.publish.payload.len()
-                ),
-            ),
-            None => Failure::new(
-                exit::UNCONFIRMED,
-                format!(
-                    "the broker closed the connection {times} times in a row without acknowledging anything; giving up"
-                ),
-            ),
-        }
-    }
-
-    /// Connect (again): the link, once the broker accepted; the session's last event otherwise.
-    async fn connect(&mut self) -> Result<Link, Option<Event>> {
-        loop {
-            let attempt = self.attempt().await;
-            match attempt {
-                Ok((link, ack)) => {
-                    self.connected(&ack);
-                    let session_present = ack.session_present;
-                    if self
-                        .events
-                        .send(Event::Connected { session_present })
-                        .await
-                        .is_err()
-                    {
-                        return Err(None);
-                    }
-                    return Ok(link);
-                }
-                Err(e) if e.refused.is_some() => {
-                    let failure = match e.disconnect {
-                        Some(_) => Failure::new(e.refused.unwrap_or(1), e.reason.clone()),
-                        None => describe::refused(e.refused.unwrap_or(1)),
-                    };
-                    return Err(Some(Event::Failed(failure)));
-                }
-                Err(e) if !self.ever_connected && self.may_wait_for_broker(&e) => {
-                    let until = self.start_retry.unwrap_or_else(Instant::now);
-                    if !self.told_waiting {
-                        self.told_waiting = true;
-                        crate::report::note(&format!(
-                            "{}: {}; trying again for up to {} (--retry)",
-                            self.spec.endpoint,
-                            e.reason,
-                            seconds(self.spec.start_retry.unwrap_or_default())
-                        ));
-                    }
-                    let wait = self.backoff.next_wait().min(until - Instant::now());
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        request = self.requests.recv() => if request.is_none() {
-                            return Err(None);
-                        },
-                    }
-                }
-                Err(e) if !self.ever_connected => {
-                    let within = match self.spec.start_retry {
-                        Some(wait) if !e.lasting => {
-                            format!(" within --retry {}", seconds(wait))
-                        }
-                        _ => String::new(),
-                    };
-                    let hint = match (e.reason == describe::CLOSED, self.spec.tls.is_some()) {
-                        (false, _) => "",
-                        (true, true) => " before CONNACK (is that port a TLS listener?)",
-                        (true, false) => {
-                            " before CONNACK (if that port expects TLS, add --cafile or use mqtts://)"
-                        }
-                    };
-                    return Err(Some(Event::Failed(Failure::usage(format!(
-                        "cannot connect to {}{within}: {}{hint}",
-                        self.spec.endpoint, e.reason
-                    )))));
-                }
-                Err(_) => {
-                    // Reconnecting: wait, but leave at once when the owner says to.
-                    let wait = self.backoff.next_wait();
-                    let until = tokio::time::Instant::now() + wait;
-                    loop {
-                        if self.shared.closing() && !self.shared.outbox().owes_acknowledgement() {
-                            return Err(Some(Event::Closed));
-                        }
-                        tokio::select! {
-                            _ = tokio::time::sleep_until(until) => break,
-                            _ = self.shared.work.notified() => {}
-                            request = self.requests.recv() => if request.is_none() {
-                                return Err(None);
-                            },
-                            // Subscriptions are made again on the next CONNACK by the owner;
-                            // acknowledgements of a lost connection's messages go nowhere.
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// `--retry`: the first connection failed in a way that may pass (the broker is not up, its
-    /// name does not resolve yet), and there is time left to wait.
-    fn may_wait_for_broker(&self, error: &LinkError) -> bool {
-        !error.lasting && self.start_retry.is_some_and(|until| Instant::now() < until)
-    }
-
-    async fn attempt(&mut self) -> Result<(Link, ConnAck), LinkError> {
-        if self.target.is_none() {
-            self.target = Some(Target::resolve(&self.spec).await?);
-        }
-        let target = self.target.as_ref().expect("resolved");
-        if self.spec.debug {
-            debug::connect(&self.spec);
-        }
-        let attempt = Attempt {
-            client_id: &self.spec.client_id,
-            clean: self.spec.clean_start,
-            session_expiry: self.spec.session_expiry,
-            source: None,
-            auto_ack: self.acks == Acks::OnReceipt,
-        };
-        let (link, ack, _) = Link::open(&self.spec, target, attempt).await?;
-        if self.spec.debug {
-            debug::connack(
-                &self.spec.client_id,
-                &ack,
-                self.spec.protocol == Protocol::V5,
-            );
-        }
-        Ok((link, ack))
-    }
-
-    /// An accepting CONNACK: a new connection of the session.
-    fn connected(&mut self, ack: &ConnAck) {
-        self.ever_connected = true;
-        self.backoff.reset();
-        self.progress = false;
-        self.terms = ack.terms.clone();
-        self.session_present = ack.session_present;
-        self.connection += 1;
-        self.incoming.connected(ack.session_present);
-        // A SUBSCRIBE or UNSUBSCRIBE of a lost connection is never answered on this one.
-        self.awaited.clear();
-    }
-
     /// Serve one connection until it ends.
     async fn serve(&mut self, link: &mut Link) -> Served {
         let window = self
@@ -636,149 +436,6 @@ impl Driver {
         }
         None
     }
-
-    /// Every whole packet read: the number of messages among them, or how the connection ends.
-    fn parse(&mut self, link: &mut Link) -> Result<usize, Served> {
-        use crate::connect::wire::Incoming as In;
-        let mut messages = 0;
-        let mut broken: Option<String> = None;
-        let connection = self.connection;
-        let debug = self.spec.debug.then(|| self.spec.client_id.clone());
-        let auto_ack = self.acks == Acks::OnReceipt;
-        let v5 = self.spec.protocol == Protocol::V5;
-        let parsed = link.parse(|link, packet| {
-            let line = |what: String| {
-                if let Some(id) = &debug {
-                    debug::line(id, &what);
-                }
-            };
-            match packet {
-                In::Publish(message) => match self.incoming.arrived(message) {
-                    Ok(Arrival::New(mut message)) => {
-                        message.connection = connection;
-                        if let Some(id) = &debug {
-                            debug::received_publish(id, &message);
-                        }
-                        if auto_ack && message.qos == 2 {
-                            self.incoming.taken(message.packet_id);
-                        }
-                        messages += 1;
-                        self.events_out.push(Event::Message(message));
-                    }
-                    Ok(Arrival::Again(pkid)) => {
-                        line(format!("received PUBLISH again (m{pkid}): already taken"));
-                        if !auto_ack {
-                            link.pubrec(pkid);
-                        }
-                    }
-                    Err(why) => {
-                        broken.get_or_insert(why);
-                    }
-                },
-                In::PubAck { pkid, reason } => {
-                    line(ack_line("PUBACK", pkid, reason, v5));
-                    self.progress = true;
-                    self.settle_publish(pkid, reason, "PUBACK");
-                }
-                In::PubRec { pkid, reason } => {
-                    line(ack_line("PUBREC", pkid, reason, v5));
-                    self.progress = true;
-                    if reason >= 0x80 {
-                        self.settle_publish(pkid, reason, "PUBREC");
-                    } else {
-                        self.shared.outbox().received(pkid);
-                        line(format!("sending PUBREL (m{pkid})"));
-                    }
-                }
-                In::PubComp { pkid, reason } => {
-                    line(ack_line("PUBCOMP", pkid, reason, v5));
-                    self.progress = true;
-                    // "Packet identifier not found": the broker had the message (it sent PUBREC)
-                    // and finished with it before a reconnect made moth send PUBREL again.
-                    self.settle_publish(pkid, 0, "PUBCOMP");
-                }
-                In::PubRel { pkid } => {
-                    line(format!("received PUBREL (m{pkid})"));
-                    line(format!("sending PUBCOMP (m{pkid})"));
-                    self.incoming.released(pkid);
-                }
-                In::SubAck { pkid, codes } => {
-                    let shown: Vec<String> = codes.iter().map(u8::to_string).collect();
-                    line(format!("received SUBACK (m{pkid}, {})", shown.join(", ")));
-                    self.progress = true;
-                    if let Some(at) = self.awaited.iter().position(|(id, _)| *id == pkid) {
-                        self.awaited.remove(at);
-                        self.events_out.push(Event::Subscribed(
-                            codes.iter().map(|&code| granted(code, v5)).collect(),
-                        ));
-                    }
-                }
-                In::UnsubAck { pkid, codes } => {
-                    line(format!("received UNSUBACK (m{pkid})"));
-                    self.progress = true;
-                    if let Some(at) = self.awaited.iter().position(|(id, _)| *id == pkid) {
-                        self.awaited.remove(at);
-                        let refusal = codes
-                            .iter()
-                            .find(|c| **c >= 0x80)
-                            .map(|&code| format!("{} (code {code})", describe::reason(code)));
-                        self.events_out.push(Event::Unsubscribed(refusal));
-                    }
-                }
-                In::PingResp => line("received PINGRESP".into()),
-                In::ConnAck(_) => {
-                    broken.get_or_insert(
-                        "the broker sent a second CONNACK (a protocol error)".into(),
-                    );
-                }
-                In::Disconnect { .. } => {}
-            }
-        });
-        if let Some(why) = broken {
-            return Err(Served::Failed(Failure::usage(why)));
-        }
-        if let Err(error) = parsed {
-            return Err(Served::Lost(error));
-        }
-        Ok(messages)
-    }
-
-    /// An acknowledgement of one of the session's publishes: delivered, or refused in words.
-    fn settle_publish(&mut self, pkid: u16, reason: u8, packet: &str) {
-        let mut outbox = self.shared.outbox();
-        if reason < 0x80 {
-            if outbox.acknowledged(pkid).is_some() {
-                drop(outbox);
-                self.shared.settled();
-            }
-            return;
-        }
-        if let Some(held) = outbox.refused(pkid) {
-            drop(outbox);
-            self.shared.settled();
-            self.events_out.push(Event::PublishRefused(format!(
-                "the broker refused message {} (topic {}): {} (code {reason}, in {packet})",
-                held.seq,
-                crate::report::quote(&held.publish.topic),
-                describe::reason(reason)
-            )));
-        }
-    }
-}
-
-fn ack_line(packet: &str, pkid: u16, reason: u8, v5: bool) -> String {
-    match v5 {
-        true => format!("received {packet} (m{pkid}, rc{reason})"),
-        false => format!("received {packet} (m{pkid})"),
-    }
-}
-
-fn granted(code: u8, v5: bool) -> Granted {
-    match code {
-        0..=2 => Granted::Qos(code),
-        _ if !v5 => Granted::Refused(format!("refused (code {code})")),
-        _ => Granted::Refused(format!("{} (code {code})", describe::reason(code))),
-    }
 }
 
 /// The size of a PUBLISH on the wire, for the broker's maximum packet size (MQTT 5).
@@ -790,6 +447,14 @@ fn packet_size(p: &OutgoingPublish, protocol: Protocol) -> usize {
     1 + varint_len(remaining) + remaining
 }
 
+fn granted(code: u8, v5: bool) -> Granted {
+    match code {
+        0..=2 => Granted::Qos(code),
+        _ if !v5 => Granted::Refused(format!("refused (code {code})")),
+        _ => Granted::Refused(format!("{} (code {code})", describe::reason(code))),
+    }
+}
+
 fn too_large(held: &Held, max: u32, protocol: Protocol) -> String {
     format!(
         "the broker takes packets of at most {max} bytes (its CONNACK said so), and message {} (topic {}) makes one of {} bytes",
@@ -797,32 +462,4 @@ fn too_large(held: &Held, max: u32, protocol: Protocol) -> String {
         crate::report::quote(&held.publish.topic),
         packet_size(&held.publish, protocol)
     )
-}
-
-/// MQTT 5 DISCONNECT reason codes that refuse what this client sent, as opposed to the broker
-/// going away or taking the session elsewhere: reconnecting would only send it again.
-fn refuses_what_was_sent(code: u8) -> bool {
-    matches!(
-        code,
-        0x81 | 0x82
-            | 0x87
-            | 0x8F
-            | 0x90
-            | 0x93
-            | 0x94
-            | 0x95
-            | 0x96
-            | 0x97
-            | 0x99
-            | 0x9A
-            | 0x9B
-            | 0x9E
-            | 0xA1
-            | 0xA2
-    )
-}
-
-/// `1 s`, `0.5 s`.
-fn seconds(wait: Duration) -> String {
-    format!("{} s", wait.as_secs_f64())
 }
