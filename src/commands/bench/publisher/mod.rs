@@ -33,6 +33,9 @@ use crate::connect::{
 };
 use crate::exit::Result;
 
+mod book;
+mod reconnect;
+
 /// How long publishers wait for outstanding acknowledgements once sending stops.
 pub const ACK_GRACE: Duration = Duration::from_secs(5);
 /// QoS 0 in a closed loop: queue up to this much per write. QoS 0 has no acknowledgement, so
@@ -240,97 +243,6 @@ impl<'p> Sender<'p> {
             }
         }
         true
-    }
-
-    /// Disconnected: reconnect after a pause and send again what is unacknowledged, unless the
-    /// run is over. False when this client is done for.
-    async fn reconnect(&mut self, now: Instant) -> bool {
-        let counters = &self.p.ctx.counters;
-        if self.pace.sending && self.window.end.is_some_and(|end| now >= end) {
-            self.count_unsent();
-            // A client that never got its connection back within the run failed for good,
-            // whatever it had managed to send before.
-            self.book.measured.failed_for_good(None, counters);
-            return false;
-        }
-        let wait = Instant::now() + self.backoff.next_wait();
-        let grace = self.pace.grace;
-        tokio::select! {
-            _ = tokio::time::sleep_until(wait) => {}
-            _ = tokio::time::sleep_until(grace.unwrap_or(wait)), if grace.is_some() => {}
-        }
-        if grace.is_some_and(|g| Instant::now() >= g) {
-            self.book
-                .measured
-                .failed_for_good(Some("could not reconnect before the run ended"), counters);
-            return false;
-        }
-        match self.p.open().await {
-            Ok((mut fresh, connected)) => {
-                self.backoff.reset();
-                self.book.measured.reconnected(&self.p.client_id);
-                Counters::add(&counters.reconnects, 1);
-                if let Some(max) = connected.terms.receive_max {
-                    self.book.acks.narrow(max);
-                }
-                self.resend(&mut fresh);
-                self.link = Some(fresh);
-                true
-            }
-            Err(e) if e.refused.is_some() => {
-                self.book
-                    .measured
-                    .failed_for_good(Some(&format!("reconnect {}", e.reason)), counters);
-                false
-            }
-            Err(_) => true,
-        }
-    }
-
-    /// The run ended while this client was away: what its schedule made due meanwhile was
-    /// never sent. Say so rather than hide it.
-    fn count_unsent(&mut self) {
-        let mut unsent = 0;
-        while self
-            .schedule
-            .at(self.pace.seq)
-            .zip(self.window.end)
-            .is_some_and(|(at, end)| at < end)
-        {
-            self.pace.seq += 1;
-            unsent += 1;
-        }
-        if unsent > 0 {
-            *self
-                .book
-                .measured
-                .failures
-                .entry("not sent: the connection was down until the run ended".into())
-                .or_default() += unsent;
-        }
-    }
-
-    /// MQTT wants unacknowledged messages sent again, in their order.
-    fn resend(&self, fresh: &mut Link) {
-        let (acks, plan) = (&self.book.acks, &self.p.plan);
-        for resend in acks.resend() {
-            match resend {
-                Resend::Publish(pkid) => {
-                    let sent = acks.get(pkid).expect("outstanding");
-                    let topic = sent.topic.as_deref().unwrap_or(self.p.topic.fixed());
-                    fresh.publish(PublishPacket {
-                        topic,
-                        qos: plan.qos,
-                        retain: plan.retain,
-                        dup: true,
-                        pkid,
-                        payload: sent.payload.clone(),
-                        properties: None,
-                    });
-                }
-                Resend::Release(pkid) => fresh.pubrel(pkid),
-            }
-        }
     }
 
     /// Whether the windows let one more message out: the in-flight window (QoS 1/2) or the
@@ -577,66 +489,5 @@ impl<'p> Sender<'p> {
                 .await;
         }
         std::mem::take(&mut self.book.measured)
-    }
-}
-
-impl Book<'_> {
-    /// Everything queued is written: at QoS 0 that is delivery.
-    fn written(&mut self, window: &Window, counters: &Counters) {
-        if self.qos0_queued == 0 {
-            return;
-        }
-        self.measured.acked += self.qos0_measured;
-        if self.qos0_measured > 0 {
-            Span::mark(&mut self.measured.acks, window.clock.now_ns());
-        }
-        Counters::add(&counters.acked, self.qos0_queued);
-        (self.qos0_queued, self.qos0_measured) = (0, 0);
-    }
-
-    /// Match what was read to the messages it completes.
-    fn read(
-        &mut self,
-        c: &mut Link,
-        window: &Window,
-        counters: &Counters,
-    ) -> std::result::Result<(), LinkError> {
-        let mut acked = 0;
-        let Book {
-            acks,
-            measured,
-            samples,
-            ..
-        } = self;
-        let parsed = c.parse(|_, packet| match packet {
-            // A refusal (MQTT 5) ends the exchange: counted, not timed.
-            Incoming::PubAck { pkid, reason } | Incoming::PubRec { pkid, reason }
-                if reason >= 0x80 && acks.complete(pkid).is_some() =>
-            {
-                measured.fail(&format!(
-                    "the broker refused a publish: {}",
-                    crate::connect::reason_words(reason)
-                ));
-                measured.refused += 1;
-                acked += 1;
-            }
-            Incoming::PubAck { reason, .. } | Incoming::PubRec { reason, .. } if reason >= 0x80 => {
-            }
-            Incoming::PubAck { pkid, .. } | Incoming::PubComp { pkid, .. } => {
-                if let Some(sent) = acks.complete(pkid) {
-                    acked += 1;
-                    if sent.measured {
-                        measured.acked += 1;
-                        let at = Instant::now();
-                        Span::mark(&mut measured.acks, window.clock.unix_ns(at));
-                        samples.add(Kind::Ack, at.saturating_duration_since(sent.intended));
-                    }
-                }
-            }
-            Incoming::PubRec { pkid, .. } => acks.received(pkid),
-            _ => {}
-        });
-        Counters::add(&counters.acked, acked);
-        parsed
     }
 }
