@@ -154,7 +154,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench)
-            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version conn pub sub pubsub merge help"
+            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version conn pub sub pubsub merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,12 +437,12 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tls-version)
-                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
-                    return 0
-                    ;;
                 --tls-alpn)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-version)
+                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
                     return 0
                     ;;
                 --tls-keylog)
@@ -464,7 +464,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__conn)
-            opts="-c -i -R -n -h -p -V -u -P -k --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-c -i -R -n -h -p -V -u -P -k --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -660,12 +660,12 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tls-version)
-                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
-                    return 0
-                    ;;
                 --tls-alpn)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-version)
+                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
                     return 0
                     ;;
                 --tls-keylog)
@@ -823,7 +823,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__pub)
-            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1091,12 +1091,12 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tls-version)
-                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
-                    return 0
-                    ;;
                 --tls-alpn)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-version)
+                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
                     return 0
                     ;;
                 --tls-keylog)
@@ -1118,7 +1118,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__pubsub)
-            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1401,12 +1401,12 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tls-version)
-                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
-                    return 0
-                    ;;
                 --tls-alpn)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-version)
+                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
                     return 0
                     ;;
                 --tls-keylog)
@@ -1428,7 +1428,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__sub)
-            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-version --tls-use-os-certs --tls-alpn --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1654,12 +1654,12 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tls-version)
-                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
-                    return 0
-                    ;;
                 --tls-alpn)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-version)
+                    COMPREPLY=($(compgen -W "tlsv1.3 tlsv1.2" -- "${cur}"))
                     return 0
                     ;;
                 --tls-keylog)

@@ -319,29 +319,29 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s u -l username -d 'User name' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s P -l pw -d 'Password' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l pw-file -d 'Read the password from the first line of this file' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l pw-file -d 'Read the password from the first line of FILE' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l cert -d 'Client certificate (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
 tlsv1.2\t''"
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l template -d 'Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1), {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l ws -d 'Websockets on -h and -p (path /mqtt)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l pw-prompt -d 'Ask for the password on the terminal'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates; turns TLS on'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l no-tls -d 'Plain TCP even where a profile or the environment sets TLS'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
@@ -377,27 +377,27 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s u -l username -d 'User name' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s P -l pw -d 'Password' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l pw-file -d 'Read the password from the first line of this file' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l pw-file -d 'Read the password from the first line of FILE' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cert -d 'Client certificate (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
 tlsv1.2\t''"
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ws -d 'Websockets on -h and -p (path /mqtt)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l pw-prompt -d 'Ask for the password on the terminal'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates; turns TLS on'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l no-tls -d 'Plain TCP even where a profile or the environment sets TLS'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r -f
@@ -437,29 +437,29 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s u -l username -d 'User name' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s P -l pw -d 'Password' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l pw-file -d 'Read the password from the first line of this file' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cert -d 'Client certificate (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
 tlsv1.2\t''"
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l template -d 'Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1), {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l pw-prompt -d 'Ask for the password on the terminal'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates; turns TLS on'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l no-tls -d 'Plain TCP even where a profile or the environment sets TLS'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s t -l topic -d 'Topic filter to subscribe to ($share/GROUP/... for shared subscriptions)' -r -f
@@ -494,27 +494,27 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s u -l username -d 'User name' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s P -l pw -d 'Password' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l pw-file -d 'Read the password from the first line of this file' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cert -d 'Client certificate (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
 tlsv1.2\t''"
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l pw-prompt -d 'Ask for the password on the terminal'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates; turns TLS on'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l no-tls -d 'Plain TCP even where a profile or the environment sets TLS'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name, %s sequence number' -r -f
@@ -557,29 +557,29 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 mqttv311\t''
 mqttv5\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s u -l username -d 'User name' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s P -l pw -d 'Password' -r -f
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l pw-file -d 'Read the password from the first line of this file' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l profile -d 'Use this profile of the config file' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l config -d 'Read settings from this config file instead of the default one' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s k -l keepalive -d 'Keep-alive seconds' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l max-inflight -d 'Maximum QoS 1/2 messages in flight per publisher (keep at or below the broker\'s limit)' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cafile -d 'CA certificates (PEM) to verify the broker; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l capath -d 'Directory of CA certificates; turns TLS on' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cert -d 'Client certificate (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l key -d 'Client key (PEM)' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r -f -a "tlsv1.3\t''
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
 tlsv1.2\t''"
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-alpn -d 'TLS ALPN protocol to offer' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-keylog -d 'Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-server-name -d 'The name the broker\'s certificate must hold, when it differs from the host connected to' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l template -d 'Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1), {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l quiet -d 'No live progress'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l pw-prompt -d 'Ask for the password on the terminal'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l insecure -d 'Do not check the broker\'s host name (no CA: accept any certificate)'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates; turns TLS on'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l no-tls -d 'Plain TCP even where a profile or the environment sets TLS'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l version -d 'Print version'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Write the merged summary as JSON to FILE, or - for stdout' -r

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand};
 
+use super::conn::{AuthArgs, TlsArgs};
 use super::values::{self, MAX_CLIENTS};
 
 const LOAD: &str = "Load";
@@ -357,21 +358,8 @@ pub struct BenchConnArgs {
     #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION, value_parser = values::bench_protocol_version())]
     pub protocol_version: Option<String>,
 
-    /// User name
-    #[arg(short = 'u', long, value_name = "USER", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
-    pub username: Option<String>,
-
-    /// Password
-    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
-    pub password: Option<String>,
-
-    /// Read the password from the first line of this file
-    #[arg(long = "pw-file", value_name = "FILE", conflicts_with = "password", help_heading = CONNECTION)]
-    pub pw_file: Option<PathBuf>,
-
-    /// Ask for the password on the terminal
-    #[arg(long = "pw-prompt", conflicts_with_all = ["password", "pw_file"], help_heading = CONNECTION)]
-    pub pw_prompt: bool,
+    #[command(flatten)]
+    pub auth: AuthArgs,
 
     /// Use this profile of the config file
     #[arg(long, value_name = "NAME", help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
@@ -391,47 +379,6 @@ pub struct BenchConnArgs {
         value_parser = values::whole::<u16>(1, 65535, "a count"), help_heading = CONNECTION)]
     pub max_inflight: u16,
 
-    /// CA certificates (PEM) to verify the broker; turns TLS on
-    #[arg(long, value_name = "FILE", help_heading = CONNECTION)]
-    pub cafile: Option<PathBuf>,
-
-    /// Directory of CA certificates; turns TLS on
-    #[arg(long, value_name = "DIR", help_heading = CONNECTION)]
-    pub capath: Option<PathBuf>,
-
-    /// Client certificate (PEM)
-    #[arg(long, value_name = "FILE", requires = "key", help_heading = CONNECTION)]
-    pub cert: Option<PathBuf>,
-
-    /// Client key (PEM)
-    #[arg(long, value_name = "FILE", requires = "cert", help_heading = CONNECTION)]
-    pub key: Option<PathBuf>,
-
-    /// Do not check the broker's host name (no CA: accept any certificate)
-    #[arg(long, help_heading = CONNECTION)]
-    pub insecure: bool,
-
-    /// TLS version: tlsv1.3 or tlsv1.2
-    #[arg(long = "tls-version", value_name = "VERSION", help_heading = CONNECTION, value_parser = values::tls_version())]
-    pub tls_version: Option<String>,
-
-    /// Trust the operating system's CA certificates; turns TLS on
-    #[arg(long = "tls-use-os-certs", help_heading = CONNECTION)]
-    pub tls_use_os_certs: bool,
-
-    /// TLS ALPN protocol to offer
-    #[arg(long = "tls-alpn", value_name = "PROTOCOL", help_heading = CONNECTION)]
-    pub tls_alpn: Option<String>,
-
-    /// Append TLS session secrets to this file (SSLKEYLOGFILE format), for Wireshark
-    #[arg(long = "tls-keylog", value_name = "FILE", help_heading = CONNECTION)]
-    pub tls_keylog: Option<PathBuf>,
-
-    /// The name the broker's certificate must hold, when it differs from the host connected to
-    #[arg(long = "tls-server-name", value_name = "NAME", help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
-    pub tls_server_name: Option<String>,
-
-    /// Plain TCP even where a profile or the environment sets TLS
-    #[arg(long = "no-tls", help_heading = CONNECTION)]
-    pub no_tls: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }

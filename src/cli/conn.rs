@@ -59,22 +59,8 @@ pub struct ConnArgs {
         value_parser = values::session_expiry(), help_heading = CONNECTION)]
     pub session_expiry: Option<u32>,
 
-    /// User name
-    #[arg(short = 'u', long, value_name = "USER", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
-    pub username: Option<String>,
-
-    /// Password (may begin with -: whatever follows -P is the password). Other users can read it
-    /// with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile
-    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
-    pub password: Option<String>,
-
-    /// Read the password from the first line of FILE
-    #[arg(long = "pw-file", value_name = "FILE", conflicts_with = "password", help_heading = CONNECTION)]
-    pub pw_file: Option<PathBuf>,
-
-    /// Ask for the password on the terminal, without echo
-    #[arg(long = "pw-prompt", conflicts_with_all = ["password", "pw_file"], help_heading = CONNECTION)]
-    pub pw_prompt: bool,
+    #[command(flatten)]
+    pub auth: AuthArgs,
 
     /// Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]
     #[arg(long, value_name = "NAME", help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
@@ -145,6 +131,38 @@ pub struct ConnArgs {
     #[arg(long = "will-retain", requires = "will_topic", help_heading = WILL)]
     pub will_retain: bool,
 
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    #[command(flatten)]
+    pub refused: RefusedArgs,
+}
+
+/// Who the client is to the broker: shared by every command that connects (bench included).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AuthArgs {
+    /// User name
+    #[arg(short = 'u', long, value_name = "USER", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
+    pub username: Option<String>,
+
+    /// Password (may begin with -: whatever follows -P is the password). Other users can read it
+    /// with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile
+    #[arg(short = 'P', long = "pw", value_name = "PASSWORD", allow_hyphen_values = true, help_heading = CONNECTION, value_hint = clap::ValueHint::Other)]
+    pub password: Option<String>,
+
+    /// Read the password from the first line of FILE
+    #[arg(long = "pw-file", value_name = "FILE", conflicts_with = "password", help_heading = CONNECTION)]
+    pub pw_file: Option<PathBuf>,
+
+    /// Ask for the password on the terminal, without echo
+    #[arg(long = "pw-prompt", conflicts_with_all = ["password", "pw_file"], help_heading = CONNECTION)]
+    pub pw_prompt: bool,
+}
+
+/// How the broker is verified and the client proves itself: shared by every command that
+/// connects (bench included).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
     /// PEM file of CA certificates that verify the broker (turns TLS on)
     #[arg(long, value_name = "FILE", help_heading = TLS)]
     pub cafile: Option<PathBuf>,
@@ -190,9 +208,6 @@ pub struct ConnArgs {
     /// Turn TLS off, whatever TLS options a config or option file gives
     #[arg(long = "no-tls", help_heading = TLS)]
     pub no_tls: bool,
-
-    #[command(flatten)]
-    pub refused: RefusedArgs,
 }
 
 /// Options mosquitto has that moth cannot honour: accepted so that a mosquitto script fails with a
@@ -216,8 +231,8 @@ impl ConnArgs {
             keepalive: self.keepalive,
             disable_clean_session: self.disable_clean_session,
             session_expiry: self.session_expiry,
-            username: self.username.clone(),
-            password: self.password.clone(),
+            username: self.auth.username.clone(),
+            password: self.auth.password.clone(),
             ws: self.ws,
             max_inflight: self.max_inflight,
             property: self.property.clone(),
@@ -227,17 +242,17 @@ impl ConnArgs {
             will_payload: self.will_payload.clone(),
             will_qos: self.will_qos,
             will_retain: self.will_retain,
-            cafile: self.cafile.clone(),
-            capath: self.capath.clone(),
-            cert: self.cert.clone(),
-            key: self.key.clone(),
-            insecure: self.insecure,
-            tls_use_os_certs: self.tls_use_os_certs,
-            tls_alpn: self.tls_alpn.clone(),
-            tls_version: self.tls_version.clone(),
-            tls_keylog: self.tls_keylog.clone(),
-            tls_server_name: self.tls_server_name.clone(),
-            no_tls: self.no_tls,
+            cafile: self.tls.cafile.clone(),
+            capath: self.tls.capath.clone(),
+            cert: self.tls.cert.clone(),
+            key: self.tls.key.clone(),
+            insecure: self.tls.insecure,
+            tls_use_os_certs: self.tls.tls_use_os_certs,
+            tls_alpn: self.tls.tls_alpn.clone(),
+            tls_version: self.tls.tls_version.clone(),
+            tls_keylog: self.tls.tls_keylog.clone(),
+            tls_server_name: self.tls.tls_server_name.clone(),
+            no_tls: self.tls.no_tls,
         })
     }
 }

@@ -139,16 +139,16 @@ impl Command {
     pub fn password_mut(&mut self) -> Option<&mut Option<String>> {
         use bench::BenchMode;
         Some(match self {
-            Command::Pub(args) => &mut args.conn.password,
-            Command::Sub(args) => &mut args.conn.password,
-            Command::Rr(args) => &mut args.conn.password,
-            Command::Ls(args) => &mut args.conn.password,
+            Command::Pub(args) => &mut args.conn.auth.password,
+            Command::Sub(args) => &mut args.conn.auth.password,
+            Command::Rr(args) => &mut args.conn.auth.password,
+            Command::Ls(args) => &mut args.conn.auth.password,
             Command::Bench(Deferred(args)) => match &mut args.mode {
-                None => &mut args.pubsub.conn.password,
-                Some(BenchMode::Pubsub(a)) => &mut a.conn.password,
-                Some(BenchMode::Conn(a)) => &mut a.conn.password,
-                Some(BenchMode::Pub(a)) => &mut a.conn.password,
-                Some(BenchMode::Sub(a)) => &mut a.conn.password,
+                None => &mut args.pubsub.conn.auth.password,
+                Some(BenchMode::Pubsub(a)) => &mut a.conn.auth.password,
+                Some(BenchMode::Conn(a)) => &mut a.conn.auth.password,
+                Some(BenchMode::Pub(a)) => &mut a.conn.auth.password,
+                Some(BenchMode::Sub(a)) => &mut a.conn.auth.password,
                 Some(BenchMode::Merge(_)) => return None,
             },
             Command::Config(_) => return None,
@@ -464,12 +464,12 @@ mod tests {
         let Command::Pub(args) = cli.command else {
             panic!("expected pub")
         };
-        assert_eq!(args.conn.password.as_deref(), Some("--s3cr3t"));
+        assert_eq!(args.conn.auth.password.as_deref(), Some("--s3cr3t"));
         let cli = try_parse_from(["moth", "bench", "-P", "-x", "-L", "1"]).unwrap();
         let Command::Bench(args) = cli.command else {
             panic!("expected bench")
         };
-        assert_eq!(args.pubsub.conn.password.as_deref(), Some("-x"));
+        assert_eq!(args.pubsub.conn.auth.password.as_deref(), Some("-x"));
     }
 
     #[test]

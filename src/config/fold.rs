@@ -207,17 +207,17 @@ pub(super) fn finish(
         *slot = Some(stored.read()?);
     }
     if let Some(bench) = cli.command.bench_conn_mut() {
-        let question = match &bench.username {
+        let question = match &bench.auth.username {
             Some(user) if !user.is_empty() => format!(
                 "password for {}: ",
                 crate::report::escape_controls(&crate::report::shorten(user))
             ),
             _ => "password: ".to_string(),
         };
-        if let Some(path) = bench.pw_file.clone() {
-            bench.password = Some(password::from_file(&path, &Origin::CommandLine)?);
-        } else if bench.pw_prompt {
-            bench.password = Some(password::prompt(&question)?.unwrap_or_default());
+        if let Some(path) = bench.auth.pw_file.clone() {
+            bench.auth.password = Some(password::from_file(&path, &Origin::CommandLine)?);
+        } else if bench.auth.pw_prompt {
+            bench.auth.password = Some(password::prompt(&question)?.unwrap_or_default());
         }
         return Ok(());
     }
@@ -229,7 +229,7 @@ pub(super) fn finish(
         _ => return Ok(()),
     };
     let url_user = conn.url.as_deref().map(resolve::url_userinfo);
-    let user = conn.username.clone().or_else(|| {
+    let user = conn.auth.username.clone().or_else(|| {
         conn.url
             .as_deref()
             .and_then(|u| u.split_once("://"))
@@ -243,11 +243,11 @@ pub(super) fn finish(
         ),
         _ => "password: ".to_string(),
     };
-    if let Some(path) = conn.pw_file.clone() {
-        conn.password = Some(password::from_file(&path, &Origin::CommandLine)?);
-    } else if conn.pw_prompt {
-        conn.password = Some(password::prompt(&question)?.unwrap_or_default());
-    } else if conn.password.is_none()
+    if let Some(path) = conn.auth.pw_file.clone() {
+        conn.auth.password = Some(password::from_file(&path, &Origin::CommandLine)?);
+    } else if conn.auth.pw_prompt {
+        conn.auth.password = Some(password::prompt(&question)?.unwrap_or_default());
+    } else if conn.auth.password.is_none()
         && user.is_some()
         && !url_user.is_some_and(|(_, pw)| pw)
         && password::interactive()
@@ -255,7 +255,7 @@ pub(super) fn finish(
         // A user name without a password at a terminal is most likely a forgotten -P: ask,
         // rather than be refused by the broker. An empty answer connects without one.
         if let Some(answer) = password::prompt(&question)? {
-            conn.password = Some(answer);
+            conn.auth.password = Some(answer);
             if let Some(report) = report.as_mut() {
                 report.settings.push(Setting {
                     key: "pw",
