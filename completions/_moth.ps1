@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the connection settings and where each comes from, or the config file''s path')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Watch a broker for a moment and print the topic tree seen: counts, rates, retained messages, last payloads')
+            [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Explore a broker in the terminal: a live topic tree, each topic''s payloads, history and chart; publish and clear retained messages from it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -859,6 +860,82 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'moth;ui' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic filter to watch (repeatable; default #)')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic filter to watch (repeatable; default #)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Leave out topics that match this filter (repeatable)')
+            [CompletionResult]::new('--filter-out', '--filter-out', [CompletionResultType]::ParameterName, 'Leave out topics that match this filter (repeatable)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quality of service to subscribe with: 0, 1 or 2')
+            [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'Quality of service to subscribe with: 0, 1 or 2')
+            [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Messages kept per topic, its last included (for the history and the chart)')
+            [CompletionResult]::new('--history-total', '--history-total', [CompletionResultType]::ParameterName, 'Older messages kept in all topics together (each topic''s last is always kept), and at most 64 MiB of their payloads')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host name or IP address [default: localhost]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host name or IP address [default: localhost]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port [default: 1883, or 8883 with TLS]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port [default: 1883, or 8883 with TLS]')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Connect over a unix domain socket instead of TCP')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5')
+            [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Client id [default: moth- and a random suffix]')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Client id [default: moth- and a random suffix]')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Client id prefix; the process id is appended')
+            [CompletionResult]::new('--id-prefix', '--id-prefix', [CompletionResultType]::ParameterName, 'Client id prefix; the process id is appended')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Seconds between keep-alive pings, 5 to 65535')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Seconds between keep-alive pings, 5 to 65535')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]')
+            [CompletionResult]::new('--session-expiry', '--session-expiry', [CompletionResultType]::ParameterName, 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile')
+            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile')
+            [CompletionResult]::new('--pw-file', '--pw-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'moth''s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr')
+            [CompletionResult]::new('--options-file', '--options-file', [CompletionResultType]::ParameterName, 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr')
+            [CompletionResult]::new('-M', '-M ', [CompletionResultType]::ParameterName, 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid')
+            [CompletionResult]::new('--max-inflight', '--max-inflight', [CompletionResultType]::ParameterName, 'Maximum QoS 1 and 2 messages in flight at once. Above the broker''s limit (mosquitto''s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid')
+            [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will')
+            [CompletionResult]::new('--property', '--property', [CompletionResultType]::ParameterName, 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will')
+            [CompletionResult]::new('--retry', '--retry', [CompletionResultType]::ParameterName, 'At start, wait up to this many seconds for the broker (fractions allowed), trying again while it is down or its name does not resolve yet: for scripts that start before it')
+            [CompletionResult]::new('--will-topic', '--will-topic', [CompletionResultType]::ParameterName, 'Topic of the will, published by the broker if this client vanishes')
+            [CompletionResult]::new('--will-payload', '--will-payload', [CompletionResultType]::ParameterName, 'Payload of the will [default: empty]')
+            [CompletionResult]::new('--will-qos', '--will-qos', [CompletionResultType]::ParameterName, 'QoS of the will')
+            [CompletionResult]::new('--cafile', '--cafile', [CompletionResultType]::ParameterName, 'PEM file of CA certificates that verify the broker (turns TLS on)')
+            [CompletionResult]::new('--capath', '--capath', [CompletionResultType]::ParameterName, 'Directory of PEM CA certificates (turns TLS on)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate, PEM (needs --key)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)')
+            [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca')
+            [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]')
+            [CompletionResult]::new('--tls-keylog', '--tls-keylog', [CompletionResultType]::ParameterName, 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic')
+            [CompletionResult]::new('--tls-server-name', '--tls-server-name', [CompletionResultType]::ParameterName, 'Check the broker''s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)')
+            [CompletionResult]::new('--psk', '--psk', [CompletionResultType]::ParameterName, 'TLS pre-shared key (rustls has no PSK support)')
+            [CompletionResult]::new('--psk-identity', '--psk-identity', [CompletionResultType]::ParameterName, 'TLS-PSK identity (rustls has no PSK support)')
+            [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'OpenSSL cipher list (rustls picks its own safe suites)')
+            [CompletionResult]::new('--tls-engine', '--tls-engine', [CompletionResultType]::ParameterName, 'OpenSSL engine')
+            [CompletionResult]::new('--keyform', '--keyform', [CompletionResultType]::ParameterName, 'OpenSSL key form')
+            [CompletionResult]::new('--tls-engine-kpass-sha1', '--tls-engine-kpass-sha1', [CompletionResultType]::ParameterName, 'OpenSSL engine key password')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'SOCKS5 proxy URL')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Local address to bind to')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Keep the session after disconnecting (needs -i or -I)')
+            [CompletionResult]::new('--disable-clean-session', '--disable-clean-session', [CompletionResultType]::ParameterName, 'Keep the session after disconnecting (needs -i or -I)')
+            [CompletionResult]::new('--pw-prompt', '--pw-prompt', [CompletionResultType]::ParameterName, 'Ask for the password on the terminal, without echo')
+            [CompletionResult]::new('--ws', '--ws', [CompletionResultType]::ParameterName, 'Connect over websockets to -h/-p (path /mqtt)')
+            [CompletionResult]::new('--nodelay', '--nodelay', [CompletionResultType]::ParameterName, 'Accepted for mosquitto compatibility: moth always sends at once (it writes whole batches itself, so Nagle''s delay would only hold back the last packet of one)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Print packets sent and received on stderr (passwords are never shown)')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print packets sent and received on stderr (passwords are never shown)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no runtime errors or warnings (the exit code still tells)')
+            [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not check the broker''s host name; without --cafile/--capath, accept any certificate')
+            [CompletionResult]::new('--tls-use-os-certs', '--tls-use-os-certs', [CompletionResultType]::ParameterName, 'Trust the operating system''s CA certificates (turns TLS on)')
+            [CompletionResult]::new('--no-tls', '--no-tls', [CompletionResultType]::ParameterName, 'Turn TLS off, whatever TLS options a config or option file gives')
+            [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'DNS SRV lookup of the broker')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'moth;help' {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish messages (as mosquitto_pub)')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and print messages (as mosquitto_sub)')
@@ -866,6 +943,7 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the connection settings and where each comes from, or the config file''s path')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'Watch a broker for a moment and print the topic tree seen: counts, rates, retained messages, last payloads')
+            [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Explore a broker in the terminal: a live topic tree, each topic''s payloads, history and chart; publish and clear retained messages from it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -913,6 +991,9 @@ Register-ArgumentCompleter -Native -CommandName 'moth' -ScriptBlock {
             break
         }
         'moth;help;ls' {
+            break
+        }
+        'moth;help;ui' {
             break
         }
         'moth;help;help' {

@@ -32,6 +32,7 @@ complete -c moth -n "__fish_moth_needs_command" -f -a "rr" -d 'Send a request an
 complete -c moth -n "__fish_moth_needs_command" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
 complete -c moth -n "__fish_moth_needs_command" -f -a "config" -d 'Show the connection settings and where each comes from, or the config file\'s path'
 complete -c moth -n "__fish_moth_needs_command" -f -a "ls" -d 'Watch a broker for a moment and print the topic tree seen: counts, rates, retained messages, last payloads'
+complete -c moth -n "__fish_moth_needs_command" -f -a "ui" -d 'Explore a broker in the terminal: a live topic tree, each topic\'s payloads, history and chart; publish and clear retained messages from it'
 complete -c moth -n "__fish_moth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -s m -l message -d 'Send this message' -r
@@ -685,13 +686,77 @@ complete -c moth -n "__fish_moth_using_subcommand ls" -l no-tls -d 'Turn TLS off
 complete -c moth -n "__fish_moth_using_subcommand ls" -s S -d 'DNS SRV lookup of the broker'
 complete -c moth -n "__fish_moth_using_subcommand ls" -l help -d 'Print help'
 complete -c moth -n "__fish_moth_using_subcommand ls" -l version -d 'Print version'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "config" -d 'Show the connection settings and where each comes from, or the config file\'s path'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "ls" -d 'Watch a broker for a moment and print the topic tree seen: counts, rates, retained messages, last payloads'
-complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c moth -n "__fish_moth_using_subcommand ui" -s t -l topic -d 'Topic filter to watch (repeatable; default #)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -s T -l filter-out -d 'Leave out topics that match this filter (repeatable)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -s q -l qos -d 'Quality of service to subscribe with: 0, 1 or 2' -r -f -a "0\t''
+1\t''
+2\t''"
+complete -c moth -n "__fish_moth_using_subcommand ui" -l history -d 'Messages kept per topic, its last included (for the history and the chart)' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l history-total -d 'Older messages kept in all topics together (each topic\'s last is always kept), and at most 64 MiB of their payloads' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
+complete -c moth -n "__fish_moth_using_subcommand ui" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
+5\t''
+mqttv311\t''
+mqttv5\t''"
+complete -c moth -n "__fish_moth_using_subcommand ui" -s i -l id -d 'Client id [default: moth- and a random suffix]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -s I -l id-prefix -d 'Client id prefix; the process id is appended' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -s k -l keepalive -d 'Seconds between keep-alive pings, 5 to 65535' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -s x -l session-expiry -d 'MQTT 5 session expiry in seconds; -1 or ∞ for never [default: ∞ with -c, else 0]' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -s u -l username -d 'User name' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -s P -l pw -d 'Password (may begin with -: whatever follows -P is the password). Other users can read it with ps: prefer --pw-file, --pw-prompt, MOTH_PASSWORD or pw-command in a profile' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -l profile -d 'Use this profile of the config file ([profile.NAME]) [env: MOTH_PROFILE]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -l config -d 'moth\'s config file [env: MOTH_CONFIG] [default: $XDG_CONFIG_HOME/moth/config.toml]' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -s o -l options-file -d 'Read mosquitto options from FILE (one per line) instead of ~/.config/mosquitto_pub, _sub or _rr' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -s M -l max-inflight -d 'Maximum QoS 1 and 2 messages in flight at once. Above the broker\'s limit (mosquitto\'s max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -s D -l property -d 'MQTT 5 property: -D COMMAND NAME VALUE (user-property: NAME KEY VALUE), repeatable; COMMAND is connect, publish, subscribe, unsubscribe or will' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l retry -d 'At start, wait up to this many seconds for the broker (fractions allowed), trying again while it is down or its name does not resolve yet: for scripts that start before it' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l will-topic -d 'Topic of the will, published by the broker if this client vanishes' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -l will-payload -d 'Payload of the will [default: empty]' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -l will-qos -d 'QoS of the will' -r -f -a "0\t''
+1\t''
+2\t''"
+complete -c moth -n "__fish_moth_using_subcommand ui" -l cafile -d 'PEM file of CA certificates that verify the broker (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -l capath -d 'Directory of PEM CA certificates (turns TLS on)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -l cert -d 'Client certificate, PEM (needs --key)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -l key -d 'Client private key, PEM: PKCS#1, PKCS#8 or SEC1 (needs --cert)' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -l tls-alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l tls-version -d 'TLS version to use: tlsv1.3 or tlsv1.2 [default: either]' -r -f -a "tlsv1.3\t''
+tlsv1.2\t''"
+complete -c moth -n "__fish_moth_using_subcommand ui" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -l psk -d 'TLS pre-shared key (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l psk-identity -d 'TLS-PSK identity (rustls has no PSK support)' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l ciphers -d 'OpenSSL cipher list (rustls picks its own safe suites)' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l tls-engine -d 'OpenSSL engine' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l keyform -d 'OpenSSL key form' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l proxy -d 'SOCKS5 proxy URL' -r -f
+complete -c moth -n "__fish_moth_using_subcommand ui" -s A -d 'Local address to bind to' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l nodelay -d 'Accepted for mosquitto compatibility: moth always sends at once (it writes whole batches itself, so Nagle\'s delay would only hold back the last packet of one)'
+complete -c moth -n "__fish_moth_using_subcommand ui" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l will-retain -d 'Retain the will'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l no-tls -d 'Turn TLS off, whatever TLS options a config or option file gives'
+complete -c moth -n "__fish_moth_using_subcommand ui" -s S -d 'DNS SRV lookup of the broker'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l help -d 'Print help'
+complete -c moth -n "__fish_moth_using_subcommand ui" -l version -d 'Print version'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls ui help" -f -a "pub" -d 'Publish messages (as mosquitto_pub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls ui help" -f -a "sub" -d 'Subscribe and print messages (as mosquitto_sub)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls ui help" -f -a "rr" -d 'Send a request and print the response (as mosquitto_rr; MQTT 5 by default)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls ui help" -f -a "bench" -d 'Load-test a broker: connections, publishers, subscribers, end-to-end latency (pubsub by default)'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls ui help" -f -a "config" -d 'Show the connection settings and where each comes from, or the config file\'s path'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls ui help" -f -a "ls" -d 'Watch a broker for a moment and print the topic tree seen: counts, rates, retained messages, last payloads'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls ui help" -f -a "ui" -d 'Explore a broker in the terminal: a live topic tree, each topic\'s payloads, history and chart; publish and clear retained messages from it'
+complete -c moth -n "__fish_moth_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr bench config ls ui help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "conn" -d 'Open connections and hold them; report connect latency and failures'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pub" -d 'Publishers only; report send and acknowledgement rates and latency'
 complete -c moth -n "__fish_moth_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "sub" -d 'Subscribers only; count and rate what arrives'

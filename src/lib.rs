@@ -31,7 +31,7 @@ pub fn command() -> clap::Command {
 /// The man pages' sections beyond the flags, kept with the `--help` text they share.
 pub mod manual {
     pub use crate::cli::FORMAT_HELP;
-    pub use crate::cli::help::{ENVIRONMENT, FILES, examples, recipes};
+    pub use crate::cli::help::{ENVIRONMENT, FILES, SUBCOMMANDS, examples, recipes, ui_keys};
     pub use crate::exit::TABLE as EXIT_STATUS;
 }
 
@@ -71,6 +71,7 @@ pub fn main() -> ExitCode {
             Command::Bench(args) => commands::bench::run(*args.0).await,
             Command::Config(args) => config::command(args.0),
             Command::Ls(args) => commands::ls::run(args.0).await,
+            Command::Ui(args) => commands::ui::run(args.0).await,
         }
     });
     // A blocking stdin read may still be parked in tokio's thread pool; do not wait for it.

@@ -78,7 +78,7 @@ pub struct Filter {
     pub retain_as_published: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutgoingPublish {
     pub topic: String,
     pub qos: u8,

@@ -8,19 +8,51 @@ use colored::Colorize;
 
 static QUIET: AtomicBool = AtomicBool::new(false);
 
+/// Where runtime messages go instead of stderr while a full-screen view owns the terminal.
+static DIVERTED: std::sync::Mutex<Option<std::sync::mpsc::Sender<Said>>> =
+    std::sync::Mutex::new(None);
+
+/// A runtime message, for whoever took them over (`divert`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub warning: bool,
+    pub text: String,
+}
+
+/// Send warnings, errors and notes to `to` rather than stderr (None: stderr again).
+pub fn divert(to: Option<std::sync::mpsc::Sender<Said>>) {
+    *DIVERTED.lock().unwrap_or_else(|e| e.into_inner()) = to;
+}
+
+/// True when the message went to whoever took them over.
+fn diverted(warning: bool, message: &str) -> bool {
+    let slot = DIVERTED.lock().unwrap_or_else(|e| e.into_inner());
+    match slot.as_ref() {
+        Some(to) => {
+            let text = cut(
+                &escape_controls(&message.replace(['\n', '\r'], " ")),
+                MAX_LINE,
+            );
+            let _ = to.send(Said { warning, text });
+            true
+        }
+        None => false,
+    }
+}
+
 pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
 }
 
 pub fn warning(message: &str) {
-    if !QUIET.load(Ordering::Relaxed) {
+    if !QUIET.load(Ordering::Relaxed) && !diverted(true, message) {
         emit(&"warning:".yellow().bold().to_string(), message);
     }
 }
 
 /// A runtime error (the run is over); silenced by --quiet.
 pub fn error(message: &str) {
-    if !QUIET.load(Ordering::Relaxed) {
+    if !QUIET.load(Ordering::Relaxed) && !diverted(true, message) {
         emit(&"error:".red().bold().to_string(), message);
     }
 }
@@ -32,7 +64,7 @@ pub fn usage_error(message: &str) {
 
 /// Informational line (reconnects and the like); silenced by --quiet.
 pub fn note(message: &str) {
-    if !QUIET.load(Ordering::Relaxed) {
+    if !QUIET.load(Ordering::Relaxed) && !diverted(false, message) {
         let _ = writeln!(std::io::stderr().lock(), "moth: {message}");
     }
 }

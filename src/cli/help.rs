@@ -90,6 +90,17 @@ pub fn recipes(subcommand: &str) -> &'static [(&'static str, &'static str)] {
                 "moth ls -W 60 --json | jq -r 'select(.rate > 1) | .topic'",
             ),
         ],
+        "ui" => &[
+            ("Explore everything on a broker", "moth ui -h broker.local"),
+            (
+                "One subtree, with QoS 1, a longer history per topic",
+                "moth ui -t 'plant/#' -q 1 --history 1000",
+            ),
+            (
+                "Over TLS, with a profile from the config file",
+                "moth ui --profile prod",
+            ),
+        ],
         "bench" => &[
             (
                 "Publishers and subscribers, end-to-end latency",
@@ -124,6 +135,37 @@ pub fn recipes(subcommand: &str) -> &'static [(&'static str, &'static str)] {
     }
 }
 
+/// `moth ui`'s keys, as its `?`, --help and man page show them.
+pub const UI_KEYS: &[(&str, &str)] = &[
+    ("↑ ↓  j k", "move"),
+    ("PgUp PgDn  Home End", "move by a page, to the ends"),
+    ("→ Enter Space  l", "open a level"),
+    ("← h", "close a level, or go up"),
+    ("s", "sort by name or by rate"),
+    ("/", "filter topics by a part of their name"),
+    ("p", "publish to the selected topic"),
+    ("d", "clear its retained message"),
+    ("c  y", "copy the topic, the payload"),
+    ("n", "chart the next number of the payload"),
+    (
+        "f",
+        "freeze: messages stop redrawing the view (keys still do)",
+    ),
+    ("q Esc Ctrl-C", "quit"),
+];
+
+/// The keys as text, for --help and the man page.
+pub fn ui_keys() -> String {
+    UI_KEYS
+        .iter()
+        .map(|(keys, what)| format!("{keys:<22}{what}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// moth's subcommands, in the order the help and the man pages list them.
+pub const SUBCOMMANDS: &[&str] = &["pub", "sub", "rr", "ls", "ui", "bench", "config"];
+
 /// The recipes as text: each description, and its command below it.
 pub fn examples(subcommand: &str) -> String {
     recipes(subcommand)
@@ -139,6 +181,10 @@ pub fn after_long_help(subcommand: &str) -> String {
     let mut parts = Vec::new();
     if matches!(subcommand, "sub" | "rr") {
         parts.push(super::output::FORMAT_HELP.to_string());
+    }
+    if subcommand == "ui" {
+        let keys: Vec<String> = ui_keys().lines().map(|l| format!("  {l}")).collect();
+        parts.push(format!("Keys:\n{}", keys.join("\n")));
     }
     let indented: Vec<String> = examples(subcommand)
         .lines()
@@ -180,7 +226,7 @@ mod tests {
     /// Every example is a command moth's parser takes, so the help never shows a stale flag.
     #[test]
     fn every_example_parses() {
-        for subcommand in ["pub", "sub", "rr", "ls", "bench", "config"] {
+        for subcommand in SUBCOMMANDS {
             for (_, line) in recipes(subcommand) {
                 let start = line.find("moth ").expect("a moth command");
                 let command = line[start..]

@@ -10,6 +10,7 @@ mod output;
 mod publish;
 mod request;
 mod subscribe;
+mod ui;
 pub mod values;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -25,6 +26,7 @@ pub use output::FORMAT_HELP;
 pub use publish::{PubArgs, PublishPropertyArgs};
 pub use request::RrArgs;
 pub use subscribe::SubArgs;
+pub use ui::UiArgs;
 
 /// A fast, trustworthy MQTT client for shells: publish, subscribe and load-test, with mosquitto's
 /// flags.
@@ -116,6 +118,17 @@ pub enum Command {
         after_long_help = help::after_long_help("ls")
     )]
     Ls(Deferred<LsArgs>),
+
+    /// Explore a broker in the terminal: a live topic tree, each topic's payloads, history and
+    /// chart; publish and clear retained messages from it
+    #[command(
+        name = "ui",
+        disable_help_flag = true,
+        disable_version_flag = true,
+        args_override_self = true,
+        after_long_help = help::after_long_help("ui")
+    )]
+    Ui(Deferred<UiArgs>),
 }
 
 impl Command {
@@ -143,6 +156,7 @@ impl Command {
             Command::Sub(args) => &mut args.conn.auth.password,
             Command::Rr(args) => &mut args.conn.auth.password,
             Command::Ls(args) => &mut args.conn.auth.password,
+            Command::Ui(args) => &mut args.conn.auth.password,
             Command::Bench(Deferred(args)) => match &mut args.mode {
                 None => &mut args.pubsub.conn.auth.password,
                 Some(BenchMode::Pubsub(a)) => &mut a.conn.auth.password,
@@ -258,6 +272,7 @@ where
             Command::Sub(args) => args.conn.property = groups,
             Command::Rr(args) => args.conn.property = groups,
             Command::Ls(args) => args.conn.property = groups,
+            Command::Ui(args) => args.conn.property = groups,
             Command::Bench(_) | Command::Config(_) => {}
         }
     }
@@ -304,8 +319,8 @@ fn plainer(err: &clap::Error) -> Option<String> {
             let Some(ContextValue::String(typed)) = err.get(ContextKind::InvalidSubcommand) else {
                 return None;
             };
-            let near = ["pub", "sub", "rr", "ls", "bench", "config"]
-                .into_iter()
+            let near = help::SUBCOMMANDS
+                .iter()
                 .find(|name| strsim::osa_distance(typed, name) == 1)?;
             Some(format!(
                 "unrecognized subcommand {}; did you mean `moth {near}`? (see --help)",

@@ -8,6 +8,7 @@ pub mod publish;
 mod receive;
 pub mod request;
 pub mod subscribe;
+pub mod ui;
 
 use std::ffi::OsStr;
 use std::path::Path;

@@ -44,6 +44,10 @@ pub(crate) struct Plan {
     pub request: Option<OutgoingPublish>,
     /// `rr`: skip responses that carry other correlation data (answers to someone else).
     pub correlation: Option<bytes::Bytes>,
+    /// `ui`: messages to publish on the same session, as the user asks for them.
+    pub outgoing: Option<tokio::sync::mpsc::UnboundedReceiver<OutgoingPublish>>,
+    /// `ui`: ends the run (exit 0) when set.
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 enum Stop {
@@ -95,6 +99,9 @@ pub(crate) async fn watch(
     // printed (past -C, at a signal, when stdout closes) stays the broker's to deliver again.
     let mut session = Session::start(spec, Reconnect::Always, Acks::Manual);
     let request = plan.request.take();
+    let mut outgoing = plan.outgoing.take();
+    let mut stop_asked = plan.stop.take();
+    let deliveries = session.deliveries();
     let mut run = Run::new(&plan, request);
     let mut signal = std::pin::pin!(shutdown_signal());
     let mut reader_gone = std::pin::pin!(crate::output::reader_gone());
@@ -125,6 +132,15 @@ pub(crate) async fn watch(
                 tokio::select! {
                     biased;
                     _ = &mut signal => break Stop::Done,
+                    _ = asked_to_stop(&mut stop_asked) => break Stop::Done,
+                    publish = next_outgoing(&mut outgoing) => {
+                        run.publish_own(&session, publish);
+                        continue;
+                    }
+                    _ = deliveries.changed(), if run.own_due(&deliveries) > 0 => {
+                        run.own_settled(&deliveries);
+                        continue;
+                    }
                     // What was flushed is acknowledged; nothing more can be printed.
                     _ = &mut reader_gone => break Stop::Done,
                     _ = sleep_until(deadline) => break Stop::TimedOut,
@@ -173,6 +189,28 @@ pub(crate) async fn watch(
     })
 }
 
+/// The next message `ui` asks to publish; never, without one.
+async fn next_outgoing(
+    outgoing: &mut Option<tokio::sync::mpsc::UnboundedReceiver<OutgoingPublish>>,
+) -> OutgoingPublish {
+    match outgoing {
+        Some(rx) => match rx.recv().await {
+            Some(publish) => publish,
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+async fn asked_to_stop(stop: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    match stop {
+        Some(rx) => {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -208,8 +246,10 @@ struct Run<'p> {
     received: u64,
     /// `rr`'s request, until it is sent.
     request: Option<OutgoingPublish>,
-    /// Clear-retained publishes sent.
+    /// Our own publishes sent (clearing retained messages, `ui`'s): the close waits for them.
     removals_sent: u64,
+    /// `ui`'s publishes not yet reported settled: (sequence among our own, topic, QoS).
+    own_pending: std::collections::VecDeque<(u64, String, u8)>,
     random: u64,
     /// Messages written (or deliberately skipped) since the last flush, in arrival order:
     /// acknowledged once the flush has put them out.
@@ -227,8 +267,38 @@ impl<'p> Run<'p> {
             received: 0,
             request,
             removals_sent: 0,
+            own_pending: std::collections::VecDeque::new(),
             random: crate::random::random_u64() | 1,
             written: Vec::new(),
+        }
+    }
+
+    /// Publish what `ui` asked for; its outcome is reported once settled.
+    fn publish_own(&mut self, session: &Session, publish: OutgoingPublish) {
+        self.removals_sent += 1;
+        self.own_pending
+            .push_back((self.removals_sent, publish.topic.clone(), publish.qos));
+        session.publish(publish);
+    }
+
+    /// `ui`'s publishes not yet said to be settled.
+    fn own_due(&self, _deliveries: &crate::connect::Deliveries) -> u64 {
+        self.own_pending.len() as u64
+    }
+
+    /// Say which of `ui`'s publishes are settled (a refusal was said when it came).
+    fn own_settled(&mut self, deliveries: &crate::connect::Deliveries) {
+        let settled = deliveries.settled();
+        while let Some((seq, topic, qos)) = self.own_pending.front() {
+            if *seq > settled {
+                break;
+            }
+            report::note(&format!(
+                "published to {} at QoS {qos}: {}",
+                crate::report::quote(topic),
+                if *qos == 0 { "written" } else { "acknowledged" }
+            ));
+            self.own_pending.pop_front();
         }
     }
 
@@ -321,6 +391,11 @@ impl<'p> Run<'p> {
             Event::Message(message) => self.message(message, session, sink, format),
             Event::PublishRefused(why) if self.plan.remove_retained => {
                 report::warning(&format!("clearing a retained message failed: {why}"));
+                Ok(None)
+            }
+            // ui's own publishes: said, not fatal.
+            Event::PublishRefused(why) if self.plan.correlation.is_none() => {
+                report::warning(&why);
                 Ok(None)
             }
             Event::PublishRefused(why) => Err(Handled::Fatal(Failure::new(

@@ -72,5 +72,7 @@ fn plan(args: &SubArgs, spec: &ConnSpec) -> Result<Plan> {
         random_below,
         request: None,
         correlation: None,
+        outgoing: None,
+        stop: None,
     })
 }

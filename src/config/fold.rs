@@ -12,7 +12,7 @@ use super::*;
 pub(super) fn nothing_to_fold_in(argv: &[OsString]) -> bool {
     let client = match argv.get(1).and_then(|a| a.to_str()) {
         Some(name @ ("pub" | "sub" | "rr")) => Some(format!("mosquitto_{name}")),
-        Some("ls" | "bench") => None,
+        Some("ls" | "bench" | "ui") => None,
         _ => return false,
     };
     if std::env::vars_os().any(|(name, _)| name.as_encoded_bytes().starts_with(b"MOTH_")) {
@@ -69,7 +69,7 @@ pub(super) fn prepare(argv: &[OsString]) -> Result<Option<Prepared>> {
         return Ok(None);
     };
     let (path, target_matches): (Vec<&str>, &ArgMatches) = match (name, sub.subcommand()) {
-        ("pub" | "sub" | "rr" | "ls", _) => (vec![name], sub),
+        ("pub" | "sub" | "rr" | "ls" | "ui", _) => (vec![name], sub),
         ("bench", None) => (vec![name], sub),
         ("bench", Some((mode, m))) => (vec![name, mode], m),
         _ => return Ok(None),
@@ -226,6 +226,7 @@ pub(super) fn finish(
         Command::Sub(args) => &mut args.conn,
         Command::Rr(args) => &mut args.conn,
         Command::Ls(args) => &mut args.conn,
+        Command::Ui(args) => &mut args.conn,
         _ => return Ok(()),
     };
     let url_user = conn.url.as_deref().map(resolve::url_userinfo);

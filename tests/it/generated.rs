@@ -82,9 +82,12 @@ fn man_page(command: clap::Command, subcommand: Option<&str>) -> io::Result<Vec<
     if matches!(subcommand, Some("sub" | "rr")) {
         preformatted("OUTPUT FORMAT", moth::manual::FORMAT_HELP);
     }
+    if subcommand == Some("ui") {
+        preformatted("KEYS", &moth::manual::ui_keys());
+    }
     let examples = match subcommand {
         Some(name) => moth::manual::examples(name),
-        None => ["pub", "sub", "rr", "ls", "bench"]
+        None => moth::manual::SUBCOMMANDS
             .iter()
             .filter_map(|name| moth::manual::recipes(name).first())
             .map(|(what, command)| format!("{what}:\n    {command}"))
@@ -101,7 +104,7 @@ fn man_page(command: clap::Command, subcommand: Option<&str>) -> io::Result<Vec<
     }
     preformatted("ENVIRONMENT", moth::manual::ENVIRONMENT);
     preformatted("FILES", moth::manual::FILES);
-    let mut see_also: Vec<String> = ["pub", "sub", "rr", "ls", "bench", "config"]
+    let mut see_also: Vec<String> = moth::manual::SUBCOMMANDS
         .iter()
         .filter(|name| subcommand != Some(**name))
         .map(|name| format!("moth-{name}(1)"))

@@ -20,3 +20,4 @@ mod template_rate;
 mod tls;
 mod tls_malformed;
 mod tls_openssl;
+mod ui;
