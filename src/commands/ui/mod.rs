@@ -33,6 +33,8 @@ use crate::report;
 const HISTORY_BYTES: usize = 64 << 20;
 /// Messages redraw the view at most this often; keys redraw it at once.
 const FRAME: Duration = Duration::from_millis(50);
+/// A frame's drawing time times this is the least time before messages redraw it again.
+const DRAW_SHARE: u32 = 10;
 /// How often the key reader looks up to see whether the view is gone.
 const KEY_POLL: Duration = Duration::from_millis(100);
 
@@ -122,6 +124,7 @@ async fn explore(
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut drawn_second = u64::MAX;
+    let mut next_draw = Instant::now();
     let mut asked = true;
     loop {
         tokio::select! {
@@ -177,12 +180,15 @@ async fn explore(
         // Rates and ages move with the clock even when nothing arrives.
         let second = model.second(now);
         let moved = (model.changed || second != drawn_second) && !app.paused;
-        if asked || moved {
+        if asked || (moved && now >= next_draw) {
             let rows = rows(app, &model);
             screen.draw(|f| draw::frame(f, app, &model, &rows, now))?;
             model.changed = false;
             drawn_second = second;
             asked = false;
+            // A frame that took long (tens of thousands of rows open) waits ten times as long
+            // before messages redraw it again, so drawing stays a tenth of a core at most.
+            next_draw = now + (now.elapsed() * DRAW_SHARE).max(FRAME);
         }
     }
 }
