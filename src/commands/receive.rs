@@ -48,6 +48,8 @@ pub(crate) struct Plan {
     pub outgoing: Option<tokio::sync::mpsc::UnboundedReceiver<OutgoingPublish>>,
     /// `ui`: ends the run (exit 0) when set.
     pub stop: Option<tokio::sync::watch::Receiver<bool>>,
+    /// `ui`: whether the session is connected now, for its status line.
+    pub link: Option<tokio::sync::watch::Sender<bool>>,
 }
 
 enum Stop {
@@ -340,6 +342,9 @@ impl<'p> Run<'p> {
     ) -> std::result::Result<Option<Stop>, Handled> {
         match event {
             Event::Connected { session_present } => {
+                if let Some(link) = &self.plan.link {
+                    link.send_replace(true);
+                }
                 if !self.connected_before {
                     self.connected_before = true;
                     if !self.plan.filters.is_empty() {
@@ -403,6 +408,9 @@ impl<'p> Run<'p> {
                 format!("the request was refused: {why}"),
             ))),
             Event::ConnectionLost(why) => {
+                if let Some(link) = &self.plan.link {
+                    link.send_replace(false);
+                }
                 report::warning(&why);
                 Ok(None)
             }

@@ -74,5 +74,6 @@ fn plan(args: &SubArgs, spec: &ConnSpec) -> Result<Plan> {
         correlation: None,
         outgoing: None,
         stop: None,
+        link: None,
     })
 }

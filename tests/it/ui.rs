@@ -40,7 +40,7 @@ fn ui_browses_publishes_clears_retained_and_quits() {
     broker.wait_subscribed("explorer", "#");
     let screen = terminal.wait_for("Topics (2)");
     assert!(row(&screen, "▸ plant").starts_with("│▸ plant "), "{screen}");
-    let broker_at = format!(" 127.0.0.1:{port} · ");
+    let broker_at = format!(" 127.0.0.1:{port} connected · ");
     assert!(screen.contains(&broker_at), "{screen}");
 
     // Open plant, then line1, and select its temp.
@@ -103,4 +103,61 @@ fn ui_without_a_terminal_says_what_to_use_instead() {
         "moth: error: moth ui needs a terminal on stdin and stdout: use moth sub -t '#' for a stream, or moth ls for the topic tree once",
     );
     assert_eq!(out.stdout_text(), "");
+}
+
+#[test]
+fn ui_says_when_the_broker_goes_and_resubscribes_when_it_is_back() {
+    let mut broker = Broker::start();
+    let moth = env!("CARGO_BIN_EXE_moth");
+    let port = broker.port;
+    let terminal = Terminal::start(
+        110,
+        20,
+        &format!(
+            "{moth} ui -h 127.0.0.1 -p {port} -i explorer -t 'plant/#'; echo exit=$?; sleep 60"
+        ),
+    );
+    broker.wait_subscribed("explorer", "plant/#");
+    terminal.wait_for(&format!(" 127.0.0.1:{port} connected · "));
+    broker.stop();
+    terminal.wait_for(&format!(" 127.0.0.1:{port} reconnecting… · "));
+    broker.relaunch();
+    broker.wait_subscribed("explorer", "plant/#");
+    terminal.wait_for(&format!(" 127.0.0.1:{port} connected · "));
+    publish(&broker, &["-t", "plant/after", "-m", "back"]);
+    terminal.wait_for("▸ plant ");
+    // SIGTERM ends it as q does: exit 0, the terminal given back. (Only moth: the shell
+    // around it has the same words further in its command line.)
+    let status = std::process::Command::new("pkill")
+        .args([
+            "-TERM",
+            "-f",
+            &format!("^{moth} ui -h 127.0.0.1 -p {port} "),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success(), "no moth ui to signal");
+    let screen = terminal.wait_for("exit=0");
+    assert!(
+        !screen.contains("Topics ("),
+        "the view stayed on screen:\n{screen}"
+    );
+}
+
+#[test]
+fn ui_that_cannot_connect_gives_the_terminal_back_and_says_why() {
+    let moth = env!("CARGO_BIN_EXE_moth");
+    let port = crate::support::free_port();
+    let terminal = Terminal::start(
+        110,
+        20,
+        &format!("{moth} ui -h 127.0.0.1 -p {port}; echo exit=$?; sleep 60"),
+    );
+    let screen = terminal.wait_for("exit=1");
+    let expected = format!("moth: error: cannot connect to 127.0.0.1:{port}: connection refused");
+    assert!(screen.starts_with(&expected), "{screen}");
+    assert!(
+        !screen.contains("Topics ("),
+        "the view stayed on screen:\n{screen}"
+    );
 }

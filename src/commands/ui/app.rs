@@ -46,6 +46,15 @@ impl Form {
     }
 }
 
+/// The session, as the status line shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    Connected,
+    /// The connection dropped; the session is connecting again.
+    Reconnecting,
+}
+
 /// What a key asks of the program.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -72,6 +81,7 @@ pub struct App {
     pub tree_area: Rect,
     /// The broker, as the status line names it.
     pub broker: String,
+    pub link: Link,
 }
 
 /// Rows a page key moves.
@@ -91,6 +101,7 @@ impl App {
             offset: 0,
             tree_area: Rect::default(),
             broker,
+            link: Link::Connecting,
         }
     }
 

@@ -12,14 +12,14 @@ use ratatui::symbols;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Clear, Dataset, GraphType, Paragraph, Wrap};
 
-use super::app::{App, Mode};
+use super::app::{App, Link, Mode};
 use super::model::{FRESH, Model, Row, Sort};
 use super::payload;
 
 pub fn frame(f: &mut Frame, app: &mut App, model: &Model, rows: &[Row], now: Instant) {
     let [main, status] = Layout::default()
         .direction(Direction::Vertical)
-        .constraints([Constraint::Min(3), Constraint::Length(1)])
+        .constraints([Constraint::Min(3), Constraint::Length(2)])
         .areas(f.area());
     let [tree, detail] = Layout::default()
         .direction(Direction::Horizontal)
@@ -159,7 +159,8 @@ fn draw_topic(f: &mut Frame, app: &App, model: &Model, area: Rect) {
             "{} message(s) below this level, {} of its topics retained; no message on it",
             node.total, node.retained_below
         );
-        f.render_widget(Paragraph::new(Line::styled(text, dim())), inner);
+        let text = Paragraph::new(Line::styled(text, dim())).wrap(Wrap { trim: true });
+        f.render_widget(text, inner);
         return;
     };
     let fields = payload::numeric_fields(&last.payload);
@@ -297,7 +298,7 @@ fn draw_status(f: &mut Frame, app: &App, model: &Model, area: Rect, now: Instant
         _ => {
             let second = model.second(now);
             let mut parts = vec![
-                app.broker.clone(),
+                format!("{} {}", app.broker, link_word(app.link)),
                 format!("{:.0} msg/s", model.nodes[0].rate.per_second(second)),
                 format!("{} topics", model.topics),
                 format!("{} received", model.received),
@@ -308,19 +309,25 @@ fn draw_status(f: &mut Frame, app: &App, model: &Model, area: Rect, now: Instant
             if app.paused {
                 parts.push("FROZEN (f)".into());
             }
-            let mut spans = vec![Span::raw(format!(" {} ", parts.join(" · ")))];
-            if let Some(said) = app.status.back() {
-                let style = match said.warning {
-                    true => Style::default().fg(Color::Yellow),
-                    false => dim(),
-                };
-                spans.push(Span::styled(format!("· {}", said.text), style));
-            }
-            spans.push(Span::styled("  ? keys", dim()));
+            let style = match app.link {
+                Link::Connected => Style::default(),
+                Link::Connecting | Link::Reconnecting => Style::default().fg(Color::Yellow),
+            };
+            let mut spans = vec![Span::styled(format!(" {} ", parts.join(" · ")), style)];
+            spans.push(Span::styled(" ? keys", dim()));
             Line::from(spans)
         }
     };
-    f.render_widget(Paragraph::new(line), area);
+    // What was said last (a reconnect, a publish's outcome) has a line of its own.
+    let said = match app.status.back() {
+        Some(said) if said.warning => Line::styled(
+            format!(" {}", said.text),
+            Style::default().fg(Color::Yellow),
+        ),
+        Some(said) => Line::styled(format!(" {}", said.text), dim()),
+        None => Line::raw(""),
+    };
+    f.render_widget(Paragraph::new(vec![line, said]), area);
 }
 
 fn draw_help(f: &mut Frame) {
@@ -367,6 +374,14 @@ fn properties_line(p: &crate::message::Properties) -> String {
         parts.push(format!("{k}={v}"));
     }
     crate::report::escape_controls(&parts.join(" · "))
+}
+
+fn link_word(link: Link) -> &'static str {
+    match link {
+        Link::Connecting => "connecting…",
+        Link::Connected => "connected",
+        Link::Reconnecting => "reconnecting…",
+    }
 }
 
 /// A row's numbers, as many as leave its name room: messages, rate, retained, age.
@@ -466,6 +481,7 @@ mod tests {
         let now = Instant::now();
         let m = model(now);
         let mut app = App::new("broker:1883".into());
+        app.link = Link::Connected;
         app.expanded.insert(m.find("site").unwrap());
         app.selected = m.find("site/a");
         let shown = screen(&mut app, &m, now);
@@ -481,9 +497,10 @@ mod tests {
         ];
         assert_eq!(shown[..8], expected);
         assert_eq!(
-            shown[15],
-            " broker:1883 · 0 msg/s · 3 topics · 3 received   ? keys"
+            shown[14],
+            " broker:1883 connected · 0 msg/s · 3 topics · 3 received  ? keys"
         );
+        assert_eq!(shown[15], "");
     }
 
     #[test]

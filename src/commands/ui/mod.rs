@@ -20,7 +20,7 @@ use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, E
 use ratatui::crossterm::execute;
 use tokio::sync::{mpsc, watch};
 
-use self::app::{Action, App};
+use self::app::{Action, App, Link};
 use self::model::{Limits, Model};
 use super::receive::{Plan, watch as receive};
 use crate::cli::UiArgs;
@@ -69,12 +69,14 @@ pub async fn run(args: UiArgs) -> Result<()> {
     })));
     let (publish, outgoing) = mpsc::unbounded_channel();
     let (stop, stop_asked) = watch::channel(false);
+    let (link, linked) = watch::channel(false);
     let plan = Plan {
         filters,
         hide: args.filter_out.clone(),
         qos: args.qos,
         outgoing: Some(outgoing),
         stop: Some(stop_asked),
+        link: Some(link),
         ..Plan::default()
     };
     let (said, heard) = std::sync::mpsc::channel();
@@ -85,16 +87,13 @@ pub async fn run(args: UiArgs) -> Result<()> {
             let mut feed = Feed(model.clone());
             let watching = receive(&spec, plan, &mut feed);
             let mut app = App::new(spec.endpoint.to_string());
-            let ended = explore(
-                &mut screen,
-                watching,
-                &model,
-                &mut app,
-                &publish,
-                &stop,
-                &heard,
-            );
-            ended.await
+            let talk = Talk {
+                publish: &publish,
+                stop: &stop,
+                heard: &heard,
+                linked,
+            };
+            explore(&mut screen, watching, &model, &mut app, talk).await
         }
         Err(err) => Err(Failure::usage(format!(
             "cannot take over the terminal: {}",
@@ -115,9 +114,7 @@ async fn explore(
     watching: impl Future<Output = Result<super::receive::Watched>>,
     model: &RefCell<Model>,
     app: &mut App,
-    publish: &mpsc::UnboundedSender<crate::connect::OutgoingPublish>,
-    stop: &watch::Sender<bool>,
-    heard: &std::sync::mpsc::Receiver<report::Said>,
+    mut talk: Talk<'_>,
 ) -> Result<()> {
     let mut watching = std::pin::pin!(watching);
     let mut keys = screen.events();
@@ -146,7 +143,7 @@ async fn explore(
                     match action {
                         Action::None => {}
                         Action::Quit => {
-                            let _ = stop.send(true);
+                            let _ = talk.stop.send(true);
                         }
                         Action::Publish(message) => {
                             if message.retain {
@@ -155,7 +152,7 @@ async fn explore(
                                     model.mark_retained(node, !message.payload.is_empty());
                                 }
                             }
-                            let _ = publish.send(message);
+                            let _ = talk.publish.send(message);
                         }
                         Action::Copy(text) => screen.copy(&text),
                     }
@@ -171,8 +168,16 @@ async fn explore(
             },
             _ = tick.tick() => {}
         }
-        for said in heard.try_iter() {
+        for said in talk.heard.try_iter() {
             app.say(said);
+            asked = true;
+        }
+        if talk.linked.has_changed().unwrap_or(false) {
+            let connected = *talk.linked.borrow_and_update();
+            app.link = match connected {
+                true => Link::Connected,
+                false => Link::Reconnecting,
+            };
             asked = true;
         }
         let now = Instant::now();
@@ -191,6 +196,14 @@ async fn explore(
             next_draw = now + (now.elapsed() * DRAW_SHARE).max(FRAME);
         }
     }
+}
+
+/// What the view says to the receiving loop, and hears from it.
+struct Talk<'a> {
+    publish: &'a mpsc::UnboundedSender<crate::connect::OutgoingPublish>,
+    stop: &'a watch::Sender<bool>,
+    heard: &'a std::sync::mpsc::Receiver<report::Said>,
+    linked: watch::Receiver<bool>,
 }
 
 fn rows(app: &App, model: &Model) -> Vec<model::Row> {

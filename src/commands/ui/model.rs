@@ -3,7 +3,7 @@
 //! frame never walks all topics), per-second buckets for rates, and a bounded history of each
 //! topic's last messages. Plain data: the view reads it, the tests drive it.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -76,7 +76,9 @@ impl Rate {
 pub struct Node {
     pub name: String,
     pub parent: Option<usize>,
-    pub children: BTreeMap<String, usize>,
+    /// Hashed, not ordered: finding the next level is most of what a message costs, and only
+    /// the rows shown are ever sorted.
+    pub children: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
     /// This level is a topic itself: its messages, newest last.
     pub history: VecDeque<Entry>,
     pub messages: u64,
@@ -97,7 +99,7 @@ impl Node {
         Node {
             name: name.to_string(),
             parent,
-            children: BTreeMap::new(),
+            children: HashMap::default(),
             history: VecDeque::new(),
             messages: 0,
             total: 0,
@@ -125,6 +127,29 @@ pub enum Sort {
     Rate,
 }
 
+/// A rate as a sort key.
+struct RateKey(f64);
+
+impl PartialEq for RateKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for RateKey {}
+
+impl PartialOrd for RateKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RateKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
 /// One row of the tree as shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -144,6 +169,8 @@ pub struct Limits {
 
 pub struct Model {
     pub nodes: Vec<Node>,
+    /// Each topic's node: one lookup a message, rather than one a level.
+    by_topic: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
     pub limits: Limits,
     /// (node, entry) of each history entry kept besides the topics' newest, oldest first: what
     /// is dropped when the limits are hit. An entry a topic dropped itself stays here until it
@@ -158,6 +185,7 @@ pub struct Model {
     pub received: u64,
     pub topics: usize,
     started: Instant,
+    started_wall: SystemTime,
     /// Set by the view: `received` is no more reason to redraw than anything else changed.
     pub changed: bool,
 }
@@ -166,6 +194,7 @@ impl Model {
     pub fn new(limits: Limits) -> Model {
         Model {
             nodes: vec![Node::new("", None)],
+            by_topic: HashMap::default(),
             limits,
             order: VecDeque::new(),
             next_seq: 0,
@@ -175,6 +204,7 @@ impl Model {
             received: 0,
             topics: 0,
             started: Instant::now(),
+            started_wall: SystemTime::now(),
             changed: true,
         }
     }
@@ -188,25 +218,18 @@ impl Model {
     pub fn add(&mut self, message: &Message, now: Instant) {
         let topic = message.topic();
         let second = self.second(now);
-        let mut node = 0;
-        self.nodes[0].total += 1;
-        self.nodes[0].rate.add(second, 1);
-        self.nodes[0].last_at = Some(now);
-        for level in topic.split('/') {
-            let next = match self.nodes[node].children.get(level) {
-                Some(&next) => next,
-                None => {
-                    let next = self.nodes.len();
-                    self.nodes.push(Node::new(level, Some(node)));
-                    self.nodes[node].children.insert(level.to_string(), next);
-                    next
-                }
-            };
-            node = next;
-            let n = &mut self.nodes[node];
+        let node = match self.by_topic.get(topic) {
+            Some(&node) => node,
+            None => self.make_path(topic),
+        };
+        // Up from the topic: its levels above are few and shared, so this stays in cache.
+        let mut at = Some(node);
+        while let Some(i) = at {
+            let n = &mut self.nodes[i];
             n.total += 1;
             n.rate.add(second, 1);
             n.last_at = Some(now);
+            at = n.parent;
         }
         let n = &mut self.nodes[node];
         if n.messages == 0 {
@@ -223,8 +246,26 @@ impl Model {
             self.mark_retained(node, !message.payload.is_empty());
         }
         self.received += 1;
-        self.keep(node, message);
+        self.keep(node, message, now);
         self.changed = true;
+    }
+
+    /// The node of a topic not seen before, with the levels on the way to it.
+    fn make_path(&mut self, topic: &str) -> usize {
+        let mut node = 0;
+        for level in topic.split('/') {
+            node = match self.nodes[node].children.get(level) {
+                Some(&next) => next,
+                None => {
+                    let next = self.nodes.len();
+                    self.nodes.push(Node::new(level, Some(node)));
+                    self.nodes[node].children.insert(level.into(), next);
+                    next
+                }
+            };
+        }
+        self.by_topic.insert(topic.into(), node);
+        node
     }
 
     /// Whether the broker holds a retained message for `node`: as a retained message says,
@@ -246,7 +287,7 @@ impl Model {
 
     /// Keep `message` as `node`'s newest; the one it replaces becomes history, which the
     /// limits bound (a topic's newest message is what the view shows: it is never dropped).
-    fn keep(&mut self, node: usize, message: &Message) {
+    fn keep(&mut self, node: usize, message: &Message, now: Instant) {
         let seq = self.next_seq;
         self.next_seq += 1;
         if let Some(previous) = self.nodes[node].history.back() {
@@ -256,7 +297,8 @@ impl Model {
         }
         self.nodes[node].history.push_back(Entry {
             seq,
-            at: SystemTime::now(),
+            // One clock read a message: the wall time follows from the monotonic one.
+            at: self.started_wall + now.saturating_duration_since(self.started),
             payload: message.payload.clone(),
             qos: message.qos,
             retain: message.retain,
@@ -336,14 +378,13 @@ impl Model {
             .copied()
             .filter(|c| matching.is_none_or(|m| m.contains(c)))
             .collect();
-        if sort == Sort::Rate {
-            children.sort_by(|a, b| {
-                let (ra, rb) = (
-                    self.nodes[*a].rate.per_second(second),
-                    self.nodes[*b].rate.per_second(second),
-                );
-                rb.total_cmp(&ra)
-            });
+        let name = |c: &usize| self.nodes[*c].name.as_str();
+        match sort {
+            Sort::Name => children.sort_unstable_by(|a, b| name(a).cmp(name(b))),
+            Sort::Rate => children.sort_by_cached_key(|c| {
+                let rate = self.nodes[*c].rate.per_second(second);
+                (std::cmp::Reverse(RateKey(rate)), name(c))
+            }),
         }
         for child in children {
             let n = &self.nodes[child];

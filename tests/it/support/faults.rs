@@ -310,13 +310,13 @@ async fn first_packet_only(
             continue;
         }
         seen.extend_from_slice(&buf[..n]);
-        if let Some(len) = packet_len(&seen) {
-            if seen.len() >= len {
-                if to.write_all(&seen[..len]).await.is_err() {
-                    return;
-                }
-                forwarded = true;
+        if let Some(len) = packet_len(&seen)
+            && seen.len() >= len
+        {
+            if to.write_all(&seen[..len]).await.is_err() {
+                return;
             }
+            forwarded = true;
         }
     }
 }
