@@ -73,7 +73,9 @@ pub async fn run(setup: Setup) -> Result<()> {
                 source,
                 auto_ack: true,
             };
-            let opened = Link::open(&spec, &target, attempt).await;
+            // Boxed: connecting takes more state than holding, and a task keeps its largest state
+            // for as long as it lives.
+            let opened = Box::pin(Link::open(&spec, &target, attempt)).await;
             Counters::add(&settled, 1);
             match opened {
                 Ok((link, _, timings)) => {
@@ -85,7 +87,8 @@ pub async fn run(setup: Setup) -> Result<()> {
                         }
                         recorder.record(n, Kind::Connack, timings.connack);
                     }
-                    if let Err(e) = link.hold(async move { stopped(&mut release).await }).await {
+                    let hold = Box::pin(link.hold(async move { stopped(&mut release).await }));
+                    if let Err(e) = hold.await {
                         measured.fail(&format!("dropped: {}", e.reason));
                         Counters::add(&counters.failures, 1);
                     }

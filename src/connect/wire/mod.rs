@@ -34,6 +34,8 @@ pub const CONNECT_TIMEOUT: u64 = 10;
 const READ_CHUNK: usize = 64 * 1024;
 /// What is left of the read buffer before it grows again.
 const READ_LOW: usize = 4 * 1024;
+/// What connecting needs: a CONNECT without a will, a CONNACK (both grow when larger).
+const CONNECT_BUFFER: usize = 256;
 
 /// Why a connection could not be opened, or ended.
 #[derive(Debug, Clone)]
@@ -148,8 +150,10 @@ impl Link {
         let mut link = Link {
             stream,
             codec,
-            rbuf: BytesMut::with_capacity(READ_LOW),
-            wbuf: BytesMut::with_capacity(READ_LOW),
+            // Small until connected: `bench conn` opens thousands at once, and what a peak of
+            // connecting costs stays in the heap while they are held.
+            rbuf: BytesMut::with_capacity(CONNECT_BUFFER),
+            wbuf: BytesMut::with_capacity(CONNECT_BUFFER),
             written_total: 0,
             wired_total: 0,
             keep_alive: Duration::from_secs(spec.keep_alive.into()),
@@ -340,8 +344,8 @@ impl Link {
 
     /// Wait for bytes from the broker (while connecting). Cancel-safe.
     async fn fill(&mut self) -> Result<(), LinkError> {
-        if self.rbuf.capacity() - self.rbuf.len() < READ_LOW {
-            self.rbuf.reserve(READ_CHUNK);
+        if self.rbuf.capacity() == self.rbuf.len() {
+            self.rbuf.reserve(CONNECT_BUFFER);
         }
         let n = self
             .stream
@@ -475,7 +479,9 @@ impl Link {
             .is_ok_and(|r| r.is_ok());
         if written && linger {
             let _ = tokio::time::timeout_at(deadline, async {
-                let mut scratch = [0u8; 4096];
+                // On the heap: an array here would sit in the state of every future that can
+                // close, such as each of the thousands of connections `bench conn` holds.
+                let mut scratch = vec![0u8; 4096];
                 while matches!(self.stream.read(&mut scratch).await, Ok(n) if n > 0) {}
             })
             .await;
