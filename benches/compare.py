@@ -9,7 +9,8 @@ wall time of, commonest case first:
   * one `pub -t T -m M` at QoS 0 and at QoS 1, process start to exit, moth and mosquitto_pub in
     turn (median of --singles runs each);
   * one `sub -C 1` of a retained message, start to exit: start to SUBACK, plus one message
-    (TCP for both; websockets for moth only, as mosquitto_sub 2.0.11 has no websockets);
+    (TCP for both; websockets for moth only, as mosquitto_sub 2.0.11 has no websockets), and
+    what the broker alone takes to answer a websockets upgrade and a CONNECT from a raw client;
   * pub -l with lines written 5 ms apart: how long each line takes to arrive (a line read from a
     pipe must leave at once, not wait for Nagle's algorithm);
   * sub: receiving N QoS 0 messages into a pipe (moth sub vs mosquitto_sub), fed by one publisher,
@@ -212,6 +213,35 @@ def bench_first_message(broker, count):
             for i, (transport, client, _) in enumerate(cmds)]
 
 
+def websocket_handshake(broker, count):
+    """A raw client's websockets upgrade and CONNECT to CONNACK, in ms (medians of `count`): what
+    the broker alone takes, the floor under any client's start-to-SUBACK over websockets."""
+    upgrades, connacks = [], []
+    for i in range(count):
+        start = time.perf_counter()
+        with socket.create_connection(("127.0.0.1", broker.ws_port)) as s:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            s.sendall(b"GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                      b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n")
+            got = b""
+            while b"\r\n\r\n" not in got:
+                got += s.recv(4096)
+            upgraded = time.perf_counter()
+            cid = f"raw-ws-{i}".encode()
+            connect = b"\x00\x04MQTT\x04\x02\x00\x3c" + len(cid).to_bytes(2, "big") + cid
+            packet = bytes([0x10, len(connect)]) + connect
+            mask = os.urandom(4)
+            s.sendall(bytes([0x82, 0x80 | len(packet)]) + mask
+                      + bytes(b ^ mask[j % 4] for j, b in enumerate(packet)))
+            rest = got.split(b"\r\n\r\n", 1)[1]
+            while len(rest) < 6:  # a 2-byte frame header and the 4-byte CONNACK
+                rest += s.recv(4096)
+            upgrades.append(upgraded - start)
+            connacks.append(time.perf_counter() - upgraded)
+    return statistics.median(upgrades) * 1000, statistics.median(connacks) * 1000
+
+
 def bench_line_latency(broker, client, lines=100, gap=0.005):
     """pub -l fed one line every `gap` seconds; returns the median and largest time from writing a
     line to its arrival at a moth subscriber (which acknowledges at once, so the broker's Nagle
@@ -279,6 +309,7 @@ def main():
                     rows.append((f"one `pub -t T -m M` at QoS {qos}, start to exit (median of {args.singles})",
                                  client, *result[client], None))
             rows.extend(bench_first_message(broker, args.singles))
+            handshake = websocket_handshake(broker, 20)
             for client in ("mosquitto", "moth"):
                 median, worst = bench_line_latency(broker, client)
                 latency.append((client, median, worst))
@@ -308,6 +339,8 @@ def main():
             broker.stop()
     report(rows)
     print()
+    print(f"- the broker alone, a raw websockets client: upgrade {handshake[0]:.2f} ms, "
+          f"CONNECT to CONNACK {handshake[1]:.2f} ms (medians of 20)")
     for client, median, worst in latency:
         print(f"- pub -l, a line every 5 ms ({client}): write to arrival median {median * 1000:.2f} ms, "
               f"largest {worst * 1000:.2f} ms")

@@ -120,6 +120,8 @@ pub struct Link {
     /// TLS and websockets: records written into the layer but not yet to the socket.
     unflushed: bool,
     auto_ack: bool,
+    /// Bytes were read and nothing has been written since to carry their ACK.
+    ack_owed: bool,
     /// The TCP socket under the stream, if there is one.
     socket: Option<std::os::fd::RawFd>,
 }
@@ -161,6 +163,7 @@ impl Link {
             ping_sent: None,
             unflushed: false,
             auto_ack: attempt.auto_ack,
+            ack_owed: false,
             socket,
         };
         codec.connect(
@@ -314,6 +317,10 @@ impl Link {
                 Poll::Pending => {}
             }
         }
+        if progress.wrote {
+            // Whatever went out carried the ACK of what was read before.
+            self.ack_owed = false;
+        }
         if read {
             if self.rbuf.capacity() - self.rbuf.len() < READ_LOW {
                 self.rbuf.reserve(READ_CHUNK);
@@ -329,7 +336,7 @@ impl Link {
                     // SAFETY: poll_read initialised `n` bytes of the spare capacity.
                     unsafe { self.rbuf.set_len(self.rbuf.len() + n) };
                     progress.read = true;
-                    self.quick_ack();
+                    self.ack_owed = true;
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(LinkError::io(&e))),
                 Poll::Pending => {}
@@ -338,6 +345,11 @@ impl Link {
         if progress.wrote || progress.read {
             Poll::Ready(Ok(progress))
         } else {
+            // Going idle with what was read unacknowledged: ACK it now rather than after the
+            // kernel's delay (a busy publisher's next write carries it for free instead).
+            if std::mem::take(&mut self.ack_owed) {
+                self.quick_ack();
+            }
             Poll::Pending
         }
     }
