@@ -1,7 +1,9 @@
 //! `bench conn`: open connections at a set rate, hold them, and report how long connecting took
 //! (TCP, TLS, CONNACK), what failed and why, and the memory each idle connection costs.
 
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -10,10 +12,10 @@ use tokio::time::Instant;
 
 use super::mode::Mode;
 use super::report;
-use super::stats::{Counters, Kind, Measured, Recorder};
+use super::stats::{Counters, Histograms, Kind, Measured, Recorder};
 use super::summary::{Outcome, Summary};
 use super::{Clock, Setup, stop_on_signal, stopped};
-use crate::connect::{Attempt, Link, Target};
+use crate::connect::{Attempt, ConnSpec, Link, Target};
 use crate::exit::{Failure, Result};
 
 pub async fn run(setup: Setup) -> Result<()> {
@@ -24,16 +26,11 @@ pub async fn run(setup: Setup) -> Result<()> {
         ))
     })?;
     let counters = Arc::new(Counters::default());
-    let recorder = Recorder::new();
-    // Connections that have connected or failed; the hold starts when every one has.
-    let settled = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let (_stop_tx, stop) = stop_on_signal();
     let clock = Clock::new();
     setup.wait_for_start().await;
     let rss_before = rss_bytes();
     let hold_for = setup.run_time(false).unwrap_or(Duration::from_secs(10));
-    let (release_tx, release) = watch::channel(false);
-
     let progress = report::LiveView::start(
         counters.clone(),
         Arc::default(),
@@ -42,75 +39,13 @@ pub async fn run(setup: Setup) -> Result<()> {
         None,
         false,
     );
-    let started = Instant::now();
-    let mut connections = JoinSet::new();
-    let spec = Arc::new(setup.spec.clone());
-    let target = Arc::new(target);
-    let mut stop_ramp = stop.clone();
-    for (n, &index) in setup.clients.iter().enumerate() {
-        if *stop_ramp.borrow() {
-            break;
-        }
-        // -c and -i are bounded (10,000,000 clients, a year apart); saturate all the same.
-        let at = started + setup.ramp.saturating_mul(n as u32);
-        tokio::select! {
-            _ = tokio::time::sleep_until(at) => {}
-            _ = stopped(&mut stop_ramp) => break,
-        }
-        let source = (!setup.sources.is_empty()).then(|| setup.sources[n % setup.sources.len()]);
-        let (spec, target, counters) = (spec.clone(), target.clone(), counters.clone());
-        let (recorder, settled) = (recorder.clone(), settled.clone());
-        let id = setup.client_id(index);
-        let mut release = release.clone();
-        let measured_from = started + setup.warmup;
-        connections.spawn(async move {
-            let mut measured = Measured::default();
-            let began = Instant::now();
-            let attempt = Attempt {
-                client_id: &id,
-                clean: spec.clean_start,
-                session_expiry: None,
-                source,
-                auto_ack: true,
-            };
-            // Boxed: connecting takes more state than holding, and a task keeps its largest state
-            // for as long as it lives.
-            let opened = Box::pin(Link::open(&spec, &target, attempt)).await;
-            Counters::add(&settled, 1);
-            match opened {
-                Ok((link, _, timings)) => {
-                    Counters::add(&counters.connected, 1);
-                    if began >= measured_from {
-                        recorder.record(n, Kind::Tcp, timings.tcp);
-                        if !timings.tls.is_zero() {
-                            recorder.record(n, Kind::Tls, timings.tls);
-                        }
-                        recorder.record(n, Kind::Connack, timings.connack);
-                    }
-                    let hold = Box::pin(link.hold(async move { stopped(&mut release).await }));
-                    if let Err(e) = hold.await {
-                        measured.fail(&format!("dropped: {}", e.reason));
-                        Counters::add(&counters.failures, 1);
-                    }
-                }
-                Err(e) => {
-                    measured.fail(&e.reason);
-                    Counters::add(&counters.failures, 1);
-                }
-            }
-            measured
-        });
-    }
+    let ramp = Ramp::start(&setup, target, counters.clone(), stop.clone()).await;
 
     // Every connection has connected or failed (or given up at its timeout); hold them all,
     // then measure what idle connections cost.
-    let attempted = connections.len() as u64;
-    let mut stop_hold = stop.clone();
-    let give_up = Instant::now() + Duration::from_secs(crate::connect::CONNECT_TIMEOUT + 1);
-    while Counters::get(&settled) < attempted && Instant::now() < give_up && !*stop_hold.borrow() {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    ramp.settle(stop.clone()).await;
     let held_from = Instant::now();
+    let mut stop_hold = stop.clone();
     tokio::select! {
         _ = tokio::time::sleep(hold_for) => {}
         _ = stopped(&mut stop_hold) => {}
@@ -118,13 +53,7 @@ pub async fn run(setup: Setup) -> Result<()> {
     let connected = Counters::get(&counters.connected);
     let rss_held = rss_bytes();
     let interrupted = *stop.borrow();
-    let _ = release_tx.send(true);
-    let mut measured = Measured::default();
-    while let Some(result) = connections.join_next().await {
-        if let Ok(m) = result {
-            measured.merge(m);
-        }
-    }
+    let (measured, histograms) = ramp.release().await;
     let lag_cause = progress.finish();
     if connected == 0 && !interrupted {
         let reasons: Vec<String> = measured
@@ -152,7 +81,7 @@ pub async fn run(setup: Setup) -> Result<()> {
         None,
         Outcome {
             measured,
-            histograms: recorder.merged(),
+            histograms,
             measured_time: held_from.elapsed(),
             interrupted,
             limit_reached: false,
@@ -166,6 +95,139 @@ pub async fn run(setup: Setup) -> Result<()> {
     summary.connect_failures = Some(setup.clients.len() as u64 - connected);
     summary.rss_per_connection_bytes = Some(per_connection);
     report::finish(&mut summary, &setup.report, &setup.thresholds)
+}
+
+/// The connections of a run, each a task that connects, records its timings and holds on
+/// until released.
+struct Ramp {
+    connections: JoinSet<Option<String>>,
+    recorder: Recorder,
+    /// Connections that have connected or failed; the hold starts when every one has.
+    settled: Arc<AtomicU64>,
+    release_tx: watch::Sender<bool>,
+}
+
+impl Ramp {
+    /// Open the connections `setup.ramp` apart; returns early when stopped.
+    async fn start(
+        setup: &Setup,
+        target: Target,
+        counters: Arc<Counters>,
+        stop: watch::Receiver<bool>,
+    ) -> Ramp {
+        let (release_tx, release) = watch::channel(false);
+        let mut ramp = Ramp {
+            connections: JoinSet::new(),
+            recorder: Recorder::new(),
+            settled: Arc::new(AtomicU64::new(0)),
+            release_tx,
+        };
+        let started = Instant::now();
+        let spec = Arc::new(setup.spec.clone());
+        let target = Arc::new(target);
+        let mut stop_ramp = stop;
+        for (n, &index) in setup.clients.iter().enumerate() {
+            if *stop_ramp.borrow() {
+                break;
+            }
+            // -c and -i are bounded (10,000,000 clients, a year apart); saturate all the same.
+            let at = started + setup.ramp.saturating_mul(n as u32);
+            tokio::select! {
+                _ = tokio::time::sleep_until(at) => {}
+                _ = stopped(&mut stop_ramp) => break,
+            }
+            let connection = Connection {
+                n,
+                client_id: setup.client_id(index),
+                source: (!setup.sources.is_empty()).then(|| setup.sources[n % setup.sources.len()]),
+                measured: Instant::now() >= started + setup.warmup,
+                spec: spec.clone(),
+                target: target.clone(),
+                counters: counters.clone(),
+                recorder: ramp.recorder.clone(),
+                settled: ramp.settled.clone(),
+            };
+            // The task's output is only the failure, if any: it is kept in the task's memory
+            // for the whole hold, thousands of times over.
+            ramp.connections.spawn(connection.hold(release.clone()));
+        }
+        ramp
+    }
+
+    /// Wait until every connection has connected or failed (or its connect timeout is past).
+    async fn settle(&self, stop: watch::Receiver<bool>) {
+        let attempted = self.connections.len() as u64;
+        let give_up = Instant::now() + Duration::from_secs(crate::connect::CONNECT_TIMEOUT + 1);
+        while Counters::get(&self.settled) < attempted
+            && Instant::now() < give_up
+            && !*stop.borrow()
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Let every connection go (each sends DISCONNECT); what failed, and the timings.
+    async fn release(mut self) -> (Measured, Histograms) {
+        let _ = self.release_tx.send(true);
+        let mut measured = Measured::default();
+        while let Some(result) = self.connections.join_next().await {
+            if let Ok(Some(reason)) = result {
+                measured.fail(&reason);
+            }
+        }
+        (measured, self.recorder.merged())
+    }
+}
+
+/// One connection of the ramp.
+struct Connection {
+    n: usize,
+    client_id: String,
+    source: Option<IpAddr>,
+    /// Opened after the warm-up: its timings count.
+    measured: bool,
+    spec: Arc<ConnSpec>,
+    target: Arc<Target>,
+    counters: Arc<Counters>,
+    recorder: Recorder,
+    settled: Arc<AtomicU64>,
+}
+
+impl Connection {
+    /// Connect, record how long each step took, and hold on until released. Returns why it
+    /// failed or dropped, if it did.
+    async fn hold(self, mut release: watch::Receiver<bool>) -> Option<String> {
+        let attempt = Attempt {
+            client_id: &self.client_id,
+            clean: self.spec.clean_start,
+            session_expiry: None,
+            source: self.source,
+            auto_ack: true,
+        };
+        // Boxed: connecting takes more state than holding, and a task keeps its largest state
+        // for as long as it lives.
+        let opened = Box::pin(Link::open(&self.spec, &self.target, attempt)).await;
+        Counters::add(&self.settled, 1);
+        let (link, _, timings) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                Counters::add(&self.counters.failures, 1);
+                return Some(e.reason);
+            }
+        };
+        Counters::add(&self.counters.connected, 1);
+        if self.measured {
+            self.recorder.record(self.n, Kind::Tcp, timings.tcp);
+            if !timings.tls.is_zero() {
+                self.recorder.record(self.n, Kind::Tls, timings.tls);
+            }
+            self.recorder.record(self.n, Kind::Connack, timings.connack);
+        }
+        let held = Box::pin(link.hold(async move { stopped(&mut release).await })).await;
+        let dropped = held.err()?;
+        Counters::add(&self.counters.failures, 1);
+        Some(format!("dropped: {}", dropped.reason))
+    }
 }
 
 /// This process's resident set size, from /proc.

@@ -520,8 +520,9 @@ impl Link {
             let at = self.keep_alive_at();
             tokio::select! {
                 _ = &mut stop => {
-                    self.close(&DisconnectProperties::default(), Duration::from_secs(2), false)
-                        .await;
+                    // Boxed: closing takes more state than holding, and is needed only once.
+                    let properties = DisconnectProperties::default();
+                    Box::pin(self.close(&properties, Duration::from_secs(2), false)).await;
                     return Ok(());
                 }
                 _ = tokio::time::sleep_until(at.unwrap_or(far)), if at.is_some() => {
