@@ -715,6 +715,27 @@ fn merge_takes_only_the_shards_of_one_test() {
     s["run_id"] = "0123456789abcdef".into();
     std::fs::write(&other, serde_json::to_vec(&s).unwrap()).unwrap();
     let other = other.to_str().unwrap();
+    // Shard 1 an hour later: without --start-at that is another run; with it, the same start.
+    let later = |start_at: serde_json::Value, name: &str| {
+        let mut s = read_summary(&files[1]);
+        for key in ["window_start_unix_ns", "window_end_unix_ns"] {
+            s[key] = (s[key].as_u64().unwrap() + 3_600_000_000_000).into();
+        }
+        s["start_at_unix_s"] = start_at;
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::to_vec(&s).unwrap()).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let mut unset = read_summary(&files[0]);
+    unset["start_at_unix_s"] = serde_json::Value::Null;
+    let zero_unset = dir.join("zero-unset.json");
+    std::fs::write(&zero_unset, serde_json::to_vec(&unset).unwrap()).unwrap();
+    let zero_unset = zero_unset.to_str().unwrap();
+    let apart = later(serde_json::Value::Null, "apart.json");
+    let together = later(
+        read_summary(&files[0])["start_at_unix_s"].clone(),
+        "together.json",
+    );
     let force = "(--force merges anyway)";
     for (args, stderr) in [
         (
@@ -735,6 +756,12 @@ fn merge_takes_only_the_shards_of_one_test() {
                 "{other} and {zero} are of different runs (another command line or --start-at) {force}"
             ),
         ),
+        (
+            vec![zero_unset, &apart],
+            format!(
+                "{apart} and {zero_unset} did not run at the same time: start the shards together (--start-at) {force}"
+            ),
+        ),
     ] {
         let out = run(moth().args(["bench", "merge"]).args(&args), b"");
         out.assert_code(1)
@@ -746,6 +773,14 @@ fn merge_takes_only_the_shards_of_one_test() {
         b"",
     ));
     assert_eq!(m["acked"], 20);
+    // Shards that share --start-at started together, however short and far apart their
+    // measured windows.
+    let m = summary(&run(
+        moth().args(["bench", "merge", "--json", "-", zero, &together]),
+        b"",
+    ));
+    assert_eq!(m["acked"], 20);
+    assert_eq!(m["shards"], 2);
     let _ = one;
 }
 

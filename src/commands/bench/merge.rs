@@ -166,8 +166,13 @@ fn one_test(shards: &[Named]) -> Result<()> {
                 of.index, of.count
             )));
         }
-        let apart = shard.window_start_unix_ns > first.shard.window_end_unix_ns
-            || first.shard.window_start_unix_ns > shard.window_end_unix_ns;
+        // The same --start-at is the same start (one in the past is refused); without it, the
+        // measured windows must overlap.
+        let started_together = shard.info.start_at_unix_s.is_some()
+            && shard.info.start_at_unix_s == first.shard.info.start_at_unix_s;
+        let apart = !started_together
+            && (shard.window_start_unix_ns > first.shard.window_end_unix_ns
+                || first.shard.window_start_unix_ns > shard.window_end_unix_ns);
         if apart {
             return Err(Failure::usage(format!(
                 "{name} and {} did not run at the same time: start the shards together (--start-at) {FORCE}",

@@ -287,8 +287,7 @@ fn run_id(args: impl Iterator<Item = std::ffi::OsString>) -> String {
     format!("{hash:016x}")
 }
 
-/// Bench's connection flags as pub/sub's, so the same validation applies.
-/// bench's connection flags as connection settings: its own smaller set.
+/// bench's connection flags (its own smaller set) as pub/sub's, so the same validation applies.
 fn conn_options(b: &BenchConnArgs) -> crate::connect::ConnOptions {
     crate::connect::ConnOptions {
         host: b.host.clone(),

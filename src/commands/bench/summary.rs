@@ -135,6 +135,10 @@ pub struct RunInfo {
     /// the load (not --shard, nor where the report goes).
     #[serde(default)]
     pub run_id: Option<String>,
+    /// --start-at, in seconds since the epoch: shards that share it started together, however
+    /// short their measured windows were.
+    #[serde(default)]
+    pub start_at_unix_s: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -284,6 +288,10 @@ impl RunInfo {
             shards: 1,
             shard: setup.shard.map(|(index, count)| ShardOf { index, count }),
             run_id: Some(setup.run_id.clone()),
+            start_at_unix_s: setup
+                .start_at
+                .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|since| since.as_secs()),
         }
     }
 }

@@ -117,28 +117,8 @@ impl ConnSpec {
             ));
         }
         let url = args.url.as_deref().map(BrokerUrl::parse).transpose()?;
-        if url.is_some() && (args.host.is_some() || args.port.is_some() || args.unix.is_some()) {
-            return Err(Failure::usage(
-                "-L gives the broker address already: drop -h, -p and --unix",
-            ));
-        }
-        if args.unix.is_some() && (args.host.is_some() || args.port.is_some()) {
-            return Err(Failure::usage(
-                "--unix connects to a socket file: drop -h and -p",
-            ));
-        }
-
+        refuse_conflicts(args, url.as_ref())?;
         let tls_wanted = url.as_ref().is_some_and(|u| u.scheme.is_tls());
-        if args.no_tls && tls_wanted {
-            return Err(Failure::usage(
-                "--no-tls turns TLS off, but the -L URL is mqtts:// or wss://: use mqtt:// or ws://",
-            ));
-        }
-        if args.ws && (url.is_some() || args.unix.is_some()) {
-            return Err(Failure::usage(
-                "--ws connects to -h/-p over websockets: drop -L and --unix (or write ws:// in -L)",
-            ));
-        }
         // --no-tls overrides TLS options from a config or option file, as in mosquitto 2.1.
         let tls = if args.no_tls {
             None
@@ -182,68 +162,8 @@ impl ConnSpec {
         let session_expiry =
             session_expiry(args, protocol)?.or(properties.connect.session_expiry_interval);
 
-        let username = args
-            .username
-            .clone()
-            .or_else(|| url.as_ref().and_then(|u| u.username.clone()));
-        let password = args
-            .password
-            .clone()
-            .or_else(|| url.as_ref().and_then(|u| u.password.clone()));
-        if let Some(username) = &username {
-            check_string("the user name (-u)", username).map_err(Failure::usage)?;
-        }
-        if let Some(password) = &password {
-            check_field("the password (-P)", password.len()).map_err(Failure::usage)?;
-        }
-        let credentials = match (username, password) {
-            (None, None) => None,
-            (None, Some(_)) if protocol == Protocol::V311 => {
-                return Err(Failure::usage(
-                    "a password (-P) needs a user name (-u) in MQTT 3.1.1; add -u or use -V 5",
-                ));
-            }
-            // rumqttc leaves an empty user name out of CONNECT, and a 3.1.1 password without a
-            // user name is a protocol error the broker answers by hanging up.
-            (Some(user), Some(_)) if user.is_empty() && protocol == Protocol::V311 => {
-                let why = if args.username.is_some() {
-                    "the user name (-u) is empty"
-                } else {
-                    "the -L URL has a password but no user name"
-                };
-                return Err(Failure::usage(format!(
-                    "{why}: a password needs a user name in MQTT 3.1.1; give one, or use -V 5"
-                )));
-            }
-            (username, password) => Some(Credentials {
-                username: username.unwrap_or_default(),
-                password: password.map(Password),
-            }),
-        };
-
-        if args.will_topic.is_none() && properties.will != Default::default() {
-            return Err(Failure::usage(
-                "-D will ... sets properties of a will: add --will-topic",
-            ));
-        }
-        let will = match &args.will_topic {
-            None => None,
-            Some(topic) => {
-                topic::validate_topic(topic).map_err(|why| {
-                    Failure::usage(format!("invalid --will-topic {}: {why}", quote(topic)))
-                })?;
-                if let Some(payload) = &args.will_payload {
-                    check_field("the will payload (--will-payload)", payload.len())
-                        .map_err(Failure::usage)?;
-                }
-                Some(Will {
-                    topic: topic.clone(),
-                    payload: Bytes::from(args.will_payload.clone().unwrap_or_default()),
-                    qos: args.will_qos.unwrap_or(0),
-                    retain: args.will_retain,
-                })
-            }
-        };
+        let credentials = credentials(args, url.as_ref(), protocol)?;
+        let will = will(args, &properties)?;
 
         Ok(ConnSpec {
             warnings,
@@ -262,6 +182,104 @@ impl ConnSpec {
             url_topic,
             properties,
         })
+    }
+}
+
+/// Flags that contradict each other or the -L URL.
+fn refuse_conflicts(args: &ConnOptions, url: Option<&BrokerUrl>) -> Result<()> {
+    if url.is_some() && (args.host.is_some() || args.port.is_some() || args.unix.is_some()) {
+        return Err(Failure::usage(
+            "-L gives the broker address already: drop -h, -p and --unix",
+        ));
+    }
+    if args.unix.is_some() && (args.host.is_some() || args.port.is_some()) {
+        return Err(Failure::usage(
+            "--unix connects to a socket file: drop -h and -p",
+        ));
+    }
+
+    let tls_wanted = url.is_some_and(|u| u.scheme.is_tls());
+    if args.no_tls && tls_wanted {
+        return Err(Failure::usage(
+            "--no-tls turns TLS off, but the -L URL is mqtts:// or wss://: use mqtt:// or ws://",
+        ));
+    }
+    if args.ws && (url.is_some() || args.unix.is_some()) {
+        return Err(Failure::usage(
+            "--ws connects to -h/-p over websockets: drop -L and --unix (or write ws:// in -L)",
+        ));
+    }
+    Ok(())
+}
+
+/// The user name and password, from -u/-P or the -L URL.
+fn credentials(
+    args: &ConnOptions,
+    url: Option<&BrokerUrl>,
+    protocol: Protocol,
+) -> Result<Option<Credentials>> {
+    let username = args
+        .username
+        .clone()
+        .or_else(|| url.and_then(|u| u.username.clone()));
+    let password = args
+        .password
+        .clone()
+        .or_else(|| url.and_then(|u| u.password.clone()));
+    if let Some(username) = &username {
+        check_string("the user name (-u)", username).map_err(Failure::usage)?;
+    }
+    if let Some(password) = &password {
+        check_field("the password (-P)", password.len()).map_err(Failure::usage)?;
+    }
+    match (username, password) {
+        (None, None) => Ok(None),
+        (None, Some(_)) if protocol == Protocol::V311 => Err(Failure::usage(
+            "a password (-P) needs a user name (-u) in MQTT 3.1.1; add -u or use -V 5",
+        )),
+        // rumqttc leaves an empty user name out of CONNECT, and a 3.1.1 password without a
+        // user name is a protocol error the broker answers by hanging up.
+        (Some(user), Some(_)) if user.is_empty() && protocol == Protocol::V311 => {
+            let why = if args.username.is_some() {
+                "the user name (-u) is empty"
+            } else {
+                "the -L URL has a password but no user name"
+            };
+            Err(Failure::usage(format!(
+                "{why}: a password needs a user name in MQTT 3.1.1; give one, or use -V 5"
+            )))
+        }
+        (username, password) => Ok(Some(Credentials {
+            username: username.unwrap_or_default(),
+            password: password.map(Password),
+        })),
+    }
+}
+
+/// The will, from --will-*; -D will properties need one.
+fn will(args: &ConnOptions, properties: &PropertySets) -> Result<Option<Will>> {
+    if args.will_topic.is_none() && properties.will != Default::default() {
+        return Err(Failure::usage(
+            "-D will ... sets properties of a will: add --will-topic",
+        ));
+    }
+    match &args.will_topic {
+        None => Ok(None),
+        Some(topic) => {
+            topic::validate_topic(topic).map_err(|why| {
+                Failure::usage(format!("invalid --will-topic {}: {why}", quote(topic)))
+            })?;
+            if let Some(payload) = &args.will_payload {
+                check_field("the will payload (--will-payload)", payload.len())
+                    .map_err(Failure::usage)?;
+            }
+            Ok(Some(Will {
+                topic: topic.clone(),
+                payload: Bytes::from(args.will_payload.clone().unwrap_or_default()),
+                qos: args.will_qos.unwrap_or(0),
+                retain: args.will_retain,
+            }))
+        }
     }
 }
 
