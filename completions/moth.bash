@@ -160,7 +160,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench)
-            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version conn pub sub pubsub merge help"
+            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --unix --ws --url --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version conn pub sub pubsub merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,11 +356,11 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --url)
+                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --unix)
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -470,7 +470,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__conn)
-            opts="-c -i -R -n -h -p -V -u -P -k --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-c -i -R -n -h -p -V -u -P -k --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --unix --ws --url --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -579,11 +579,11 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --url)
+                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --unix)
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -829,7 +829,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__pub)
-            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --unix --ws --url --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1010,11 +1010,11 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --url)
+                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --unix)
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1124,7 +1124,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__pubsub)
-            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-t -m -s -q -r -I -L -c -i -R -n -h -p -V -u -P -k --topic --message --payload-file --template --size --qos --retain --msg-interval --interval_of_msg --rate --limit --subscribers --window --sub-topic --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --unix --ws --url --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1320,11 +1320,11 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --url)
+                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --unix)
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1434,7 +1434,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__bench__subcmd__sub)
-            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --url --unix --ws --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
+            opts="-t -q -L -c -i -R -n -h -p -V -u -P -k --topic --qos --limit --count --interval --connrate --startnumber --prefix --duration --warmup --shard --start-at --threads --ifaddr --max-loss --max-p99 --max-errors --min-rate --json --hdr-out --quiet --host --port --unix --ws --url --protocol-version --username --pw --pw-file --pw-prompt --profile --config --keepalive --max-inflight --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1573,11 +1573,11 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --url)
+                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --unix)
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2020,7 +2020,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__ls)
-            opts="-t -T -q -C -W -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --qos --count --duration --timeout --idle --sort --depth --watch --json --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -T -q -C -W -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --qos --count --duration --timeout --idle --sort --depth --watch --json --color --host --port --unix --ws --url --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2114,15 +2114,15 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --unix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -L)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2342,7 +2342,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__pub)
-            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --jsonl --topic-lines --replay --speed --rate --template --qos --retain --repeat --repeat-delay --reconnect-timeout --response-topic --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -m -f -l -s -n -q -r -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --message --file --stdin-line --stdin-file --null-message --jsonl --topic-lines --replay --speed --rate --template --qos --retain --repeat --repeat-delay --reconnect-timeout --response-topic --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --unix --ws --url --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2449,15 +2449,15 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --unix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -L)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2677,7 +2677,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__rr)
-            opts="-t -e -m -f -s -n -q -C -W -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --response-topic --message --file --stdin-file --null-message --qos --count --timeout --idle --duration --verbose --no-newline --format --pretty --json --timestamp --color --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -e -m -f -s -n -q -C -W -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --response-topic --message --file --stdin-file --null-message --qos --count --timeout --idle --duration --verbose --no-newline --format --pretty --json --timestamp --color --content-type --correlation-data --message-expiry --payload-format --user-property --host --port --unix --ws --url --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2813,15 +2813,15 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --unix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -L)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3041,7 +3041,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__sub)
-            opts="-t -T -U -q -C -W -R -E -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --unsubscribe --qos --count --timeout --idle --duration --no-stale --exit-after-sub --retained-only --remove-retained --retain-as-published --random-filter --no-local --verbose --no-newline --format --pretty --json --timestamp --color --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -T -U -q -C -W -R -E -v -N -F -J -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --unsubscribe --qos --count --timeout --idle --duration --no-stale --exit-after-sub --retained-only --remove-retained --retain-as-published --random-filter --no-local --verbose --no-newline --format --pretty --json --timestamp --color --host --port --unix --ws --url --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3153,15 +3153,15 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --unix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -L)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3381,7 +3381,7 @@ _moth() {
             return 0
             ;;
         moth__subcmd__ui)
-            opts="-t -T -q -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --qos --history --history-total --host --port --url --unix --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --ws --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
+            opts="-t -T -q -h -p -L -V -i -I -k -c -x -u -P -o -M -D -d -A -S --topic --filter-out --qos --history --history-total --host --port --unix --ws --url --protocol-version --id --id-prefix --keepalive --disable-clean-session --session-expiry --username --pw --pw-file --pw-prompt --profile --config --options-file --max-inflight --nodelay --property --debug --quiet --retry --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-use-os-certs --tls-alpn --tls-version --tls-keylog --tls-server-name --no-tls --psk --psk-identity --ciphers --tls-engine --keyform --tls-engine-kpass-sha1 --proxy --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3447,15 +3447,15 @@ _moth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --unix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -L)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --unix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -53,8 +53,8 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -l payload-format -d 'Pay
 complete -c moth -n "__fish_moth_using_subcommand pub" -l user-property -d 'A user property KEY=VALUE (repeatable; order and duplicates kept)' -r
 complete -c moth -n "__fish_moth_using_subcommand pub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
-complete -c moth -n "__fish_moth_using_subcommand pub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand pub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand pub" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
 5\t''
 mqttv311\t''
@@ -102,9 +102,9 @@ complete -c moth -n "__fish_moth_using_subcommand pub" -l topic-lines -d 'Send o
 complete -c moth -n "__fish_moth_using_subcommand pub" -l replay -d 'With --jsonl: keep the gaps between the lines\' received_at times'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l template -d 'Fill in placeholders in -t and -m for each message: {seq} (from 1), {ts} (RFC 3339, ms), {unix_ms}, {uuid}, {random:A-B}, {line} (the -l line); {{ and }} for braces'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s r -l retain -d 'Ask the broker to retain the message'
+complete -c moth -n "__fish_moth_using_subcommand pub" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
-complete -c moth -n "__fish_moth_using_subcommand pub" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l nodelay -d 'Accepted for mosquitto compatibility: moth always sends at once (it writes whole batches itself, so Nagle\'s delay would only hold back the last packet of one)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
 complete -c moth -n "__fish_moth_using_subcommand pub" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
@@ -132,8 +132,8 @@ always\t''
 never\t''"
 complete -c moth -n "__fish_moth_using_subcommand sub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand sub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
-complete -c moth -n "__fish_moth_using_subcommand sub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand sub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand sub" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand sub" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
 5\t''
 mqttv311\t''
@@ -184,9 +184,9 @@ complete -c moth -n "__fish_moth_using_subcommand sub" -s N -l no-newline -d 'Do
 complete -c moth -n "__fish_moth_using_subcommand sub" -l pretty -d 'Indent JSON over several lines: --json\'s objects, and %j and %J in -F'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s J -l json -d 'One JSON object per message (schema in the README); valid for any payload'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l timestamp -d 'Prefix each line with the time it was received'
+complete -c moth -n "__fish_moth_using_subcommand sub" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
-complete -c moth -n "__fish_moth_using_subcommand sub" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l nodelay -d 'Accepted for mosquitto compatibility: moth always sends at once (it writes whole batches itself, so Nagle\'s delay would only hold back the last packet of one)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
 complete -c moth -n "__fish_moth_using_subcommand sub" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
@@ -219,8 +219,8 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -l payload-format -d 'Payl
 complete -c moth -n "__fish_moth_using_subcommand rr" -l user-property -d 'A user property KEY=VALUE (repeatable; order and duplicates kept)' -r
 complete -c moth -n "__fish_moth_using_subcommand rr" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand rr" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
-complete -c moth -n "__fish_moth_using_subcommand rr" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand rr" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand rr" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand rr" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
 5\t''
 mqttv311\t''
@@ -267,9 +267,9 @@ complete -c moth -n "__fish_moth_using_subcommand rr" -s N -l no-newline -d 'Do 
 complete -c moth -n "__fish_moth_using_subcommand rr" -l pretty -d 'Indent JSON over several lines: --json\'s objects, and %j and %J in -F'
 complete -c moth -n "__fish_moth_using_subcommand rr" -s J -l json -d 'One JSON object per message (schema in the README); valid for any payload'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l timestamp -d 'Prefix each line with the time it was received'
+complete -c moth -n "__fish_moth_using_subcommand rr" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand rr" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
-complete -c moth -n "__fish_moth_using_subcommand rr" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l nodelay -d 'Accepted for mosquitto compatibility: moth always sends at once (it writes whole batches itself, so Nagle\'s delay would only hold back the last packet of one)'
 complete -c moth -n "__fish_moth_using_subcommand rr" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
 complete -c moth -n "__fish_moth_using_subcommand rr" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
@@ -310,10 +310,10 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
 311\t''
@@ -338,7 +338,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_sub
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l template -d 'Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1), {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l quiet -d 'No live progress'
-complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l ws -d 'Websockets on -h and -p (path /mqtt)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
 complete -c moth -n "__fish_moth_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
@@ -368,10 +368,10 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
 311\t''
@@ -394,7 +394,7 @@ tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l quiet -d 'No live progress'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ws -d 'Websockets on -h and -p (path /mqtt)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
@@ -428,10 +428,10 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
 311\t''
@@ -456,7 +456,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l template -d 'Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1), {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l quiet -d 'No live progress'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
@@ -485,10 +485,10 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
 311\t''
@@ -511,7 +511,7 @@ tlsv1.2\t''"
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-keylog -d 'Append the TLS session secrets to FILE (SSLKEYLOGFILE format, for Wireshark); debugging only: whoever reads FILE can decrypt the traffic' -r -F
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-server-name -d 'Check the broker\'s certificate for NAME instead of the host connected to (a tunnel, a port-forward, an IP address)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l quiet -d 'No live progress'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
@@ -548,10 +548,10 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l min-rate -d 'Exit 99 when fewer messages per second arrived (sub, pubsub) or were acknowledged (pub)' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l json -d 'Write the summary as JSON to FILE, or - for stdout' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log' -r -F
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s h -l host -d 'Broker host' -r -f -a "(__fish_print_hostnames)"
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s p -l port -d 'Broker port' -r
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l url -d 'Broker URL (mqtt://, mqtts://, ws://, wss://)' -r -f
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s V -l protocol-version -d 'MQTT version: 4 or 311 (3.1.1), or 5' -r -f -a "4\t''
 5\t''
 311\t''
@@ -576,7 +576,7 @@ complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcomm
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l template -d 'Fill in placeholders in -t and -m for each message, as pub --template: {seq} (from 1), {ts}, {unix_ms}, {uuid}, {random:A-B}; {{ and }} are braces'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s r -l retain -d 'Retain each message'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l quiet -d 'No live progress'
-complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ws -d 'Websockets on -h and -p (path /mqtt)'
+complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l insecure -d 'Do not check the broker\'s host name; without --cafile/--capath, accept any certificate'
 complete -c moth -n "__fish_moth_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates (turns TLS on)'
@@ -630,8 +630,8 @@ always\t''
 never\t''"
 complete -c moth -n "__fish_moth_using_subcommand ls" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand ls" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
-complete -c moth -n "__fish_moth_using_subcommand ls" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ls" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ls" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ls" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
 5\t''
 mqttv311\t''
@@ -673,9 +673,9 @@ complete -c moth -n "__fish_moth_using_subcommand ls" -l proxy -d 'SOCKS5 proxy 
 complete -c moth -n "__fish_moth_using_subcommand ls" -s A -d 'Local address to bind to' -r
 complete -c moth -n "__fish_moth_using_subcommand ls" -l watch -d 'Redraw the tree in place every second while watching, as top does (a terminal only); until Ctrl-C, unless --idle, -W or -C say otherwise'
 complete -c moth -n "__fish_moth_using_subcommand ls" -s J -l json -d 'One JSON object per topic, for scripts (last payload whole, base64 when binary)'
+complete -c moth -n "__fish_moth_using_subcommand ls" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand ls" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
 complete -c moth -n "__fish_moth_using_subcommand ls" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
-complete -c moth -n "__fish_moth_using_subcommand ls" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand ls" -l nodelay -d 'Accepted for mosquitto compatibility: moth always sends at once (it writes whole batches itself, so Nagle\'s delay would only hold back the last packet of one)'
 complete -c moth -n "__fish_moth_using_subcommand ls" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
 complete -c moth -n "__fish_moth_using_subcommand ls" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'
@@ -695,8 +695,8 @@ complete -c moth -n "__fish_moth_using_subcommand ui" -l history -d 'Messages ke
 complete -c moth -n "__fish_moth_using_subcommand ui" -l history-total -d 'Older messages kept in all topics together (each topic\'s last is always kept), and at most 64 MiB of their payloads' -r
 complete -c moth -n "__fish_moth_using_subcommand ui" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r -f -a "(__fish_print_hostnames)"
 complete -c moth -n "__fish_moth_using_subcommand ui" -s p -l port -d 'Broker port [default: 1883, or 8883 with TLS]' -r
-complete -c moth -n "__fish_moth_using_subcommand ui" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ui" -l unix -d 'Connect over a unix domain socket instead of TCP' -r -F
+complete -c moth -n "__fish_moth_using_subcommand ui" -s L -l url -d 'Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ui" -s V -l protocol-version -d 'MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5' -r -f -a "311\t''
 5\t''
 mqttv311\t''
@@ -736,9 +736,9 @@ complete -c moth -n "__fish_moth_using_subcommand ui" -l keyform -d 'OpenSSL key
 complete -c moth -n "__fish_moth_using_subcommand ui" -l tls-engine-kpass-sha1 -d 'OpenSSL engine key password' -r
 complete -c moth -n "__fish_moth_using_subcommand ui" -l proxy -d 'SOCKS5 proxy URL' -r -f
 complete -c moth -n "__fish_moth_using_subcommand ui" -s A -d 'Local address to bind to' -r
+complete -c moth -n "__fish_moth_using_subcommand ui" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand ui" -s c -l disable-clean-session -d 'Keep the session after disconnecting (needs -i or -I)'
 complete -c moth -n "__fish_moth_using_subcommand ui" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
-complete -c moth -n "__fish_moth_using_subcommand ui" -l ws -d 'Connect over websockets to -h/-p (path /mqtt)'
 complete -c moth -n "__fish_moth_using_subcommand ui" -l nodelay -d 'Accepted for mosquitto compatibility: moth always sends at once (it writes whole batches itself, so Nagle\'s delay would only hold back the last packet of one)'
 complete -c moth -n "__fish_moth_using_subcommand ui" -s d -l debug -d 'Print packets sent and received on stderr (passwords are never shown)'
 complete -c moth -n "__fish_moth_using_subcommand ui" -l quiet -d 'Print no runtime errors or warnings (the exit code still tells)'

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand};
 
-use super::conn::{AuthArgs, TlsArgs};
+use super::conn::{AuthArgs, EndpointArgs, TlsArgs};
 use super::values::{self, MAX_CLIENTS};
 
 const LOAD: &str = "Load";
@@ -333,26 +333,12 @@ pub struct ReportArgs {
 /// shorts where they agree with mosquitto's).
 #[derive(Debug, Clone, Args)]
 pub struct BenchConnArgs {
-    /// Broker host
-    #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION, value_hint = clap::ValueHint::Hostname)]
-    pub host: Option<String>,
-
-    /// Broker port
-    #[arg(short = 'p', long, value_name = "PORT", allow_negative_numbers = true,
-        value_parser = values::whole::<u16>(1, 65535, "a port"), help_heading = CONNECTION)]
-    pub port: Option<u16>,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
 
     /// Broker URL (mqtt://, mqtts://, ws://, wss://)
     #[arg(long, value_name = "URL", help_heading = CONNECTION, value_hint = clap::ValueHint::Url)]
     pub url: Option<String>,
-
-    /// Connect over a unix domain socket instead of TCP
-    #[arg(long, value_name = "PATH", help_heading = CONNECTION)]
-    pub unix: Option<PathBuf>,
-
-    /// Websockets on -h and -p (path /mqtt)
-    #[arg(long, conflicts_with_all = ["url", "unix"], help_heading = CONNECTION)]
-    pub ws: bool,
 
     /// MQTT version: 4 or 311 (3.1.1), or 5
     #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION, value_parser = values::bench_protocol_version())]

@@ -16,22 +16,12 @@ pub const PROPERTY_ID: &str = "property_words";
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnArgs {
-    /// Broker host name or IP address [default: localhost]
-    #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION, value_hint = clap::ValueHint::Hostname)]
-    pub host: Option<String>,
-
-    /// Broker port [default: 1883, or 8883 with TLS]
-    #[arg(short = 'p', long, value_name = "PORT", allow_negative_numbers = true,
-        value_parser = values::whole::<u16>(1, 65535, "a port"), help_heading = CONNECTION)]
-    pub port: Option<u16>,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
 
     /// Broker URL: mqtt://, mqtts://, ws:// or wss://, with optional user:pass@ and /topic
     #[arg(short = 'L', long, value_name = "URL", help_heading = CONNECTION, value_hint = clap::ValueHint::Url)]
     pub url: Option<String>,
-
-    /// Connect over a unix domain socket instead of TCP
-    #[arg(long, value_name = "PATH", help_heading = CONNECTION)]
-    pub unix: Option<PathBuf>,
 
     /// MQTT protocol version: 311 (default) or 5; also mqttv311, mqttv5
     #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", help_heading = CONNECTION, value_parser = values::protocol_version())]
@@ -75,10 +65,6 @@ pub struct ConnArgs {
     #[arg(short = 'o', long = "options-file", value_name = "FILE", help_heading = CONNECTION)]
     pub options_file: Option<PathBuf>,
 
-    /// Connect over websockets to -h/-p (path /mqtt)
-    #[arg(long, conflicts_with_all = ["url", "unix"], help_heading = CONNECTION)]
-    pub ws: bool,
-
     /// Maximum QoS 1 and 2 messages in flight at once. Above the broker's limit (mosquitto's
     /// max_inflight_messages, 20 by default) an MQTT 3.1.1 broker may drop QoS 2 messages unsaid
     #[arg(short = 'M', long = "max-inflight", value_name = "COUNT", default_value_t = 20, allow_negative_numbers = true,
@@ -114,6 +100,41 @@ pub struct ConnArgs {
         value_parser = values::positive_seconds(), help_heading = CONNECTION)]
     pub retry: Option<std::time::Duration>,
 
+    #[command(flatten)]
+    pub will: WillArgs,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    #[command(flatten)]
+    pub refused: RefusedArgs,
+}
+
+/// Where the broker is: shared by every command that connects (bench included; its URL flag
+/// is apart, as bench's -L is its message limit).
+#[derive(Debug, Clone, Default, Args)]
+pub struct EndpointArgs {
+    /// Broker host name or IP address [default: localhost]
+    #[arg(short = 'h', long, value_name = "HOST", help_heading = CONNECTION, value_hint = clap::ValueHint::Hostname)]
+    pub host: Option<String>,
+
+    /// Broker port [default: 1883, or 8883 with TLS]
+    #[arg(short = 'p', long, value_name = "PORT", allow_negative_numbers = true,
+        value_parser = values::whole::<u16>(1, 65535, "a port"), help_heading = CONNECTION)]
+    pub port: Option<u16>,
+
+    /// Connect over a unix domain socket instead of TCP
+    #[arg(long, value_name = "PATH", help_heading = CONNECTION)]
+    pub unix: Option<PathBuf>,
+
+    /// Connect over websockets to -h/-p (path /mqtt)
+    #[arg(long, conflicts_with_all = ["url", "unix"], help_heading = CONNECTION)]
+    pub ws: bool,
+}
+
+/// What the broker publishes if this client vanishes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WillArgs {
     /// Topic of the will, published by the broker if this client vanishes
     #[arg(long = "will-topic", value_name = "TOPIC", allow_hyphen_values = true, help_heading = WILL, value_hint = clap::ValueHint::Other)]
     pub will_topic: Option<String>,
@@ -130,12 +151,6 @@ pub struct ConnArgs {
     /// Retain the will
     #[arg(long = "will-retain", requires = "will_topic", help_heading = WILL)]
     pub will_retain: bool,
-
-    #[command(flatten)]
-    pub tls: TlsArgs,
-
-    #[command(flatten)]
-    pub refused: RefusedArgs,
 }
 
 /// Who the client is to the broker: shared by every command that connects (bench included).
@@ -210,8 +225,6 @@ pub struct TlsArgs {
     pub no_tls: bool,
 }
 
-/// Options mosquitto has that moth cannot honour: accepted so that a mosquitto script fails with a
-/// clear message instead of a confusing "unexpected argument".
 impl ConnArgs {
     /// The connection settings as plain data, once no flag moth refuses is present.
     pub fn options(&self) -> crate::exit::Result<ConnOptions> {
@@ -221,10 +234,10 @@ impl ConnArgs {
             )));
         }
         Ok(ConnOptions {
-            host: self.host.clone(),
-            port: self.port,
+            host: self.endpoint.host.clone(),
+            port: self.endpoint.port,
             url: self.url.clone(),
-            unix: self.unix.clone(),
+            unix: self.endpoint.unix.clone(),
             protocol_version: self.protocol_version.clone(),
             id: self.id.clone(),
             id_prefix: self.id_prefix.clone(),
@@ -233,15 +246,15 @@ impl ConnArgs {
             session_expiry: self.session_expiry,
             username: self.auth.username.clone(),
             password: self.auth.password.clone(),
-            ws: self.ws,
+            ws: self.endpoint.ws,
             max_inflight: self.max_inflight,
             property: self.property.clone(),
             debug: self.debug,
             retry: self.retry,
-            will_topic: self.will_topic.clone(),
-            will_payload: self.will_payload.clone(),
-            will_qos: self.will_qos,
-            will_retain: self.will_retain,
+            will_topic: self.will.will_topic.clone(),
+            will_payload: self.will.will_payload.clone(),
+            will_qos: self.will.will_qos,
+            will_retain: self.will.will_retain,
             cafile: self.tls.cafile.clone(),
             capath: self.tls.capath.clone(),
             cert: self.tls.cert.clone(),
@@ -257,6 +270,8 @@ impl ConnArgs {
     }
 }
 
+/// Options mosquitto has that moth cannot honour: accepted so that a mosquitto script fails with a
+/// clear message instead of a confusing "unexpected argument".
 #[derive(Debug, Clone, Default, Args)]
 pub struct RefusedArgs {
     /// TLS pre-shared key (rustls has no PSK support)

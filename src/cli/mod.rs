@@ -386,7 +386,7 @@ mod tests {
         let Command::Pub(args) = cli.command else {
             panic!("expected pub")
         };
-        assert_eq!(args.conn.host.as_deref(), Some("broker"));
+        assert_eq!(args.conn.endpoint.host.as_deref(), Some("broker"));
         let err = try_parse_from(["moth", "sub", "--help"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
     }
@@ -398,7 +398,7 @@ mod tests {
         let Command::Pub(args) = cli.command else {
             panic!("expected pub")
         };
-        assert_eq!(args.conn.host.as_deref(), Some("b"));
+        assert_eq!(args.conn.endpoint.host.as_deref(), Some("b"));
     }
 
     #[test]

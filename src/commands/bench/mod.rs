@@ -290,11 +290,11 @@ fn run_id(args: impl Iterator<Item = std::ffi::OsString>) -> String {
 /// bench's connection flags (its own smaller set) as pub/sub's, so the same validation applies.
 fn conn_options(b: &BenchConnArgs) -> crate::connect::ConnOptions {
     crate::connect::ConnOptions {
-        host: b.host.clone(),
-        port: b.port,
+        host: b.endpoint.host.clone(),
+        port: b.endpoint.port,
         url: b.url.clone(),
-        unix: b.unix.clone(),
-        ws: b.ws,
+        unix: b.endpoint.unix.clone(),
+        ws: b.endpoint.ws,
         // emqtt-bench's -V 4 is MQTT 3.1.1 (and 3 is 3.1, which moth refuses in words).
         protocol_version: b.protocol_version.as_deref().map(|v| {
             match v {
