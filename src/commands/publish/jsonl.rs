@@ -72,18 +72,18 @@ where
 
 /// Decode one line; the error says what is wrong with it (the caller names the line).
 pub fn parse(text: &[u8], defaults: &Defaults) -> Result<Record, String> {
+    const NOT_AN_OBJECT: &str = "not a JSON object: each line is one object as `sub --json` writes it, {\"topic\":...,\"payload\":...}";
+    // A line that does not begin like an object (plain text, a `topic payload` line, an array)
+    // is told what a line should be; serde's "expected ident" would say nothing to its writer.
+    if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(NOT_AN_OBJECT.to_string());
+    }
     let value: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
         let at = format!(" at line {} column {}", e.line(), e.column());
         let why = e.to_string();
         let why = why.strip_suffix(&at).unwrap_or(&why);
         format!("not valid JSON: {why} (column {})", e.column())
     })?;
-    if !value.is_object() {
-        return Err(
-            "not a JSON object: each line is one object as `sub --json` writes it, {\"topic\":...,\"payload\":...}"
-                .into(),
-        );
-    }
     // The path names the key whose value is wrong (serde alone says only "invalid type").
     let line: Line = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -272,7 +272,8 @@ mod tests {
             err(r#"{"payload":"x"}"#, false),
             "no \"topic\" (or give a default with -t)"
         );
-        assert!(err("hello", false).starts_with("not valid JSON: "));
+        assert!(err("hello", false).starts_with("not a JSON object: "));
+        assert!(err("topic payload", false).starts_with("not a JSON object: "));
         assert!(err("[1]", false).starts_with("not a JSON object: "));
         assert_eq!(
             err(r#"{"topic":"a","payload":1}"#, false),
