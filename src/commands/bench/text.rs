@@ -8,6 +8,17 @@ use super::verdict;
 
 pub fn render(s: &Summary) -> String {
     let mut text = String::new();
+    header(s, &mut text);
+    counts(s, &mut text);
+    accounting(s, &mut text);
+    latencies(s, &mut text);
+    connections(s, &mut text);
+    verdicts(s, &mut text);
+    text
+}
+
+/// What ran: mode, clients, QoS and payloads, threads, the measured time and how it ended.
+fn header(s: &Summary, text: &mut String) {
     let info = &s.info;
     let qos = match (info.qos, info.payload_bytes) {
         (Some(q), Some(size)) => format!(", QoS {q}, {size}-byte payloads"),
@@ -52,6 +63,10 @@ pub fn render(s: &Summary) -> String {
             String::new()
         },
     );
+}
+
+fn counts(s: &Summary, text: &mut String) {
+    let info = &s.info;
     // Each rate over the window it was measured in, and that window said.
     let mut count = |name: &str, n: u64, rate: Option<f64>, window: Option<f64>, note: &str| {
         let rate = rate.map_or_else(|| "-".to_string(), |r| format!("{r:.1}/s"));
@@ -75,6 +90,10 @@ pub fn render(s: &Summary) -> String {
             "",
         );
     }
+}
+
+/// Where the messages went: drained, other shards', lost, and why.
+fn accounting(s: &Summary, text: &mut String) {
     if let (true, Some(drain)) = (s.drained > 0, s.drain_s) {
         let _ = writeln!(
             text,
@@ -82,7 +101,7 @@ pub fn render(s: &Summary) -> String {
             s.drained
         );
     }
-    if let Some(window) = info.window {
+    if let Some(window) = s.info.window {
         let _ = writeln!(
             text,
             "  closed loop: at most {window} message(s) per publisher on their way (--window)"
@@ -112,6 +131,9 @@ pub fn render(s: &Summary) -> String {
              with a $share/ filter, or lower the rate\n",
         );
     }
+}
+
+fn latencies(s: &Summary, text: &mut String) {
     let mut row = |name: &str, p: &Percentiles| {
         if p.count > 0 {
             let _ = writeln!(
@@ -129,6 +151,11 @@ pub fn render(s: &Summary) -> String {
     row("connect: TCP µs", &l.tcp);
     row("connect: TLS µs", &l.tls);
     row("connect: CONNACK µs", &l.connack);
+}
+
+/// Reconnects, drops, and what holding connections cost.
+fn connections(s: &Summary, text: &mut String) {
+    let info = &s.info;
     if s.reconnects > 0 {
         let most = s.reconnects_by_client.values().max().copied().unwrap_or(0);
         let _ = writeln!(
@@ -150,6 +177,10 @@ pub fn render(s: &Summary) -> String {
                 .unwrap_or_default()
         );
     }
+}
+
+/// Who was the limit, the Nagle hint, errors and failed checks.
+fn verdicts(s: &Summary, text: &mut String) {
     match s.lag_cause {
         Some(LagCause::Generator) => text.push_str(
             "  sends fell behind the schedule with room to send: this machine, not the broker,\n  \
@@ -174,7 +205,6 @@ pub fn render(s: &Summary) -> String {
     for check in s.checks.iter().filter(|c| !c.passed) {
         let _ = writeln!(text, "  FAILED: {}", verdict::describe(check));
     }
-    text
 }
 
 /// Acknowledgements that take about one publish interval are Nagle's doing on the broker's
