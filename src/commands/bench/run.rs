@@ -50,58 +50,7 @@ pub async fn run(
     publish: Option<PublishPlan>,
     subscribe: Option<SubscribePlan>,
 ) -> Result<()> {
-    if matches!(setup.spec.endpoint, Endpoint::Unix(_)) && !setup.sources.is_empty() {
-        return Err(Failure::usage(
-            "--ifaddr works over TCP, TLS and websockets only: a unix socket has no source address",
-        ));
-    }
-    let target = Target::resolve(&setup.spec).await.map_err(|e| {
-        Failure::usage(format!(
-            "cannot connect to {}: {}",
-            setup.spec.endpoint, e.reason
-        ))
-    })?;
-    let (stop_tx, stop) = stop_on_signal();
-    let (window_tx, window_rx) = watch::channel(None);
-    let (drain_tx, _) = watch::channel(false);
-    let flow = match (&publish, &subscribe) {
-        (Some(p), Some(s)) if p.interval.is_none() => {
-            let copies = if s.shared() {
-                1
-            } else {
-                u64::from(s.subscribers)
-            };
-            let ids = setup.clients.iter().map(|&index| index as u32);
-            Some(Arc::new(Flow::new(setup.window, copies, ids)))
-        }
-        _ => None,
-    };
-    let ctx = Arc::new(Ctx {
-        spec: setup.spec.clone(),
-        target,
-        counters: Arc::new(Counters::default()),
-        recorder: Recorder::new(),
-        sources: setup.sources.clone(),
-        flow,
-        own: setup.publishers(),
-        limit_reached: AtomicBool::new(false),
-        sending_ended_ns: AtomicU64::new(0),
-        window: window_rx,
-    });
-    let mut run = Run {
-        mode,
-        ticker: Ticker::start(setup.clients.len(), alarms(&setup, &publish, &subscribe)),
-        setup,
-        ctx,
-        window_tx,
-        stop_tx,
-        stop,
-        drain_tx,
-        subscribers: JoinSet::new(),
-        publishers: JoinSet::new(),
-        budget: Arc::default(),
-        lag: Arc::default(),
-    };
+    let mut run = Run::new(mode, setup, &publish, &subscribe).await?;
     let clock = Clock::new();
     run.setup.wait_for_start().await;
     // Subscribers first, so that nothing is published before anyone listens.
@@ -186,6 +135,67 @@ pub async fn run(
 }
 
 impl Run {
+    /// Resolve the broker once, and set up what every worker shares.
+    async fn new(
+        mode: Mode,
+        setup: Setup,
+        publish: &Option<PublishPlan>,
+        subscribe: &Option<SubscribePlan>,
+    ) -> Result<Run> {
+        if matches!(setup.spec.endpoint, Endpoint::Unix(_)) && !setup.sources.is_empty() {
+            return Err(Failure::usage(
+                "--ifaddr works over TCP, TLS and websockets only: a unix socket has no source address",
+            ));
+        }
+        let target = Target::resolve(&setup.spec).await.map_err(|e| {
+            Failure::usage(format!(
+                "cannot connect to {}: {}",
+                setup.spec.endpoint, e.reason
+            ))
+        })?;
+        let (stop_tx, stop) = stop_on_signal();
+        let (window_tx, window_rx) = watch::channel(None);
+        let (drain_tx, _) = watch::channel(false);
+        let flow = match (publish, subscribe) {
+            (Some(p), Some(s)) if p.interval.is_none() => {
+                let copies = if s.shared() {
+                    1
+                } else {
+                    u64::from(s.subscribers)
+                };
+                let ids = setup.clients.iter().map(|&index| index as u32);
+                Some(Arc::new(Flow::new(setup.window, copies, ids)))
+            }
+            _ => None,
+        };
+        let ctx = Arc::new(Ctx {
+            spec: setup.spec.clone(),
+            target,
+            counters: Arc::new(Counters::default()),
+            recorder: Recorder::new(),
+            sources: setup.sources.clone(),
+            flow,
+            own: setup.publishers(),
+            limit_reached: AtomicBool::new(false),
+            sending_ended_ns: AtomicU64::new(0),
+            window: window_rx,
+        });
+        Ok(Run {
+            mode,
+            ticker: Ticker::start(setup.clients.len(), alarms(&setup, publish, subscribe)),
+            setup,
+            ctx,
+            window_tx,
+            stop_tx,
+            stop,
+            drain_tx,
+            subscribers: JoinSet::new(),
+            publishers: JoinSet::new(),
+            budget: Arc::default(),
+            lag: Arc::default(),
+        })
+    }
+
     async fn start_subscribers(&mut self, plan: &SubscribePlan) -> Result<()> {
         let count = if self.mode == Mode::Sub {
             self.setup.clients.len() as u32
