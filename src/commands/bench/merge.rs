@@ -166,18 +166,24 @@ fn one_test(shards: &[Named]) -> Result<()> {
                 of.index, of.count
             )));
         }
-        // The same --start-at is the same start (one in the past is refused); without it, the
-        // measured windows must overlap.
+        let apart = shard.window_start_unix_ns > first.shard.window_end_unix_ns
+            || first.shard.window_start_unix_ns > shard.window_end_unix_ns;
+        // The same --start-at is the same start of the same test (one in the past is refused):
+        // a shard measured apart from the others was late, which the merged rates must not hide.
         let started_together = shard.info.start_at_unix_s.is_some()
             && shard.info.start_at_unix_s == first.shard.info.start_at_unix_s;
-        let apart = !started_together
-            && (shard.window_start_unix_ns > first.shard.window_end_unix_ns
-                || first.shard.window_start_unix_ns > shard.window_end_unix_ns);
-        if apart {
-            return Err(Failure::usage(format!(
-                "{name} and {} did not run at the same time: start the shards together (--start-at) {FORCE}",
+        match (apart, started_together) {
+            (false, _) => {}
+            (true, true) => crate::report::warning(&format!(
+                "{name} and {} started together but measured at different times (a shard connected late?): the merged rates are over both windows",
                 first.name
-            )));
+            )),
+            (true, false) => {
+                return Err(Failure::usage(format!(
+                    "{name} and {} did not run at the same time: start the shards together (--start-at) {FORCE}",
+                    first.name
+                )));
+            }
         }
     }
     let count = count.unwrap_or(0);

@@ -75,6 +75,8 @@ pub fn parse(text: &[u8], defaults: &Defaults) -> Result<Record, String> {
     const NOT_AN_OBJECT: &str = "not a JSON object: each line is one object as `sub --json` writes it, {\"topic\":...,\"payload\":...}";
     // A line that does not begin like an object (plain text, a `topic payload` line, an array)
     // is told what a line should be; serde's "expected ident" would say nothing to its writer.
+    // Editors on Windows save a byte-order mark before the first line.
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
     if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(NOT_AN_OBJECT.to_string());
     }
@@ -274,6 +276,8 @@ mod tests {
         );
         assert!(err("hello", false).starts_with("not a JSON object: "));
         assert!(err("topic payload", false).starts_with("not a JSON object: "));
+        let bom = "\u{feff}{\"topic\":\"a\",\"payload\":\"x\"}";
+        assert!(parse(bom.as_bytes(), &defaults(false)).is_ok());
         assert!(err("[1]", false).starts_with("not a JSON object: "));
         assert_eq!(
             err(r#"{"topic":"a","payload":1}"#, false),

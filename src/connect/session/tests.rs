@@ -276,6 +276,23 @@ async fn a_kept_session_gets_the_same_publish_again_with_dup() {
 }
 
 #[tokio::test]
+async fn what_comes_in_the_same_read_as_the_connack_is_not_left_waiting() {
+    // A kept session's queued message right behind the CONNACK, in one segment, and then
+    // nothing more from the broker: it must come out without another read.
+    let mut s = Scripted::start(&["-c", "1"], Acks::OnReceipt);
+    let mut peer = s.peer();
+    let Some(Sent::Connect { .. }) = peer.read().await else {
+        panic!("no CONNECT first");
+    };
+    peer.send(&[0x20, 2, 1, 0, 0x30, 4, 0, 1, b'q', b'x']).await;
+    assert!(matches!(s.next().await, Event::Connected { .. }));
+    match s.next().await {
+        Event::Message(m) => assert_eq!(m.topic(), "q"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn a_lost_session_gets_it_as_a_new_message() {
     let mut s = Scripted::start(&[], Acks::OnReceipt);
     let mut first = s.peer();

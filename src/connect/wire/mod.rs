@@ -122,6 +122,9 @@ pub struct Link {
     auto_ack: bool,
     /// Bytes were read and nothing has been written since to carry their ACK.
     ack_owed: bool,
+    /// Bytes that came in the same read as the CONNACK (a kept session's queued messages) and
+    /// that the first `io` reports as read, or they would wait for the broker's next bytes.
+    read_with_connack: bool,
     /// The TCP socket under the stream, if there is one.
     socket: Option<std::os::fd::RawFd>,
 }
@@ -164,6 +167,7 @@ impl Link {
             unflushed: false,
             auto_ack: attempt.auto_ack,
             ack_owed: false,
+            read_with_connack: false,
             socket,
         };
         codec.connect(
@@ -199,6 +203,7 @@ impl Link {
                     if let Some(seconds) = ack.terms.server_keep_alive {
                         link.keep_alive = Duration::from_secs(seconds.into());
                     }
+                    link.read_with_connack = !link.rbuf.is_empty();
                     return Ok((link, ack, timings));
                 }
                 Ok(Incoming::Disconnect { reason, .. }) => {
@@ -285,6 +290,10 @@ impl Link {
 
     fn poll_io(&mut self, cx: &mut Context<'_>, read: bool) -> Poll<Result<Activity, LinkError>> {
         let mut progress = Activity::default();
+        let wired_before = self.wired_total;
+        if read && std::mem::take(&mut self.read_with_connack) {
+            progress.read = true;
+        }
         if !self.wbuf.is_empty() {
             match Pin::new(&mut self.stream).poll_write(cx, &self.wbuf) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(LinkError::new(describe::CLOSED))),
@@ -317,8 +326,9 @@ impl Link {
                 Poll::Pending => {}
             }
         }
-        if progress.wrote {
-            // Whatever went out carried the ACK of what was read before.
+        if self.wired_total != wired_before {
+            // Whatever reached the socket carried the ACK of what was read before (bytes still
+            // in rustls's or the websocket layer's buffer carry nothing yet).
             self.ack_owed = false;
         }
         if read {
