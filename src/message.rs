@@ -22,6 +22,23 @@ pub struct Message {
     pub connection: u32,
 }
 
+#[cfg(test)]
+impl Message {
+    /// A QoS 0 message from the first connection, as the writers' and views' tests need one.
+    pub fn sample(topic: &str, payload: &[u8], retain: bool) -> Message {
+        Message {
+            topic: Bytes::copy_from_slice(topic.as_bytes()),
+            payload: Bytes::copy_from_slice(payload),
+            qos: 0,
+            retain,
+            dup: false,
+            packet_id: 0,
+            properties: None,
+            connection: 1,
+        }
+    }
+}
+
 /// What it takes to acknowledge a received QoS 1/2 message later.
 #[derive(Debug, Clone, Copy)]
 pub struct Receipt {

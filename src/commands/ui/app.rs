@@ -363,16 +363,7 @@ mod tests {
         for (topic, payload, retain) in [("a/x", "1", true), ("a/y", "2", false), ("b", "3", true)]
         {
             m.add(
-                &crate::message::Message {
-                    topic: Bytes::copy_from_slice(topic.as_bytes()),
-                    payload: Bytes::copy_from_slice(payload.as_bytes()),
-                    qos: 0,
-                    retain,
-                    dup: false,
-                    packet_id: 0,
-                    properties: None,
-                    connection: 1,
-                },
+                &crate::message::Message::sample(topic, payload.as_bytes(), retain),
                 now,
             );
         }

@@ -428,7 +428,6 @@ fn dim() -> Style {
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
@@ -437,14 +436,8 @@ mod tests {
 
     fn message(topic: &str, payload: &[u8], retain: bool) -> crate::message::Message {
         crate::message::Message {
-            topic: Bytes::copy_from_slice(topic.as_bytes()),
-            payload: Bytes::copy_from_slice(payload),
             qos: 1,
-            retain,
-            dup: false,
-            packet_id: 0,
-            properties: None,
-            connection: 1,
+            ..crate::message::Message::sample(topic, payload, retain)
         }
     }
 

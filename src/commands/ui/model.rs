@@ -434,17 +434,8 @@ impl Model {
 mod tests {
     use super::*;
 
-    pub fn message(topic: &str, payload: &[u8], retain: bool) -> Message {
-        Message {
-            topic: Bytes::copy_from_slice(topic.as_bytes()),
-            payload: Bytes::copy_from_slice(payload),
-            qos: 0,
-            retain,
-            dup: false,
-            packet_id: 0,
-            properties: None,
-            connection: 1,
-        }
+    fn message(topic: &str, payload: &[u8], retain: bool) -> Message {
+        Message::sample(topic, payload, retain)
     }
 
     fn model() -> Model {

@@ -76,16 +76,7 @@ mod tests {
     use super::*;
 
     fn message(topic: &str, payload: &[u8], retain: bool) -> Message {
-        Message {
-            topic: Bytes::copy_from_slice(topic.as_bytes()),
-            payload: Bytes::copy_from_slice(payload),
-            qos: 0,
-            retain,
-            dup: false,
-            packet_id: 0,
-            properties: None,
-            connection: 1,
-        }
+        Message::sample(topic, payload, retain)
     }
 
     #[test]
