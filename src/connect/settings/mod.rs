@@ -117,8 +117,8 @@ impl ConnSpec {
             ));
         }
         let url = args.url.as_deref().map(BrokerUrl::parse).transpose()?;
-        refuse_conflicts(args, url.as_ref())?;
         let tls_wanted = url.as_ref().is_some_and(|u| u.scheme.is_tls());
+        refuse_conflicts(args, url.as_ref(), tls_wanted)?;
         // --no-tls overrides TLS options from a config or option file, as in mosquitto 2.1.
         let tls = if args.no_tls {
             None
@@ -185,8 +185,8 @@ impl ConnSpec {
     }
 }
 
-/// Flags that contradict each other or the -L URL.
-fn refuse_conflicts(args: &ConnOptions, url: Option<&BrokerUrl>) -> Result<()> {
+/// Flags that contradict each other or the -L URL (`tls_wanted`: it is mqtts:// or wss://).
+fn refuse_conflicts(args: &ConnOptions, url: Option<&BrokerUrl>, tls_wanted: bool) -> Result<()> {
     if url.is_some() && (args.host.is_some() || args.port.is_some() || args.unix.is_some()) {
         return Err(Failure::usage(
             "-L gives the broker address already: drop -h, -p and --unix",
@@ -197,8 +197,6 @@ fn refuse_conflicts(args: &ConnOptions, url: Option<&BrokerUrl>) -> Result<()> {
             "--unix connects to a socket file: drop -h and -p",
         ));
     }
-
-    let tls_wanted = url.is_some_and(|u| u.scheme.is_tls());
     if args.no_tls && tls_wanted {
         return Err(Failure::usage(
             "--no-tls turns TLS off, but the -L URL is mqtts:// or wss://: use mqtt:// or ws://",

@@ -188,9 +188,10 @@ impl Driver {
         }
     }
 
-    fn debug(&self, what: &str) {
+    /// A -d line, made only with -d (acknowledging a message must not cost an allocation).
+    fn debug(&self, what: impl FnOnce() -> String) {
         if self.spec.debug {
-            debug::line(&self.spec.client_id, what);
+            debug::line(&self.spec.client_id, &what());
         }
     }
 
@@ -309,7 +310,7 @@ impl Driver {
                         return Served::Lost(error);
                     }
                     if pinging && link.wants_write() {
-                        self.debug("sending PINGREQ");
+                        self.debug(|| "sending PINGREQ".into());
                     }
                 }
                 _ = tokio::time::sleep_until(read_after.unwrap_or(far)), if !read => {
@@ -388,10 +389,12 @@ impl Driver {
                 // One filter per UNSUBSCRIBE: each answer says what became of its filter.
                 for filter in filters {
                     let pkid = self.sub_id();
-                    self.debug(&format!(
-                        "sending UNSUBSCRIBE (m{pkid}, {})",
-                        crate::report::quote(&filter)
-                    ));
+                    self.debug(|| {
+                        format!(
+                            "sending UNSUBSCRIBE (m{pkid}, {})",
+                            crate::report::quote(&filter)
+                        )
+                    });
                     link.unsubscribe(pkid, std::slice::from_ref(&filter), &self.spec);
                     self.awaited.push_back((pkid, Awaited::Unsubscribe(filter)));
                 }
@@ -407,10 +410,10 @@ impl Driver {
                     return;
                 }
                 if qos == 1 {
-                    self.debug(&format!("sending PUBACK (m{packet_id})"));
+                    self.debug(|| format!("sending PUBACK (m{packet_id})"));
                     link.puback(packet_id);
                 } else {
-                    self.debug(&format!("sending PUBREC (m{packet_id})"));
+                    self.debug(|| format!("sending PUBREC (m{packet_id})"));
                     link.pubrec(packet_id);
                     self.incoming.taken(packet_id);
                 }

@@ -15,9 +15,10 @@ impl Driver {
         let auto_ack = self.acks == Acks::OnReceipt;
         let v5 = self.spec.protocol == Protocol::V5;
         let parsed = link.parse(|link, packet| {
-            let line = |what: String| {
+            // Lines are made only with -d: a PUBACK must not cost an allocation.
+            let line = |what: &dyn Fn() -> String| {
                 if let Some(id) = &debug {
-                    debug::line(id, &what);
+                    debug::line(id, &what());
                 }
             };
             match packet {
@@ -34,7 +35,7 @@ impl Driver {
                         self.events_out.push(Event::Message(message));
                     }
                     Ok(Arrival::Again(pkid)) => {
-                        line(format!("received PUBLISH again (m{pkid}): already taken"));
+                        line(&|| format!("received PUBLISH again (m{pkid}): already taken"));
                         if !auto_ack {
                             link.pubrec(pkid);
                         }
@@ -44,35 +45,35 @@ impl Driver {
                     }
                 },
                 In::PubAck { pkid, reason } => {
-                    line(ack_line("PUBACK", pkid, reason, v5));
+                    line(&|| ack_line("PUBACK", pkid, reason, v5));
                     self.progress = true;
                     self.settle_publish(pkid, reason, "PUBACK");
                 }
                 In::PubRec { pkid, reason } => {
-                    line(ack_line("PUBREC", pkid, reason, v5));
+                    line(&|| ack_line("PUBREC", pkid, reason, v5));
                     self.progress = true;
                     if reason >= 0x80 {
                         self.settle_publish(pkid, reason, "PUBREC");
                     } else {
                         self.shared.outbox().received(pkid);
-                        line(format!("sending PUBREL (m{pkid})"));
+                        line(&|| format!("sending PUBREL (m{pkid})"));
                     }
                 }
                 In::PubComp { pkid, reason } => {
-                    line(ack_line("PUBCOMP", pkid, reason, v5));
+                    line(&|| ack_line("PUBCOMP", pkid, reason, v5));
                     self.progress = true;
                     // "Packet identifier not found": the broker had the message (it sent PUBREC)
                     // and finished with it before a reconnect made moth send PUBREL again.
                     self.settle_publish(pkid, 0, "PUBCOMP");
                 }
                 In::PubRel { pkid } => {
-                    line(format!("received PUBREL (m{pkid})"));
-                    line(format!("sending PUBCOMP (m{pkid})"));
+                    line(&|| format!("received PUBREL (m{pkid})"));
+                    line(&|| format!("sending PUBCOMP (m{pkid})"));
                     self.incoming.released(pkid);
                 }
                 In::SubAck { pkid, codes } => {
                     let shown: Vec<String> = codes.iter().map(u8::to_string).collect();
-                    line(format!("received SUBACK (m{pkid}, {})", shown.join(", ")));
+                    line(&|| format!("received SUBACK (m{pkid}, {})", shown.join(", ")));
                     self.progress = true;
                     if let Some(at) = self.awaited.iter().position(|(id, _)| *id == pkid) {
                         self.awaited.remove(at);
@@ -82,7 +83,7 @@ impl Driver {
                     }
                 }
                 In::UnsubAck { pkid, codes } => {
-                    line(format!("received UNSUBACK (m{pkid})"));
+                    line(&|| format!("received UNSUBACK (m{pkid})"));
                     self.progress = true;
                     if let Some(at) = self.awaited.iter().position(|(id, _)| *id == pkid) {
                         self.awaited.remove(at);
@@ -93,7 +94,7 @@ impl Driver {
                         self.events_out.push(Event::Unsubscribed(refusal));
                     }
                 }
-                In::PingResp => line("received PINGRESP".into()),
+                In::PingResp => line(&|| "received PINGRESP".into()),
                 In::ConnAck(_) => {
                     broken.get_or_insert(
                         "the broker sent a second CONNACK (a protocol error)".into(),
